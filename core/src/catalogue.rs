@@ -1,0 +1,363 @@
+//! The facility catalogue: facilities in SQLite, mirrored in memory by a spatial index
+//! that is bulk-loaded on open and kept current on every change; and the nearest and
+//! within-radius queries phones ask of it.
+
+use crate::carecircle::CareCircle;
+use crate::error::{Error, Result};
+use crate::facility::{Facility, FacilityKind, ServiceSet};
+use crate::hours::WeeklyHours;
+use crate::position::{Position, chord2_for_distance};
+use crate::spatial::{Hit, SphereIndex};
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+pub const MAX_K: u32 = 1000;
+/// Half the Earth's circumference: every point is within this distance.
+pub const MAX_RADIUS_M: f64 = 20_015_087.0;
+
+/// What a nearest or within query asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NearbyQuery {
+    /// Where the person is, already converted to WGS-84 (see [`Position::from_crs`]).
+    pub at: Position,
+    /// Kinds to consider; empty means all.
+    pub kinds: Vec<FacilityKind>,
+    /// Services a facility must offer, all of them.
+    pub services: ServiceSet,
+    /// Only facilities open at this instant (read in Asia/Shanghai).
+    pub open_at: Option<DateTime<Utc>>,
+    /// How many results at most (nearest only).
+    pub k: u32,
+    /// Only facilities at most this far, in metres on the sphere.
+    pub radius_m: Option<f64>,
+}
+
+impl NearbyQuery {
+    pub fn new(at: Position) -> Self {
+        NearbyQuery { at, kinds: Vec::new(), services: ServiceSet::EMPTY, open_at: None, k: 5, radius_m: None }
+    }
+    pub fn kinds(mut self, kinds: impl IntoIterator<Item = FacilityKind>) -> Self {
+        self.kinds = kinds.into_iter().collect();
+        self
+    }
+    pub fn k(mut self, k: u32) -> Self {
+        self.k = k;
+        self
+    }
+    pub fn radius_m(mut self, r: f64) -> Self {
+        self.radius_m = Some(r);
+        self
+    }
+
+    fn max_chord2(&self) -> Result<f64> {
+        match self.radius_m {
+            None => Ok(4.0),
+            Some(r) if r.is_finite() && r >= 0.0 && r <= MAX_RADIUS_M => Ok(chord2_for_distance(r) * (1.0 + 1e-9) + 1e-15),
+            Some(_) => Err(Error::invalid("radius", format!("must be a number of metres between 0 and {MAX_RADIUS_M}"))),
+        }
+    }
+}
+
+/// One facility found near a position.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Nearby {
+    pub id: String,
+    pub name: String,
+    pub kind: FacilityKind,
+    pub lat: f64,
+    pub lon: f64,
+    pub distance_m: f64,
+    pub walk_minutes: f64,
+}
+
+/// What the index needs of a facility, held in memory.
+pub(crate) struct Slot {
+    pub id: String,
+    pub name: String,
+    pub kind: FacilityKind,
+    pub position: Position,
+    pub xyz: [f64; 3],
+    pub services: ServiceSet,
+    pub hours: WeeklyHours,
+}
+
+/// Live (not deleted) facilities, by slot, with their spatial index.
+pub(crate) struct FacilityTable {
+    index: SphereIndex,
+    slots: Vec<Option<Slot>>,
+    by_id: HashMap<String, u32>,
+    free: Vec<u32>,
+}
+
+impl FacilityTable {
+    pub fn load(conn: &Connection) -> Result<Self> {
+        let mut stmt = conn.prepare("SELECT id, name, kind, lat, lon, services, hours FROM facility WHERE deleted = 0")?;
+        let mut slots = Vec::new();
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            slots.push(Some(slot_from_row(row)?));
+        }
+        let index = SphereIndex::bulk_load(
+            FacilityKind::ALL.len(),
+            slots.iter().enumerate().map(|(i, s)| {
+                let s = s.as_ref().expect("just loaded");
+                (s.kind.index(), s.xyz, i as u32)
+            }),
+        );
+        let by_id = slots.iter().enumerate().map(|(i, s)| (s.as_ref().expect("just loaded").id.clone(), i as u32)).collect();
+        Ok(FacilityTable { index, slots, by_id, free: Vec::new() })
+    }
+
+    pub fn len(&self) -> usize {
+        self.by_id.len()
+    }
+
+    pub fn index_heap_bytes(&self) -> usize {
+        self.index.heap_bytes()
+    }
+
+    fn put(&mut self, f: &Facility) {
+        self.remove(&f.id);
+        if f.deleted {
+            return;
+        }
+        let slot = Slot {
+            id: f.id.clone(),
+            name: f.name.clone(),
+            kind: f.kind,
+            position: f.position,
+            xyz: f.position.unit_vector(),
+            services: f.services,
+            hours: f.hours.clone(),
+        };
+        let i = match self.free.pop() {
+            Some(i) => i,
+            None => {
+                self.slots.push(None);
+                (self.slots.len() - 1) as u32
+            }
+        };
+        self.index.insert(slot.kind.index(), slot.xyz, i);
+        self.by_id.insert(slot.id.clone(), i);
+        self.slots[i as usize] = Some(slot);
+    }
+
+    fn remove(&mut self, id: &str) {
+        if let Some(i) = self.by_id.remove(id) {
+            if let Some(old) = self.slots[i as usize].take() {
+                self.index.remove(old.kind.index(), old.xyz, i);
+            }
+            self.free.push(i);
+        }
+    }
+
+    pub(crate) fn slot(&self, i: u32) -> &Slot {
+        self.slots[i as usize].as_ref().expect("index points at live slots")
+    }
+
+    /// The raw query: hits nearest first, unfiltered by distance beyond the radius.
+    pub(crate) fn query(&self, q: &NearbyQuery, nearest: bool) -> Result<Vec<Hit>> {
+        let max_chord2 = q.max_chord2()?;
+        // Each kind once, even if the caller named it twice.
+        let partitions: Vec<usize> =
+            FacilityKind::ALL.iter().filter(|k| q.kinds.is_empty() || q.kinds.contains(k)).map(|k| k.index()).collect();
+        let accept = |i: u32| {
+            let s = self.slot(i);
+            s.services.contains_all(q.services) && q.open_at.is_none_or(|t| s.hours.is_open_at(t))
+        };
+        let xyz = q.at.unit_vector();
+        Ok(if nearest {
+            if q.k == 0 || q.k > MAX_K {
+                return Err(Error::invalid("k", format!("must be between 1 and {MAX_K}")));
+            }
+            self.index.nearest(&partitions, xyz, q.k as usize, max_chord2, accept)
+        } else {
+            self.index.within(&partitions, xyz, max_chord2, accept)
+        })
+    }
+
+    fn to_nearby(&self, q: &NearbyQuery, hits: Vec<Hit>, walk: &crate::walk::WalkModel) -> Vec<Nearby> {
+        let mut out: Vec<Nearby> = hits
+            .into_iter()
+            .map(|h| {
+                let s = self.slot(h.slot);
+                let distance_m = q.at.distance_m(s.position);
+                Nearby {
+                    id: s.id.clone(),
+                    name: s.name.clone(),
+                    kind: s.kind,
+                    lat: s.position.lat,
+                    lon: s.position.lon,
+                    distance_m,
+                    walk_minutes: walk.minutes(distance_m),
+                }
+            })
+            .filter(|n| q.radius_m.is_none_or(|r| n.distance_m <= r))
+            .collect();
+        out.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m).then_with(|| a.id.cmp(&b.id)));
+        out
+    }
+}
+
+fn slot_from_row(row: &Row<'_>) -> Result<Slot> {
+    let id: String = row.get(0)?;
+    let kind: String = row.get(2)?;
+    let position = Position::new(row.get(3)?, row.get(4)?)?;
+    let services: String = row.get(5)?;
+    let hours: String = row.get(6)?;
+    Ok(Slot {
+        name: row.get(1)?,
+        kind: kind.parse()?,
+        xyz: position.unit_vector(),
+        position,
+        services: ServiceSet::parse_list(&services)?,
+        hours: WeeklyHours::parse(&hours)?,
+        id,
+    })
+}
+
+const FACILITY_COLUMNS: &str = "id, name, kind, lat, lon, address, phone, hours, services, capacity, division, updated_at, deleted";
+
+fn facility_from_row(row: &Row<'_>) -> Result<Facility> {
+    let kind: String = row.get(2)?;
+    let hours: String = row.get(7)?;
+    let services: String = row.get(8)?;
+    let updated_at: String = row.get(11)?;
+    Ok(Facility {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        kind: kind.parse()?,
+        position: Position::new(row.get(3)?, row.get(4)?)?,
+        address: row.get(5)?,
+        phone: row.get(6)?,
+        hours: WeeklyHours::parse(&hours)?,
+        services: ServiceSet::parse_list(&services)?,
+        capacity: row.get(9)?,
+        division: row.get(10)?,
+        updated_at: DateTime::parse_from_rfc3339(&updated_at).map_err(|_| Error::invalid("updated_at", "corrupt timestamp"))?.with_timezone(&Utc),
+        deleted: row.get(12)?,
+    })
+}
+
+pub(crate) fn write_facility(conn: &Connection, f: &Facility) -> Result<()> {
+    let services: Vec<&str> = f.services.iter().map(|s| s.code()).collect();
+    conn.prepare_cached(&format!(
+        "INSERT INTO facility ({FACILITY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+         ON CONFLICT(id) DO UPDATE SET name = excluded.name, kind = excluded.kind, lat = excluded.lat, lon = excluded.lon,
+           address = excluded.address, phone = excluded.phone, hours = excluded.hours, services = excluded.services,
+           capacity = excluded.capacity, division = excluded.division, updated_at = excluded.updated_at, deleted = excluded.deleted"
+    ))?
+    .execute(params![
+        f.id,
+        f.name,
+        f.kind.code(),
+        f.position.lat,
+        f.position.lon,
+        f.address,
+        f.phone,
+        f.hours.to_string(),
+        services.join(","),
+        f.capacity,
+        f.division,
+        f.updated_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        f.deleted
+    ])?;
+    Ok(())
+}
+
+/// What a batch write changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchReport {
+    pub inserted: u32,
+    pub updated: u32,
+}
+
+impl CareCircle {
+    /// The k nearest facilities matching the query, nearest first.
+    pub fn nearest(&self, q: &NearbyQuery) -> Result<Vec<Nearby>> {
+        let table = self.facilities();
+        let hits = table.query(q, true)?;
+        Ok(table.to_nearby(q, hits, &self.settings.walk))
+    }
+
+    /// Every facility matching the query within its radius, nearest first.
+    pub fn within(&self, q: &NearbyQuery) -> Result<Vec<Nearby>> {
+        if q.radius_m.is_none() {
+            return Err(Error::invalid("radius", "a radius in metres is required"));
+        }
+        let table = self.facilities();
+        let hits = table.query(q, false)?;
+        Ok(table.to_nearby(q, hits, &self.settings.walk))
+    }
+
+    pub fn facility(&self, id: &str) -> Result<Facility> {
+        let conn = self.store.conn();
+        let mut stmt = conn.prepare_cached(&format!("SELECT {FACILITY_COLUMNS} FROM facility WHERE id = ?1"))?;
+        stmt.query_row([id], |row| Ok(facility_from_row(row)))
+            .optional()?
+            .ok_or_else(|| Error::not_found("facility", crate::facility::truncate(id, 64)))?
+    }
+
+    /// Facilities changed after `since` (tombstones included), oldest change first: what sync sends.
+    pub fn facilities_changed_since(&self, since: Option<DateTime<Utc>>, limit: u32) -> Result<Vec<Facility>> {
+        let since = since.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)).unwrap_or_default();
+        let conn = self.store.conn();
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {FACILITY_COLUMNS} FROM facility WHERE updated_at > ?1 ORDER BY updated_at, id LIMIT ?2"
+        ))?;
+        let rows = stmt.query_map(params![since, limit], |row| Ok(facility_from_row(row)))?;
+        rows.map(|r| r?).collect()
+    }
+
+    pub fn facility_count(&self) -> usize {
+        self.facilities().len()
+    }
+
+    /// Bytes the spatial index holds, for the benchmark's memory figure.
+    pub fn facility_index_bytes(&self) -> usize {
+        self.facilities().index_heap_bytes()
+    }
+
+    /// Adds or replaces facilities in one transaction; the index follows only after commit.
+    /// A facility with `deleted` set is stored as a tombstone and leaves the index.
+    pub fn put_facilities(&self, facilities: &[Facility]) -> Result<BatchReport> {
+        for f in facilities {
+            f.validate()?;
+        }
+        let report = self.store.transaction(|tx| {
+            let mut report = BatchReport::default();
+            let mut exists = tx.prepare_cached("SELECT 1 FROM facility WHERE id = ?1")?;
+            for f in facilities {
+                if exists.exists([&f.id])? {
+                    report.updated += 1;
+                } else {
+                    report.inserted += 1;
+                }
+                write_facility(tx, f)?;
+            }
+            Ok(report)
+        })?;
+        // Large batches rebuild the index by bulk load, which gives a better tree than inserts.
+        if facilities.len() > 1000 {
+            let fresh = FacilityTable::load(&self.store.conn())?;
+            *self.facilities_mut() = fresh;
+        } else {
+            let mut table = self.facilities_mut();
+            for f in facilities {
+                table.put(f);
+            }
+        }
+        Ok(report)
+    }
+
+    /// Marks a facility deleted (a tombstone that sync passes on) and drops it from the index.
+    pub fn delete_facility(&self, id: &str) -> Result<()> {
+        let mut f = self.facility(id)?;
+        f.deleted = true;
+        f.updated_at = self.now();
+        self.put_facilities(&[f])?;
+        Ok(())
+    }
+}

@@ -1,0 +1,59 @@
+//! The core's one error type. Messages are plain words a user can read and carry no
+//! personal data (names, phones, addresses): ids and field names only.
+
+use std::fmt;
+
+/// One bad row of an import file, named by its 1-based line (CSV) or 0-based feature index (GeoJSON).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RowProblem {
+    /// "line 7" or "feature 3".
+    pub location: String,
+    pub problem: String,
+}
+
+impl fmt::Display for RowProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.location, self.problem)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("invalid coordinate: {0}")]
+    InvalidCoordinate(String),
+    #[error("invalid {field}: {reason}")]
+    InvalidInput { field: &'static str, reason: String },
+    #[error("{what} not found: {id}")]
+    NotFound { what: &'static str, id: String },
+    #[error("{}", import_message(problems))]
+    ImportRejected { problems: Vec<RowProblem> },
+    #[error("file could not be read: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("storage failed: {0}")]
+    Storage(#[from] rusqlite::Error),
+    #[error("database was written by a newer CareCircle (schema {found}, this build knows {known})")]
+    SchemaTooNew { found: i64, known: i64 },
+}
+
+fn import_message(problems: &[RowProblem]) -> String {
+    let mut msg = format!("import rejected, nothing was changed: {} bad row(s)", problems.len());
+    for p in problems.iter().take(50) {
+        msg.push_str("\n  ");
+        msg.push_str(&p.to_string());
+    }
+    if problems.len() > 50 {
+        msg.push_str(&format!("\n  ... and {} more", problems.len() - 50));
+    }
+    msg
+}
+
+impl Error {
+    pub fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
+        Error::InvalidInput { field, reason: reason.into() }
+    }
+    pub fn not_found(what: &'static str, id: impl Into<String>) -> Self {
+        Error::NotFound { what, id: id.into() }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,26 @@
+//! CareCircle's core: the domain of home-based elderly care (居家养老), its on-device
+//! storage (SQLite), spatial search on the sphere (an R-tree of unit vectors) and,
+//! later, offline-first sync. Phones (through `carecircle-ffi`), the `carecircle` CLI
+//! and the district server all run the rules written here.
+
+pub mod carecircle;
+pub mod catalogue;
+pub mod circle;
+pub mod clock;
+pub mod error;
+pub mod facility;
+pub mod hours;
+pub mod import;
+pub mod position;
+pub mod spatial;
+pub mod store;
+pub mod walk;
+
+#[cfg(feature = "demo")]
+pub mod demo;
+
+pub use carecircle::{CareCircle, Settings};
+pub use catalogue::{Nearby, NearbyQuery};
+pub use error::{Error, Result};
+pub use facility::{Facility, FacilityKind, Service, ServiceSet};
+pub use position::{Crs, Position};
