@@ -1,6 +1,8 @@
 //! The one handle a front end opens: storage, the in-memory indexes and the settings.
 
 use crate::catalogue::FacilityTable;
+use crate::event::EventBus;
+use crate::person::CaregiverTable;
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
 use crate::store::Store;
@@ -14,11 +16,26 @@ pub struct Settings {
     pub walk: WalkModel,
     /// The service circle's size in walking minutes (15 in the Shaoxing regulation).
     pub circle_minutes: f64,
+    /// A check-in or check-out farther than this from the senior's home is flagged for review.
+    pub checkin_flag_m: f64,
+    /// How long before a visit's start its caregiver may check in.
+    pub checkin_early_minutes: u32,
+    /// How many caregivers a request is offered to at once.
+    pub offers_per_request: u32,
+    /// An accepted visit not checked into by its end plus this is a no-show.
+    pub no_show_grace_minutes: u32,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { walk: WalkModel::default(), circle_minutes: 15.0 }
+        Settings {
+            walk: WalkModel::default(),
+            circle_minutes: 15.0,
+            checkin_flag_m: 150.0,
+            checkin_early_minutes: 60,
+            offers_per_request: 3,
+            no_show_grace_minutes: 30,
+        }
     }
 }
 
@@ -28,6 +45,15 @@ impl Settings {
         if !(self.circle_minutes.is_finite() && (1.0..=120.0).contains(&self.circle_minutes)) {
             return Err(Error::invalid("circle minutes", "must be between 1 and 120"));
         }
+        if !(self.checkin_flag_m.is_finite() && (10.0..=10_000.0).contains(&self.checkin_flag_m)) {
+            return Err(Error::invalid("check-in distance", "must be between 10 and 10000 m"));
+        }
+        if !(1..=100).contains(&self.offers_per_request) {
+            return Err(Error::invalid("offers per request", "must be between 1 and 100"));
+        }
+        if self.checkin_early_minutes > 24 * 60 || self.no_show_grace_minutes > 24 * 60 {
+            return Err(Error::invalid("minutes", "at most a day"));
+        }
         Ok(())
     }
 }
@@ -35,6 +61,8 @@ impl Settings {
 pub struct CareCircle {
     pub(crate) store: Store,
     pub(crate) facilities: RwLock<FacilityTable>,
+    pub(crate) caregivers: RwLock<CaregiverTable>,
+    pub(crate) events: Arc<EventBus>,
     pub(crate) settings: Settings,
     pub(crate) clock: Arc<dyn Clock>,
 }
@@ -60,8 +88,18 @@ impl CareCircle {
 
     fn with_store(store: Store, settings: Settings, clock: Arc<dyn Clock>) -> Result<Self> {
         settings.validate()?;
-        let facilities = FacilityTable::load(&store.conn())?;
-        Ok(CareCircle { store, facilities: RwLock::new(facilities), settings, clock })
+        let (facilities, caregivers) = {
+            let conn = store.conn();
+            (FacilityTable::load(&conn)?, CaregiverTable::load(&conn)?)
+        };
+        Ok(CareCircle {
+            store,
+            facilities: RwLock::new(facilities),
+            caregivers: RwLock::new(caregivers),
+            events: Arc::new(EventBus::default()),
+            settings,
+            clock,
+        })
     }
 
     pub fn settings(&self) -> &Settings {
@@ -78,5 +116,13 @@ impl CareCircle {
 
     pub(crate) fn facilities_mut(&self) -> RwLockWriteGuard<'_, FacilityTable> {
         self.facilities.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn caregivers(&self) -> RwLockReadGuard<'_, CaregiverTable> {
+        self.caregivers.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn caregivers_mut(&self) -> RwLockWriteGuard<'_, CaregiverTable> {
+        self.caregivers.write().unwrap_or_else(|e| e.into_inner())
     }
 }

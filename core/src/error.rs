@@ -31,6 +31,22 @@ pub enum Error {
     Io(#[from] std::io::Error),
     #[error("storage failed: {0}")]
     Storage(#[from] rusqlite::Error),
+    #[error("not allowed: {0}")]
+    Forbidden(String),
+    #[error("booking {booking} is {from}: it cannot be {action}")]
+    InvalidTransition { booking: String, from: String, action: String },
+    #[error("already taken: booking {booking} was accepted by another caregiver")]
+    AlreadyTaken { booking: String },
+    #[error("caregiver {caregiver} already has a visit at that time")]
+    CaregiverBusy { caregiver: String },
+    #[error("no qualified caregiver is free for booking {booking}")]
+    NoCaregiverAvailable { booking: String },
+    #[error("{what} already exists: {id}")]
+    Duplicate { what: &'static str, id: String },
+    #[error("full: {0}")]
+    Full(String),
+    #[error("too late: {0}")]
+    TooLate(String),
     #[error("database was written by a newer CareCircle (schema {found}, this build knows {known})")]
     SchemaTooNew { found: i64, known: i64 },
 }

@@ -3,17 +3,24 @@
 //! later, offline-first sync. Phones (through `carecircle-ffi`), the `carecircle` CLI
 //! and the district server all run the rules written here.
 
+pub mod assessment;
+pub mod booking;
 pub mod carecircle;
 pub mod catalogue;
 pub mod circle;
 pub mod clock;
+pub mod entitlement;
 pub mod error;
+pub mod event;
 pub mod facility;
 pub mod hours;
 pub mod import;
+pub mod person;
 pub mod position;
+pub mod service_catalogue;
 pub mod spatial;
 pub mod store;
+pub mod visit;
 pub mod walk;
 
 #[cfg(feature = "demo")]
@@ -23,4 +30,5 @@ pub use carecircle::{CareCircle, Settings};
 pub use catalogue::{Nearby, NearbyQuery};
 pub use error::{Error, Result};
 pub use facility::{Facility, FacilityKind, Service, ServiceSet};
+pub use person::Actor;
 pub use position::{Crs, Position};

@@ -27,6 +27,121 @@ const MIGRATIONS: &[&str] = &[
         deleted INTEGER NOT NULL DEFAULT 0
     );
     CREATE INDEX facility_updated ON facility(updated_at);",
+    // 2: people, assessment, service terms, bookings and offers, visits (EVV), district rules, events.
+    "CREATE TABLE senior (
+        id TEXT PRIMARY KEY NOT NULL,
+        name TEXT NOT NULL,
+        birth_date TEXT NOT NULL,
+        gender TEXT NOT NULL,
+        lat REAL NOT NULL,
+        lon REAL NOT NULL,
+        address TEXT NOT NULL DEFAULT '',
+        lives_alone INTEGER NOT NULL DEFAULT 0,
+        phone TEXT NOT NULL DEFAULT '',
+        station_id TEXT,
+        division TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE family_member (id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, phone TEXT NOT NULL DEFAULT '');
+    CREATE TABLE family_link (
+        senior_id TEXT NOT NULL REFERENCES senior(id),
+        family_id TEXT NOT NULL REFERENCES family_member(id),
+        relation TEXT NOT NULL DEFAULT '',
+        can_book INTEGER NOT NULL DEFAULT 0,
+        can_see_visits INTEGER NOT NULL DEFAULT 0,
+        receives_alerts INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (senior_id, family_id)
+    );
+    CREATE TABLE caregiver (
+        id TEXT PRIMARY KEY NOT NULL,
+        name TEXT NOT NULL,
+        organisation TEXT NOT NULL DEFAULT '',
+        station_id TEXT,
+        skills TEXT NOT NULL DEFAULT '',
+        lat REAL NOT NULL,
+        lon REAL NOT NULL,
+        radius_m REAL NOT NULL,
+        availability TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE assessment (
+        id TEXT PRIMARY KEY NOT NULL,
+        senior_id TEXT NOT NULL REFERENCES senior(id),
+        assessor TEXT NOT NULL,
+        date TEXT NOT NULL,
+        scores TEXT NOT NULL,
+        conditions TEXT NOT NULL,
+        total INTEGER NOT NULL,
+        level TEXT NOT NULL
+    );
+    CREATE INDEX assessment_senior ON assessment(senior_id, date);
+    CREATE TABLE service_terms (
+        service TEXT PRIMARY KEY NOT NULL,
+        duration_minutes INTEGER NOT NULL,
+        price_fen_per_hour INTEGER NOT NULL,
+        government_paid INTEGER NOT NULL
+    );
+    -- Defaults a district edits: home-visit services, typical Ningbo prices (fen per hour).
+    INSERT INTO service_terms VALUES
+        ('cleaning', 120, 3500, 1), ('bathing', 60, 6000, 1), ('companionship', 60, 3000, 1),
+        ('mobility', 60, 4000, 1), ('meals', 60, 3000, 1), ('rehabilitation', 60, 8000, 0),
+        ('medical', 60, 8000, 0), ('emergency', 60, 0, 1);
+    CREATE TABLE booking (
+        id TEXT PRIMARY KEY NOT NULL,
+        senior_id TEXT NOT NULL REFERENCES senior(id),
+        service TEXT NOT NULL,
+        start_at TEXT NOT NULL,
+        end_at TEXT NOT NULL,
+        state TEXT NOT NULL,
+        requested_by TEXT NOT NULL,
+        caregiver_id TEXT,
+        note TEXT NOT NULL DEFAULT '',
+        cancelled_by TEXT,
+        reason TEXT,
+        price_fen_per_hour INTEGER NOT NULL,
+        government_paid INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX booking_senior ON booking(senior_id, start_at);
+    CREATE INDEX booking_caregiver ON booking(caregiver_id, start_at);
+    CREATE INDEX booking_state ON booking(state, start_at);
+    CREATE TABLE offer (
+        booking_id TEXT NOT NULL REFERENCES booking(id),
+        caregiver_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        distance_m REAL NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (booking_id, caregiver_id)
+    );
+    CREATE INDEX offer_caregiver ON offer(caregiver_id, status);
+    CREATE TABLE visit (
+        booking_id TEXT PRIMARY KEY NOT NULL REFERENCES booking(id),
+        service TEXT NOT NULL,
+        senior_id TEXT NOT NULL,
+        caregiver_id TEXT NOT NULL,
+        check_in_at TEXT NOT NULL,
+        check_in_lat REAL NOT NULL,
+        check_in_lon REAL NOT NULL,
+        check_in_distance_m REAL NOT NULL,
+        check_out_at TEXT,
+        check_out_lat REAL,
+        check_out_lon REAL,
+        check_out_distance_m REAL,
+        flagged INTEGER NOT NULL DEFAULT 0,
+        review TEXT,
+        reviewed_by TEXT,
+        reviewed_at TEXT
+    );
+    CREATE INDEX visit_senior ON visit(senior_id, check_in_at);
+    CREATE TABLE district_rules (district TEXT PRIMARY KEY NOT NULL, rules TEXT NOT NULL);
+    CREATE TABLE event (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        subject_id TEXT NOT NULL,
+        senior_id TEXT NOT NULL,
+        party_id TEXT,
+        detail TEXT NOT NULL DEFAULT ''
+    );",
 ];
 
 pub struct Store {
@@ -71,6 +186,15 @@ impl Store {
         tx.commit()?;
         Ok(out)
     }
+}
+
+/// Timestamps are stored as RFC 3339 UTC with milliseconds, which sort as text.
+pub fn ts(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+pub fn parse_ts(s: &str) -> Result<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&chrono::Utc)).map_err(|_| Error::invalid("timestamp", "corrupt value in the database"))
 }
 
 pub fn schema_version() -> i64 {

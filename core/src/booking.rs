@@ -1,0 +1,525 @@
+//! Bookings of home visits and their state machine; matching offers a request to the
+//! nearest qualified, free caregivers, and the first accept wins.
+//!
+//! ```text
+//! requested --offer--> offered --accept--> accepted --check_in--> checked_in --check_out--> completed
+//!     |                  |  \--all decline--> declined --offer--> offered
+//!     +--cancel/expire---+--cancel/expire------+                     accepted --cancel--> cancelled
+//!                                                                    accepted --no_show--> no_show
+//! ```
+//! Every transition goes through [`next_state`]; anything else is a typed error.
+
+use crate::carecircle::CareCircle;
+use crate::error::{Error, Result};
+use crate::event::{Emitter, EventKind};
+use crate::facility::{Service, truncate};
+use crate::person::{Actor, Senior, may_act_for, senior_in};
+use crate::service_catalogue::terms_in;
+use crate::store::{parse_ts, ts};
+use chrono::{DateTime, Duration, Utc};
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BookingState {
+    Requested,
+    Offered,
+    Accepted,
+    CheckedIn,
+    Completed,
+    Cancelled,
+    Declined,
+    Expired,
+    NoShow,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BookingAction {
+    Offer,
+    Accept,
+    Decline,
+    CheckIn,
+    CheckOut,
+    Cancel,
+    Expire,
+    MarkNoShow,
+}
+
+impl BookingState {
+    pub const ALL: [BookingState; 9] = [
+        BookingState::Requested,
+        BookingState::Offered,
+        BookingState::Accepted,
+        BookingState::CheckedIn,
+        BookingState::Completed,
+        BookingState::Cancelled,
+        BookingState::Declined,
+        BookingState::Expired,
+        BookingState::NoShow,
+    ];
+    pub fn code(self) -> &'static str {
+        match self {
+            BookingState::Requested => "requested",
+            BookingState::Offered => "offered",
+            BookingState::Accepted => "accepted",
+            BookingState::CheckedIn => "checked_in",
+            BookingState::Completed => "completed",
+            BookingState::Cancelled => "cancelled",
+            BookingState::Declined => "declined",
+            BookingState::Expired => "expired",
+            BookingState::NoShow => "no_show",
+        }
+    }
+    pub fn parse(s: &str) -> Result<Self> {
+        BookingState::ALL.into_iter().find(|b| b.code() == s).ok_or_else(|| Error::invalid("booking state", format!("unknown '{}'", truncate(s, 20))))
+    }
+    pub fn is_final(self) -> bool {
+        matches!(self, BookingState::Completed | BookingState::Cancelled | BookingState::Expired | BookingState::NoShow)
+    }
+}
+
+impl BookingAction {
+    pub fn past_tense(self) -> &'static str {
+        match self {
+            BookingAction::Offer => "offered",
+            BookingAction::Accept => "accepted",
+            BookingAction::Decline => "declined",
+            BookingAction::CheckIn => "checked in",
+            BookingAction::CheckOut => "checked out",
+            BookingAction::Cancel => "cancelled",
+            BookingAction::Expire => "expired",
+            BookingAction::MarkNoShow => "marked no-show",
+        }
+    }
+}
+
+/// The transition table: the state after `action`, or `None` if it is not allowed.
+pub fn next_state(from: BookingState, action: BookingAction) -> Option<BookingState> {
+    use BookingAction as A;
+    use BookingState as S;
+    match (from, action) {
+        (S::Requested | S::Offered | S::Declined, A::Offer) => Some(S::Offered),
+        (S::Offered, A::Accept) => Some(S::Accepted),
+        (S::Offered, A::Decline) => Some(S::Declined),
+        (S::Accepted, A::CheckIn) => Some(S::CheckedIn),
+        (S::CheckedIn, A::CheckOut) => Some(S::Completed),
+        (S::Requested | S::Offered | S::Declined | S::Accepted, A::Cancel) => Some(S::Cancelled),
+        (S::Requested | S::Offered | S::Declined, A::Expire) => Some(S::Expired),
+        (S::Accepted, A::MarkNoShow) => Some(S::NoShow),
+        _ => None,
+    }
+}
+
+pub(crate) fn transition(b: &Booking, action: BookingAction) -> Result<BookingState> {
+    next_state(b.state, action).ok_or_else(|| Error::InvalidTransition { booking: b.id.clone(), from: b.state.code().into(), action: action.past_tense().into() })
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Booking {
+    pub id: String,
+    pub senior_id: String,
+    pub service: Service,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub state: BookingState,
+    /// The actor who asked, as "family:F1".
+    pub requested_by: String,
+    pub caregiver_id: Option<String>,
+    pub note: String,
+    pub cancelled_by: Option<String>,
+    /// Why it was cancelled or declined.
+    pub reason: Option<String>,
+    pub price_fen_per_hour: u32,
+    pub government_paid: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What a family member, a senior or an operator asks for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BookingRequest {
+    pub senior_id: String,
+    pub service: Service,
+    pub start: DateTime<Utc>,
+    /// The catalogue's duration if not given.
+    pub duration_minutes: Option<u32>,
+    pub note: String,
+}
+
+/// An offer made to one caregiver.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Offer {
+    pub booking_id: String,
+    pub caregiver_id: String,
+    /// open, accepted, declined, lost (someone else accepted) or withdrawn.
+    pub status: String,
+    /// From the caregiver's base to the senior's home.
+    pub distance_m: f64,
+}
+
+const BOOKING_COLUMNS: &str =
+    "id, senior_id, service, start_at, end_at, state, requested_by, caregiver_id, note, cancelled_by, reason, price_fen_per_hour, government_paid, created_at, updated_at";
+
+fn booking_from_row(r: &Row<'_>) -> Result<Booking> {
+    let service: String = r.get(2)?;
+    let state: String = r.get(5)?;
+    Ok(Booking {
+        id: r.get(0)?,
+        senior_id: r.get(1)?,
+        service: service.parse()?,
+        start: parse_ts(&r.get::<_, String>(3)?)?,
+        end: parse_ts(&r.get::<_, String>(4)?)?,
+        state: BookingState::parse(&state)?,
+        requested_by: r.get(6)?,
+        caregiver_id: r.get(7)?,
+        note: r.get(8)?,
+        cancelled_by: r.get(9)?,
+        reason: r.get(10)?,
+        price_fen_per_hour: r.get(11)?,
+        government_paid: r.get(12)?,
+        created_at: parse_ts(&r.get::<_, String>(13)?)?,
+        updated_at: parse_ts(&r.get::<_, String>(14)?)?,
+    })
+}
+
+pub(crate) fn booking_in(conn: &Connection, id: &str) -> Result<Booking> {
+    conn.prepare_cached(&format!("SELECT {BOOKING_COLUMNS} FROM booking WHERE id = ?1"))?
+        .query_row([id], |r| Ok(booking_from_row(r)))
+        .optional()?
+        .ok_or_else(|| Error::not_found("booking", truncate(id, 64)))?
+}
+
+/// Writes the booking's new state (and the fields that go with it).
+pub(crate) fn save_state(tx: &Transaction<'_>, b: &Booking) -> Result<()> {
+    tx.prepare_cached("UPDATE booking SET state = ?2, caregiver_id = ?3, cancelled_by = ?4, reason = ?5, updated_at = ?6 WHERE id = ?1")?
+        .execute(params![b.id, b.state.code(), b.caregiver_id, b.cancelled_by, b.reason, ts(b.updated_at)])?;
+    Ok(())
+}
+
+fn check_reason(reason: &str) -> Result<()> {
+    if reason.chars().count() > 500 { Err(Error::invalid("reason", "longer than 500 characters")) } else { Ok(()) }
+}
+
+/// Is the caregiver committed (accepted or on a visit) to another booking overlapping [start, end)?
+fn caregiver_busy(conn: &Connection, caregiver: &str, start: DateTime<Utc>, end: DateTime<Utc>, except: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM booking WHERE caregiver_id = ?1 AND state IN ('accepted', 'checked_in') AND start_at < ?3 AND end_at > ?2 AND id <> ?4")?
+        .exists(params![caregiver, ts(start), ts(end), except])?)
+}
+
+impl CareCircle {
+    /// A senior, a family member allowed to book, or the senior's station asks for a home visit;
+    /// it is offered at once to the nearest qualified, free caregivers (it stays requested if none is).
+    pub fn request_booking(&self, actor: &Actor, req: &BookingRequest) -> Result<Booking> {
+        check_reason(&req.note)?;
+        let now = self.now();
+        if req.start < now {
+            return Err(Error::invalid("start", "a visit cannot start in the past"));
+        }
+        if req.start > now + Duration::days(366) {
+            return Err(Error::invalid("start", "bookings open at most a year ahead"));
+        }
+        let id = uuid::Uuid::new_v4().to_string();
+        self.write(|tx, em| {
+            let senior = senior_in(tx, &req.senior_id)?;
+            may_act_for(tx, actor, &senior, |p| p.can_book, "book visits")?;
+            let terms = terms_in(tx, req.service)?;
+            let minutes = req.duration_minutes.unwrap_or(terms.duration_minutes);
+            if !(15..=12 * 60).contains(&minutes) {
+                return Err(Error::invalid("duration", "must be 15 minutes to 12 hours"));
+            }
+            let b = Booking {
+                id: id.clone(),
+                senior_id: senior.id.clone(),
+                service: req.service,
+                start: req.start,
+                end: req.start + Duration::minutes(i64::from(minutes)),
+                state: BookingState::Requested,
+                requested_by: actor.label(),
+                caregiver_id: None,
+                note: req.note.clone(),
+                cancelled_by: None,
+                reason: None,
+                price_fen_per_hour: terms.price_fen_per_hour,
+                government_paid: terms.government_paid,
+                created_at: em.at,
+                updated_at: em.at,
+            };
+            tx.prepare_cached(&format!("INSERT INTO booking ({BOOKING_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"))?
+                .execute(params![
+                    b.id,
+                    b.senior_id,
+                    b.service.code(),
+                    ts(b.start),
+                    ts(b.end),
+                    b.state.code(),
+                    b.requested_by,
+                    b.caregiver_id,
+                    b.note,
+                    b.cancelled_by,
+                    b.reason,
+                    b.price_fen_per_hour,
+                    b.government_paid,
+                    ts(b.created_at),
+                    ts(b.updated_at)
+                ])?;
+            em.emit(tx, EventKind::BookingRequested, &b.id, &b.senior_id, None, format!("service={}", b.service.code()))?;
+            match self.offer_in(tx, em, b, &senior) {
+                Ok(_) | Err(Error::NoCaregiverAvailable { .. }) => Ok(()),
+                Err(e) => Err(e),
+            }
+        })?;
+        self.booking(&id)
+    }
+
+    /// Offers a requested (or all-declined) booking to the nearest qualified free caregivers
+    /// who have not yet been asked. Returns the caregivers offered.
+    pub fn offer_booking(&self, actor: &Actor, booking_id: &str) -> Result<Vec<Offer>> {
+        if !matches!(actor, Actor::System | Actor::District | Actor::Operator(_)) {
+            return Err(Error::Forbidden(format!("{} may not offer visits", actor.label())));
+        }
+        self.write(|tx, em| {
+            let b = booking_in(tx, booking_id)?;
+            let senior = senior_in(tx, &b.senior_id)?;
+            if let Actor::Operator(_) = actor {
+                may_act_for(tx, actor, &senior, |_| false, "offer visits")?;
+            }
+            self.offer_in(tx, em, b, &senior)
+        })
+    }
+
+    fn offer_in(&self, tx: &Transaction<'_>, em: &mut Emitter, mut b: Booking, senior: &Senior) -> Result<Vec<Offer>> {
+        let next = transition(&b, BookingAction::Offer)?;
+        let asked: HashSet<String> =
+            tx.prepare_cached("SELECT caregiver_id FROM offer WHERE booking_id = ?1")?.query_map([&b.id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        let busy: HashSet<String> = tx
+            .prepare_cached("SELECT DISTINCT caregiver_id FROM booking WHERE state IN ('accepted', 'checked_in') AND start_at < ?2 AND end_at > ?1 AND caregiver_id IS NOT NULL")?
+            .query_map(params![ts(b.start), ts(b.end)], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let chosen: Vec<Offer> = self
+            .caregivers()
+            .nearest_reaching(senior.home, self.settings.offers_per_request as usize, |c| {
+                c.skills.contains(b.service) && c.availability.covers(b.start, b.end) && !busy.contains(&c.id) && !asked.contains(&c.id)
+            })
+            .into_iter()
+            .map(|c| Offer { booking_id: b.id.clone(), caregiver_id: c.id.clone(), status: "open".into(), distance_m: c.base.distance_m(senior.home) })
+            .collect();
+        if chosen.is_empty() {
+            return Err(Error::NoCaregiverAvailable { booking: b.id.clone() });
+        }
+        for o in &chosen {
+            tx.prepare_cached("INSERT INTO offer (booking_id, caregiver_id, status, distance_m, at) VALUES (?1, ?2, 'open', ?3, ?4)")?
+                .execute(params![o.booking_id, o.caregiver_id, o.distance_m, ts(em.at)])?;
+            em.emit(tx, EventKind::BookingOffered, &b.id, &b.senior_id, Some(&o.caregiver_id), format!("distance_m={:.0}", o.distance_m))?;
+        }
+        b.state = next;
+        b.updated_at = em.at;
+        save_state(tx, &b)?;
+        Ok(chosen)
+    }
+
+    /// A caregiver accepts a visit offered to them. The first accept wins; later ones get
+    /// [`Error::AlreadyTaken`]; a caregiver already committed at that time gets [`Error::CaregiverBusy`].
+    pub fn accept_booking(&self, actor: &Actor, booking_id: &str) -> Result<Booking> {
+        let Actor::Caregiver(caregiver) = actor else {
+            return Err(Error::Forbidden(format!("{} may not accept visits; only the caregivers offered them may", actor.label())));
+        };
+        self.write(|tx, em| {
+            let mut b = booking_in(tx, booking_id)?;
+            let offer: Option<String> =
+                tx.prepare_cached("SELECT status FROM offer WHERE booking_id = ?1 AND caregiver_id = ?2")?.query_row([booking_id, caregiver], |r| r.get(0)).optional()?;
+            let Some(status) = offer else {
+                return Err(Error::Forbidden(format!("booking {booking_id} was not offered to caregiver {caregiver}")));
+            };
+            if b.caregiver_id.is_some() && b.caregiver_id.as_deref() != Some(caregiver) {
+                return Err(Error::AlreadyTaken { booking: b.id });
+            }
+            if status != "open" {
+                return Err(Error::InvalidTransition { booking: b.id, from: format!("{} (your offer is {status})", b.state.code()), action: "accepted".into() });
+            }
+            let next = transition(&b, BookingAction::Accept)?;
+            if caregiver_busy(tx, caregiver, b.start, b.end, &b.id)? {
+                return Err(Error::CaregiverBusy { caregiver: caregiver.clone() });
+            }
+            tx.prepare_cached("UPDATE offer SET status = CASE WHEN caregiver_id = ?2 THEN 'accepted' WHEN status = 'open' THEN 'lost' ELSE status END WHERE booking_id = ?1")?
+                .execute([booking_id, caregiver])?;
+            b.state = next;
+            b.caregiver_id = Some(caregiver.clone());
+            b.updated_at = em.at;
+            save_state(tx, &b)?;
+            em.emit(tx, EventKind::BookingAccepted, &b.id, &b.senior_id, Some(caregiver), "")?;
+            Ok(b)
+        })
+    }
+
+    /// A caregiver turns down an offer; when every caregiver asked has declined, the booking is declined
+    /// (and can be offered again to others).
+    pub fn decline_booking(&self, actor: &Actor, booking_id: &str, reason: &str) -> Result<Booking> {
+        check_reason(reason)?;
+        let Actor::Caregiver(caregiver) = actor else {
+            return Err(Error::Forbidden(format!("{} may not decline visits", actor.label())));
+        };
+        self.write(|tx, em| {
+            let mut b = booking_in(tx, booking_id)?;
+            let changed = tx
+                .prepare_cached("UPDATE offer SET status = 'declined' WHERE booking_id = ?1 AND caregiver_id = ?2 AND status = 'open'")?
+                .execute([booking_id, caregiver])?;
+            if changed == 0 {
+                let offered = tx.prepare_cached("SELECT 1 FROM offer WHERE booking_id = ?1 AND caregiver_id = ?2")?.exists([booking_id, caregiver])?;
+                return Err(if offered {
+                    Error::InvalidTransition { booking: b.id, from: b.state.code().into(), action: "declined".into() }
+                } else {
+                    Error::Forbidden(format!("booking {booking_id} was not offered to caregiver {caregiver}"))
+                });
+            }
+            let open: i64 = tx.prepare_cached("SELECT COUNT(*) FROM offer WHERE booking_id = ?1 AND status = 'open'")?.query_row([booking_id], |r| r.get(0))?;
+            if open == 0 {
+                b.state = transition(&b, BookingAction::Decline)?;
+                b.reason = Some(reason.to_string());
+                b.updated_at = em.at;
+                save_state(tx, &b)?;
+            }
+            em.emit(tx, EventKind::BookingDeclined, &b.id, &b.senior_id, Some(caregiver), format!("open_offers={open}"))?;
+            Ok(b)
+        })
+    }
+
+    /// Cancels a booking not yet started: by the senior, a family member allowed to book, the
+    /// senior's station, the district, or the assigned caregiver (who then withdraws).
+    pub fn cancel_booking(&self, actor: &Actor, booking_id: &str, reason: &str) -> Result<Booking> {
+        check_reason(reason)?;
+        if reason.trim().is_empty() {
+            return Err(Error::invalid("reason", "say why the visit is cancelled"));
+        }
+        self.write(|tx, em| {
+            let mut b = booking_in(tx, booking_id)?;
+            let senior = senior_in(tx, &b.senior_id)?;
+            match actor {
+                Actor::Caregiver(c) if b.caregiver_id.as_deref() == Some(c.as_str()) => {}
+                Actor::Caregiver(c) => return Err(Error::Forbidden(format!("caregiver {c} is not assigned to booking {}", b.id))),
+                _ => may_act_for(tx, actor, &senior, |p| p.can_book, "cancel visits")?,
+            }
+            b.state = transition(&b, BookingAction::Cancel)?;
+            b.cancelled_by = Some(actor.label());
+            b.reason = Some(reason.to_string());
+            b.updated_at = em.at;
+            save_state(tx, &b)?;
+            tx.prepare_cached("UPDATE offer SET status = 'withdrawn' WHERE booking_id = ?1 AND status = 'open'")?.execute([&b.id])?;
+            em.emit(tx, EventKind::BookingCancelled, &b.id, &b.senior_id, b.caregiver_id.as_deref(), format!("by={}", actor.label()))?;
+            Ok(b)
+        })
+    }
+
+    /// Expires bookings nobody took before their start, and marks accepted visits that were never
+    /// checked into, past their end plus the grace period, as no-shows. Returns the bookings changed.
+    pub fn sweep(&self) -> Result<Vec<Booking>> {
+        let grace = Duration::minutes(i64::from(self.settings.no_show_grace_minutes));
+        self.write(|tx, em| {
+            let mut changed = Vec::new();
+            let stale: Vec<Booking> = {
+                let mut stmt = tx.prepare_cached(&format!(
+                    "SELECT {BOOKING_COLUMNS} FROM booking WHERE (state IN ('requested', 'offered', 'declined') AND start_at <= ?1)
+                       OR (state = 'accepted' AND end_at <= ?2) ORDER BY start_at, id"
+                ))?;
+                let rows = stmt.query_map(params![ts(em.at), ts(em.at - grace)], |r| Ok(booking_from_row(r)))?;
+                rows.map(|r| r?).collect::<Result<_>>()?
+            };
+            for mut b in stale {
+                let (action, kind) = if b.state == BookingState::Accepted {
+                    (BookingAction::MarkNoShow, EventKind::VisitNoShow)
+                } else {
+                    (BookingAction::Expire, EventKind::BookingExpired)
+                };
+                b.state = transition(&b, action)?;
+                b.updated_at = em.at;
+                save_state(tx, &b)?;
+                tx.prepare_cached("UPDATE offer SET status = 'withdrawn' WHERE booking_id = ?1 AND status = 'open'")?.execute([&b.id])?;
+                em.emit(tx, kind, &b.id, &b.senior_id, b.caregiver_id.as_deref(), "")?;
+                changed.push(b);
+            }
+            Ok(changed)
+        })
+    }
+
+    pub fn booking(&self, id: &str) -> Result<Booking> {
+        booking_in(&self.store.conn(), id)
+    }
+
+    /// A senior's bookings, newest first, for those allowed to see them.
+    pub fn bookings_for_senior(&self, actor: &Actor, senior_id: &str) -> Result<Vec<Booking>> {
+        let conn = self.store.conn();
+        let senior = senior_in(&conn, senior_id)?;
+        may_act_for(&conn, actor, &senior, |p| p.can_see_visits || p.can_book, "see visits")?;
+        let mut stmt = conn.prepare_cached(&format!("SELECT {BOOKING_COLUMNS} FROM booking WHERE senior_id = ?1 ORDER BY start_at DESC, id"))?;
+        let rows = stmt.query_map([senior_id], |r| Ok(booking_from_row(r)))?;
+        rows.map(|r| r?).collect()
+    }
+
+    /// A caregiver's open offers and assigned visits, soonest first.
+    pub fn caregiver_agenda(&self, caregiver_id: &str) -> Result<Vec<(Booking, Offer)>> {
+        let conn = self.store.conn();
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {}, o.status, o.distance_m FROM offer o JOIN booking b ON b.id = o.booking_id
+             WHERE o.caregiver_id = ?1 AND o.status IN ('open', 'accepted') AND b.state NOT IN ('cancelled', 'expired')
+             ORDER BY b.start_at, b.id",
+            BOOKING_COLUMNS.split(", ").map(|c| format!("b.{c}")).collect::<Vec<_>>().join(", ")
+        ))?;
+        let rows = stmt.query_map([caregiver_id], |r| {
+            Ok(booking_from_row(r).map(|b| {
+                let offer = Offer { booking_id: b.id.clone(), caregiver_id: caregiver_id.to_string(), status: r.get(15).unwrap_or_default(), distance_m: r.get(16).unwrap_or_default() };
+                (b, offer)
+            }))
+        })?;
+        rows.map(|r| r?).collect()
+    }
+
+    pub fn offers(&self, booking_id: &str) -> Result<Vec<Offer>> {
+        let conn = self.store.conn();
+        let mut stmt = conn.prepare_cached("SELECT booking_id, caregiver_id, status, distance_m FROM offer WHERE booking_id = ?1 ORDER BY distance_m, caregiver_id")?;
+        let rows = stmt.query_map([booking_id], |r| Ok(Offer { booking_id: r.get(0)?, caregiver_id: r.get(1)?, status: r.get(2)?, distance_m: r.get(3)? }))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use BookingAction as A;
+    use BookingState as S;
+
+    #[test]
+    fn only_the_drawn_transitions_are_allowed() {
+        let allowed = [
+            (S::Requested, A::Offer, S::Offered),
+            (S::Offered, A::Offer, S::Offered),
+            (S::Declined, A::Offer, S::Offered),
+            (S::Offered, A::Accept, S::Accepted),
+            (S::Offered, A::Decline, S::Declined),
+            (S::Accepted, A::CheckIn, S::CheckedIn),
+            (S::CheckedIn, A::CheckOut, S::Completed),
+            (S::Requested, A::Cancel, S::Cancelled),
+            (S::Offered, A::Cancel, S::Cancelled),
+            (S::Declined, A::Cancel, S::Cancelled),
+            (S::Accepted, A::Cancel, S::Cancelled),
+            (S::Requested, A::Expire, S::Expired),
+            (S::Offered, A::Expire, S::Expired),
+            (S::Declined, A::Expire, S::Expired),
+            (S::Accepted, A::MarkNoShow, S::NoShow),
+        ];
+        let actions = [A::Offer, A::Accept, A::Decline, A::CheckIn, A::CheckOut, A::Cancel, A::Expire, A::MarkNoShow];
+        for from in S::ALL {
+            for action in actions {
+                let want = allowed.iter().find(|(f, a, _)| *f == from && *a == action).map(|t| t.2);
+                assert_eq!(next_state(from, action), want, "{from:?} {action:?}");
+            }
+        }
+        for s in S::ALL {
+            if s.is_final() {
+                assert!(actions.iter().all(|a| next_state(s, *a).is_none()), "{s:?} is final");
+            }
+        }
+    }
+}

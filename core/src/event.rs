@@ -1,0 +1,178 @@
+//! Events: every change of a booking, visit, order, rental, alert or ledger entry is
+//! recorded in the `event` table in the same transaction as the change (sync sends them
+//! on), and delivered, in order, to the app's listeners after commit.
+
+use crate::carecircle::CareCircle;
+use crate::error::Result;
+use chrono::{DateTime, Utc};
+use rusqlite::{Transaction, params};
+use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Sender, channel};
+use std::sync::{Arc, Mutex, Weak};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    BookingRequested,
+    BookingOffered,
+    BookingAccepted,
+    BookingDeclined,
+    BookingCancelled,
+    BookingExpired,
+    VisitCheckedIn,
+    VisitFlagged,
+    VisitCompleted,
+    VisitNoShow,
+    VisitReviewed,
+}
+
+impl EventKind {
+    pub fn code(self) -> String {
+        serde_json::to_value(self).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
+    }
+    pub fn parse(code: &str) -> Option<Self> {
+        serde_json::from_value(serde_json::Value::String(code.to_string())).ok()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// Position in this database's event log, increasing.
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub kind: EventKind,
+    /// The booking, order, rental, alert or entry the event is about.
+    pub subject_id: String,
+    pub senior_id: String,
+    /// The other party, if any: the caregiver offered or assigned, a station, a family member.
+    pub party_id: Option<String>,
+    /// Short machine-readable detail, e.g. "distance_m=412".
+    pub detail: String,
+}
+
+/// Collects the events of one transaction.
+pub(crate) struct Emitter {
+    pub at: DateTime<Utc>,
+    pub events: Vec<Event>,
+}
+
+impl Emitter {
+    pub fn emit(&mut self, tx: &Transaction<'_>, kind: EventKind, subject: &str, senior: &str, party: Option<&str>, detail: impl Into<String>) -> Result<()> {
+        let detail = detail.into();
+        tx.prepare_cached("INSERT INTO event (at, kind, subject_id, senior_id, party_id, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
+            .execute(params![crate::store::ts(self.at), kind.code(), subject, senior, party, detail])?;
+        self.events.push(Event {
+            seq: tx.last_insert_rowid(),
+            at: self.at,
+            kind,
+            subject_id: subject.to_string(),
+            senior_id: senior.to_string(),
+            party_id: party.map(String::from),
+            detail,
+        });
+        Ok(())
+    }
+}
+
+type Listener = Box<dyn Fn(Event) + Send + 'static>;
+
+/// Delivers events to subscribers, each on its own thread so that a listener may call
+/// back into CareCircle without deadlocking, and in commit order.
+#[derive(Default)]
+pub struct EventBus {
+    subscribers: Mutex<Vec<(u64, Sender<Event>)>>,
+    next_id: AtomicU64,
+}
+
+/// Delivery stops when this is cancelled or dropped.
+pub struct Subscription {
+    id: u64,
+    bus: Weak<EventBus>,
+}
+
+impl Subscription {
+    pub fn cancel(&self) {
+        if let Some(bus) = self.bus.upgrade() {
+            bus.subscribers.lock().unwrap_or_else(|e| e.into_inner()).retain(|(id, _)| *id != self.id);
+        }
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        self.cancel();
+    }
+}
+
+impl EventBus {
+    pub fn subscribe(self: &Arc<Self>, listener: Listener) -> Subscription {
+        let (tx, rx) = channel::<Event>();
+        std::thread::Builder::new()
+            .name("carecircle-events".into())
+            .spawn(move || {
+                for event in rx {
+                    // A listener that panics loses its own event, never the app.
+                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| listener(event)));
+                }
+            })
+            .expect("spawn event thread");
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        self.subscribers.lock().unwrap_or_else(|e| e.into_inner()).push((id, tx));
+        Subscription { id, bus: Arc::downgrade(self) }
+    }
+
+    pub(crate) fn publish(&self, events: &[Event]) {
+        if events.is_empty() {
+            return;
+        }
+        let subs = self.subscribers.lock().unwrap_or_else(|e| e.into_inner());
+        for (_, tx) in subs.iter() {
+            for e in events {
+                let _ = tx.send(e.clone());
+            }
+        }
+    }
+}
+
+impl CareCircle {
+    /// Runs `f` in one immediate transaction with an emitter; after commit, and still in
+    /// commit order, the events go to listeners.
+    pub(crate) fn write<R>(&self, f: impl FnOnce(&Transaction<'_>, &mut Emitter) -> Result<R>) -> Result<R> {
+        let mut conn = self.store.conn();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut emitter = Emitter { at: self.now(), events: Vec::new() };
+        let out = f(&tx, &mut emitter)?;
+        tx.commit()?;
+        self.events.publish(&emitter.events);
+        drop(conn);
+        Ok(out)
+    }
+
+    /// Calls `listener` with every event from now on, on a thread of its own.
+    pub fn subscribe(&self, listener: impl Fn(Event) + Send + 'static) -> Subscription {
+        self.events.subscribe(Box::new(listener))
+    }
+
+    /// Events after `after_seq`, oldest first: what a listener missed, or what sync sends.
+    pub fn events_since(&self, after_seq: i64, limit: u32) -> Result<Vec<Event>> {
+        let conn = self.store.conn();
+        let mut stmt = conn.prepare_cached("SELECT seq, at, kind, subject_id, senior_id, party_id, detail FROM event WHERE seq > ?1 ORDER BY seq LIMIT ?2")?;
+        let rows = stmt.query_map(params![after_seq, limit], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+        })?;
+        rows.map(|row| {
+            let (seq, at, kind, subject_id, senior_id, party_id, detail) = row?;
+            Ok(Event {
+                seq,
+                at: crate::store::parse_ts(&at)?,
+                kind: EventKind::parse(&kind).ok_or_else(|| crate::Error::invalid("event", "unknown kind in the log"))?,
+                subject_id,
+                senior_id,
+                party_id,
+                detail,
+            })
+        })
+        .collect()
+    }
+}

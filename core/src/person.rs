@@ -1,0 +1,511 @@
+//! People: seniors, their family members (with what each senior lets them do), caregivers,
+//! and the actors on whose behalf a change is made.
+
+use crate::carecircle::CareCircle;
+use crate::clock::parse_date;
+use crate::error::{Error, Result, RowProblem};
+use crate::facility::{ServiceSet, check_id, truncate, MAX_TEXT_LEN};
+use crate::hours::WeeklyHours;
+use crate::position::Position;
+use crate::spatial::SphereIndex;
+use chrono::{Datelike, NaiveDate};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Gender {
+    Female,
+    Male,
+}
+
+impl std::str::FromStr for Gender {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "female" | "f" | "女" => Ok(Gender::Female),
+            "male" | "m" | "男" => Ok(Gender::Male),
+            _ => Err(Error::invalid("gender", "expected female or male")),
+        }
+    }
+}
+
+impl Gender {
+    pub fn code(self) -> &'static str {
+        match self {
+            Gender::Female => "female",
+            Gender::Male => "male",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Senior {
+    pub id: String,
+    pub name: String,
+    pub birth_date: NaiveDate,
+    pub gender: Gender,
+    /// Home, WGS-84.
+    pub home: Position,
+    pub address: String,
+    pub lives_alone: bool,
+    pub phone: String,
+    /// The station that serves this senior, if assigned.
+    pub station_id: Option<String>,
+    /// 12-digit division code of the senior's village or community.
+    pub division: String,
+}
+
+impl Senior {
+    /// Age in whole years on `day`.
+    pub fn age_on(&self, day: NaiveDate) -> u32 {
+        let mut age = day.year() - self.birth_date.year();
+        if (day.month(), day.day()) < (self.birth_date.month(), self.birth_date.day()) {
+            age -= 1;
+        }
+        age.max(0) as u32
+    }
+
+    fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        check_id(&self.id, &mut out);
+        check_name(&self.name, &mut out);
+        if self.birth_date.year() < 1880 || self.birth_date > chrono::Utc::now().date_naive() {
+            out.push("birth date is not plausible".into());
+        }
+        if let Err(e) = Position::new(self.home.lat, self.home.lon) {
+            out.push(e.to_string());
+        }
+        for (field, v) in [("address", &self.address), ("phone", &self.phone)] {
+            if v.chars().count() > MAX_TEXT_LEN {
+                out.push(format!("{field} is longer than {MAX_TEXT_LEN} characters"));
+            }
+        }
+        out
+    }
+}
+
+fn check_name(name: &str, out: &mut Vec<String>) {
+    if name.trim().is_empty() {
+        out.push("name is missing".into());
+    } else if name.chars().count() > MAX_TEXT_LEN {
+        out.push(format!("name is longer than {MAX_TEXT_LEN} characters"));
+    }
+}
+
+fn first_problem(what: &'static str, problems: Vec<String>) -> Result<()> {
+    match problems.into_iter().next() {
+        None => Ok(()),
+        Some(p) => Err(Error::invalid(what, p)),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FamilyMember {
+    pub id: String,
+    pub name: String,
+    pub phone: String,
+}
+
+/// What a senior lets one family member do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct FamilyPermissions {
+    pub can_book: bool,
+    pub can_see_visits: bool,
+    pub receives_alerts: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FamilyLink {
+    pub senior_id: String,
+    pub family_id: String,
+    /// 子女, 配偶, ... in the family's own words.
+    pub relation: String,
+    pub permissions: FamilyPermissions,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Caregiver {
+    pub id: String,
+    pub name: String,
+    pub organisation: String,
+    pub station_id: Option<String>,
+    pub skills: ServiceSet,
+    /// Where visits start from, WGS-84.
+    pub base: Position,
+    /// How far from the base this caregiver travels, metres on the sphere.
+    pub radius_m: f64,
+    /// Weekly availability, Asia/Shanghai.
+    pub availability: WeeklyHours,
+}
+
+impl Caregiver {
+    fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        check_id(&self.id, &mut out);
+        check_name(&self.name, &mut out);
+        if !(self.radius_m.is_finite() && self.radius_m > 0.0 && self.radius_m <= 100_000.0) {
+            out.push("service radius must be between 0 and 100000 m".into());
+        }
+        if let Err(e) = Position::new(self.base.lat, self.base.lon) {
+            out.push(e.to_string());
+        }
+        if self.organisation.chars().count() > MAX_TEXT_LEN {
+            out.push(format!("organisation is longer than {MAX_TEXT_LEN} characters"));
+        }
+        out
+    }
+}
+
+/// On whose behalf a change is made; the rules check it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "role", content = "id", rename_all = "snake_case")]
+pub enum Actor {
+    Senior(String),
+    Family(String),
+    Caregiver(String),
+    /// A station operator, by station id.
+    Operator(String),
+    /// The district platform's administrators.
+    District,
+    /// CareCircle itself: matching, expiry sweeps.
+    System,
+}
+
+impl Actor {
+    /// "senior:ZH-S-000001", the form stored and shown.
+    pub fn label(&self) -> String {
+        match self {
+            Actor::Senior(id) => format!("senior:{id}"),
+            Actor::Family(id) => format!("family:{id}"),
+            Actor::Caregiver(id) => format!("caregiver:{id}"),
+            Actor::Operator(id) => format!("operator:{id}"),
+            Actor::District => "district".into(),
+            Actor::System => "system".into(),
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self> {
+        let (role, id) = s.split_once(':').unwrap_or((s, ""));
+        let id = id.trim().to_string();
+        let need_id = |a: fn(String) -> Actor| if id.is_empty() { Err(Error::invalid("actor", "expected role:id, e.g. family:F1")) } else { Ok(a(id.clone())) };
+        match role.trim() {
+            "senior" => need_id(Actor::Senior),
+            "family" => need_id(Actor::Family),
+            "caregiver" => need_id(Actor::Caregiver),
+            "operator" => need_id(Actor::Operator),
+            "district" => Ok(Actor::District),
+            "system" => Ok(Actor::System),
+            _ => Err(Error::invalid("actor", "role must be senior, family, caregiver, operator, district or system")),
+        }
+    }
+}
+
+/// Caregivers in memory with an R-tree over their bases, for matching.
+pub(crate) struct CaregiverTable {
+    index: SphereIndex,
+    pub slots: Vec<Option<Caregiver>>,
+    by_id: HashMap<String, u32>,
+}
+
+impl CaregiverTable {
+    pub fn load(conn: &Connection) -> Result<Self> {
+        let mut stmt = conn.prepare(&format!("SELECT {CAREGIVER_COLUMNS} FROM caregiver"))?;
+        let rows = stmt.query_map([], |r| Ok(caregiver_from_row(r)))?;
+        let slots: Vec<Option<Caregiver>> = rows.map(|r| r?.map(Some)).collect::<Result<_>>()?;
+        let index = SphereIndex::bulk_load(1, slots.iter().enumerate().map(|(i, c)| (0, c.as_ref().expect("loaded").base.unit_vector(), i as u32)));
+        let by_id = slots.iter().enumerate().map(|(i, c)| (c.as_ref().expect("loaded").id.clone(), i as u32)).collect();
+        Ok(CaregiverTable { index, slots, by_id })
+    }
+
+    fn put(&mut self, c: Caregiver) {
+        if let Some(&i) = self.by_id.get(&c.id) {
+            let old = self.slots[i as usize].take().expect("live slot");
+            self.index.remove(0, old.base.unit_vector(), i);
+            self.index.insert(0, c.base.unit_vector(), i);
+            self.slots[i as usize] = Some(c);
+        } else {
+            let i = self.slots.len() as u32;
+            self.index.insert(0, c.base.unit_vector(), i);
+            self.by_id.insert(c.id.clone(), i);
+            self.slots.push(Some(c));
+        }
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Caregiver> {
+        self.by_id.get(id).and_then(|&i| self.slots[i as usize].as_ref())
+    }
+
+    /// Caregivers nearest to `at` first, up to `k`, that `accept` admits and whose
+    /// service radius reaches `at`.
+    pub fn nearest_reaching(&self, at: Position, k: usize, accept: impl Fn(&Caregiver) -> bool) -> Vec<&Caregiver> {
+        let hits = self.index.nearest(&[0], at.unit_vector(), k, 4.0, |i| {
+            let c = self.slots[i as usize].as_ref().expect("live slot");
+            c.base.distance_m(at) <= c.radius_m && accept(c)
+        });
+        hits.into_iter().map(|h| self.slots[h.slot as usize].as_ref().expect("live slot")).collect()
+    }
+
+    pub fn len(&self) -> usize {
+        self.by_id.len()
+    }
+}
+
+const SENIOR_COLUMNS: &str = "id, name, birth_date, gender, lat, lon, address, lives_alone, phone, station_id, division";
+const CAREGIVER_COLUMNS: &str = "id, name, organisation, station_id, skills, lat, lon, radius_m, availability";
+
+fn senior_from_row(r: &Row<'_>) -> Result<Senior> {
+    let birth: String = r.get(2)?;
+    let gender: String = r.get(3)?;
+    Ok(Senior {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        birth_date: parse_date(&birth)?,
+        gender: gender.parse()?,
+        home: Position::new(r.get(4)?, r.get(5)?)?,
+        address: r.get(6)?,
+        lives_alone: r.get(7)?,
+        phone: r.get(8)?,
+        station_id: r.get(9)?,
+        division: r.get(10)?,
+    })
+}
+
+fn caregiver_from_row(r: &Row<'_>) -> Result<Caregiver> {
+    let skills: String = r.get(4)?;
+    let availability: String = r.get(8)?;
+    Ok(Caregiver {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        organisation: r.get(2)?,
+        station_id: r.get(3)?,
+        skills: ServiceSet::parse_list(&skills)?,
+        base: Position::new(r.get(5)?, r.get(6)?)?,
+        radius_m: r.get(7)?,
+        availability: WeeklyHours::parse(&availability)?,
+    })
+}
+
+fn write_senior(conn: &Connection, s: &Senior) -> Result<()> {
+    conn.prepare_cached(&format!(
+        "INSERT INTO senior ({SENIOR_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+         ON CONFLICT(id) DO UPDATE SET name = excluded.name, birth_date = excluded.birth_date, gender = excluded.gender,
+           lat = excluded.lat, lon = excluded.lon, address = excluded.address, lives_alone = excluded.lives_alone,
+           phone = excluded.phone, station_id = excluded.station_id, division = excluded.division"
+    ))?
+    .execute(params![
+        s.id,
+        s.name,
+        s.birth_date.to_string(),
+        s.gender.code(),
+        s.home.lat,
+        s.home.lon,
+        s.address,
+        s.lives_alone,
+        s.phone,
+        s.station_id,
+        s.division
+    ])?;
+    Ok(())
+}
+
+fn write_caregiver(conn: &Connection, c: &Caregiver) -> Result<()> {
+    let skills: Vec<&str> = c.skills.iter().map(|s| s.code()).collect();
+    conn.prepare_cached(&format!(
+        "INSERT INTO caregiver ({CAREGIVER_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT(id) DO UPDATE SET name = excluded.name, organisation = excluded.organisation, station_id = excluded.station_id,
+           skills = excluded.skills, lat = excluded.lat, lon = excluded.lon, radius_m = excluded.radius_m, availability = excluded.availability"
+    ))?
+    .execute(params![c.id, c.name, c.organisation, c.station_id, skills.join(","), c.base.lat, c.base.lon, c.radius_m, c.availability.to_string()])?;
+    Ok(())
+}
+
+impl CareCircle {
+    pub fn put_seniors(&self, seniors: &[Senior]) -> Result<()> {
+        for s in seniors {
+            first_problem("senior", s.problems())?;
+        }
+        self.store.transaction(|tx| seniors.iter().try_for_each(|s| write_senior(tx, s)))
+    }
+
+    pub fn senior(&self, id: &str) -> Result<Senior> {
+        senior_in(&self.store.conn(), id)
+    }
+
+    pub fn seniors(&self) -> Result<Vec<Senior>> {
+        let conn = self.store.conn();
+        let mut stmt = conn.prepare_cached(&format!("SELECT {SENIOR_COLUMNS} FROM senior ORDER BY id"))?;
+        let rows = stmt.query_map([], |r| Ok(senior_from_row(r)))?;
+        rows.map(|r| r?).collect()
+    }
+
+    pub fn put_family_member(&self, f: &FamilyMember) -> Result<()> {
+        let mut problems = Vec::new();
+        check_id(&f.id, &mut problems);
+        check_name(&f.name, &mut problems);
+        first_problem("family member", problems)?;
+        self.store.conn().execute(
+            "INSERT INTO family_member (id, name, phone) VALUES (?1, ?2, ?3)
+             ON CONFLICT(id) DO UPDATE SET name = excluded.name, phone = excluded.phone",
+            params![f.id, f.name, f.phone],
+        )?;
+        Ok(())
+    }
+
+    /// Links a family member to a senior, or changes what the senior lets them do.
+    pub fn link_family(&self, link: &FamilyLink) -> Result<()> {
+        if link.relation.chars().count() > 64 {
+            return Err(Error::invalid("relation", "longer than 64 characters"));
+        }
+        self.store.transaction(|tx| {
+            senior_in(tx, &link.senior_id)?;
+            if !tx.prepare_cached("SELECT 1 FROM family_member WHERE id = ?1")?.exists([&link.family_id])? {
+                return Err(Error::not_found("family member", truncate(&link.family_id, 64)));
+            }
+            let p = link.permissions;
+            tx.execute(
+                "INSERT INTO family_link (senior_id, family_id, relation, can_book, can_see_visits, receives_alerts) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT(senior_id, family_id) DO UPDATE SET relation = excluded.relation, can_book = excluded.can_book,
+                   can_see_visits = excluded.can_see_visits, receives_alerts = excluded.receives_alerts",
+                params![link.senior_id, link.family_id, link.relation, p.can_book, p.can_see_visits, p.receives_alerts],
+            )?;
+            Ok(())
+        })
+    }
+
+    pub fn family_links(&self, senior_id: &str) -> Result<Vec<FamilyLink>> {
+        family_links_in(&self.store.conn(), senior_id)
+    }
+
+    pub fn put_caregivers(&self, caregivers: &[Caregiver]) -> Result<()> {
+        for c in caregivers {
+            first_problem("caregiver", c.problems())?;
+        }
+        self.store.transaction(|tx| caregivers.iter().try_for_each(|c| write_caregiver(tx, c)))?;
+        let mut table = self.caregivers_mut();
+        for c in caregivers {
+            table.put(c.clone());
+        }
+        Ok(())
+    }
+
+    pub fn caregiver_count(&self) -> usize {
+        self.caregivers().len()
+    }
+
+    pub fn caregiver(&self, id: &str) -> Result<Caregiver> {
+        self.caregivers().get(id).cloned().ok_or_else(|| Error::not_found("caregiver", truncate(id, 64)))
+    }
+}
+
+pub(crate) fn senior_in(conn: &Connection, id: &str) -> Result<Senior> {
+    conn.prepare_cached(&format!("SELECT {SENIOR_COLUMNS} FROM senior WHERE id = ?1"))?
+        .query_row([id], |r| Ok(senior_from_row(r)))
+        .optional()?
+        .ok_or_else(|| Error::not_found("senior", truncate(id, 64)))?
+}
+
+pub(crate) fn family_links_in(conn: &Connection, senior_id: &str) -> Result<Vec<FamilyLink>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT senior_id, family_id, relation, can_book, can_see_visits, receives_alerts FROM family_link WHERE senior_id = ?1 ORDER BY family_id",
+    )?;
+    let rows = stmt.query_map([senior_id], |r| {
+        Ok(FamilyLink {
+            senior_id: r.get(0)?,
+            family_id: r.get(1)?,
+            relation: r.get(2)?,
+            permissions: FamilyPermissions { can_book: r.get(3)?, can_see_visits: r.get(4)?, receives_alerts: r.get(5)? },
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// What `actor` may do for `senior`: the one place family permissions and operator scope are read.
+pub(crate) fn may_act_for(conn: &Connection, actor: &Actor, senior: &Senior, need: fn(&FamilyPermissions) -> bool, action: &str) -> Result<()> {
+    let allowed = match actor {
+        Actor::Senior(id) => *id == senior.id,
+        Actor::Family(id) => family_links_in(conn, &senior.id)?.iter().any(|l| l.family_id == *id && need(&l.permissions)),
+        Actor::Operator(station) => senior.station_id.as_deref() == Some(station.as_str()),
+        Actor::District | Actor::System => true,
+        Actor::Caregiver(_) => false,
+    };
+    if allowed { Ok(()) } else { Err(Error::Forbidden(format!("{} may not {action} for senior {}", actor.label(), senior.id))) }
+}
+
+/// Reads seniors from the demo homes CSV (`senior_id,name,gender,birth_date,lives_alone,lat,lon,division,address,phone`).
+/// The station is the nearest community station, set by the caller if wanted.
+pub fn parse_seniors_csv(text: &str) -> Result<Vec<Senior>> {
+    parse_rows(text, &["senior_id", "name", "gender", "birth_date", "lives_alone", "lat", "lon"], |row| {
+        Ok(Senior {
+            id: row.get("senior_id").to_string(),
+            name: row.get("name").to_string(),
+            birth_date: parse_date(row.get("birth_date"))?,
+            gender: row.get("gender").parse()?,
+            home: Position::new(row.get("lat").parse().unwrap_or(f64::NAN), row.get("lon").parse().unwrap_or(f64::NAN))?,
+            address: row.get("address").to_string(),
+            lives_alone: parse_bool(row.get("lives_alone"))?,
+            phone: row.get("phone").to_string(),
+            station_id: None,
+            division: row.get("division").to_string(),
+        })
+    })
+}
+
+/// Reads caregivers (`caregiver_id,name,organisation,station_id,skills,lat,lon,radius_m,availability`).
+pub fn parse_caregivers_csv(text: &str) -> Result<Vec<Caregiver>> {
+    parse_rows(text, &["caregiver_id", "name", "skills", "lat", "lon", "radius_m"], |row| {
+        Ok(Caregiver {
+            id: row.get("caregiver_id").to_string(),
+            name: row.get("name").to_string(),
+            organisation: row.get("organisation").to_string(),
+            station_id: Some(row.get("station_id").to_string()).filter(|s| !s.is_empty()),
+            skills: ServiceSet::parse_list(row.get("skills"))?,
+            base: Position::new(row.get("lat").parse().unwrap_or(f64::NAN), row.get("lon").parse().unwrap_or(f64::NAN))?,
+            radius_m: row.get("radius_m").parse().map_err(|_| Error::invalid("radius_m", "not a number"))?,
+            availability: WeeklyHours::parse(row.get("availability"))?,
+        })
+    })
+}
+
+fn parse_bool(s: &str) -> Result<bool> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "true" | "yes" | "1" => Ok(true),
+        "false" | "no" | "0" | "" => Ok(false),
+        _ => Err(Error::invalid("flag", "expected true or false")),
+    }
+}
+
+/// Reads a CSV, mapping each row with `make`; every bad row is collected and the file rejected whole.
+/// One CSV row, read by column name.
+struct Fields<'a> {
+    headers: &'a csv::StringRecord,
+    record: &'a csv::StringRecord,
+}
+
+impl Fields<'_> {
+    fn get(&self, column: &str) -> &str {
+        self.headers.iter().position(|h| h == column).and_then(|i| self.record.get(i)).unwrap_or("")
+    }
+}
+
+fn parse_rows<T>(text: &str, required: &[&str], make: impl Fn(&Fields<'_>) -> Result<T>) -> Result<Vec<T>> {
+    let mut reader = csv::ReaderBuilder::new().comment(Some(b'#')).flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
+    let headers = reader.headers().map_err(|e| Error::invalid("file", format!("header row unreadable: {e}")))?.clone();
+    let missing: Vec<&str> = required.iter().copied().filter(|c| !headers.iter().any(|h| h == *c)).collect();
+    if !missing.is_empty() {
+        return Err(Error::invalid("file", format!("header row lacks column(s): {}", missing.join(", "))));
+    }
+    let (mut out, mut problems) = (Vec::new(), Vec::new());
+    for record in reader.records() {
+        let (line, result) = match record {
+            Ok(record) => (record.position().map_or(0, |p| p.line()), make(&Fields { headers: &headers, record: &record })),
+            Err(e) => (e.position().map_or(0, |p| p.line()), Err(Error::invalid("row", e.to_string()))),
+        };
+        match result {
+            Ok(v) => out.push(v),
+            Err(e) => problems.push(RowProblem { location: format!("line {line}"), problem: e.to_string() }),
+        }
+    }
+    if problems.is_empty() { Ok(out) } else { Err(Error::ImportRejected { problems }) }
+}
