@@ -28,7 +28,7 @@ pub struct Place {
 }
 
 impl Place {
-    fn position(&self) -> Result<Position> {
+    pub fn position(&self) -> Result<Position> {
         Position::from_crs(self.lat, self.lon, self.crs)
     }
 }
@@ -159,6 +159,7 @@ fn print_coverage(r: &CoverageReport, show: usize) {
 
 pub fn demo(cc: &CareCircle, out: &Output) -> Result<()> {
     let report = cc.load_demo_facilities()?;
+    let (seniors, caregivers) = cc.load_demo_people()?;
     let homes = carecircle_core::demo::homes()?;
     // A senior's phone at Zhaobaoshan, as Amap reports it (GCJ-02).
     let here = Position::new(29.9609, 121.7180)?;
@@ -169,12 +170,12 @@ pub fn demo(cc: &CareCircle, out: &Output) -> Result<()> {
     let coverage = cc.coverage(&homes, DEFAULT_REQUIRED)?;
     if out.json {
         return out.value(&serde_json::json!({
-            "facilities": cc.facility_count(), "imported": report, "homes": homes.len(),
+            "facilities": cc.facility_count(), "imported": report, "homes": homes.len(), "seniors": seniors, "caregivers": caregivers,
             "nearest_canteens": canteens, "circle": circle, "coverage": coverage,
         }));
     }
     println!("CareCircle demo: synthetic district shaped like Zhenhai, Ningbo (data/README.md)");
-    println!("{} facilities, {} senior homes\n", cc.facility_count(), homes.len());
+    println!("{} facilities, {} senior homes, {seniors} seniors, {caregivers} caregivers\n", cc.facility_count(), homes.len());
     println!("Nearest canteens to a phone at GCJ-02 {glat:.6},{glon:.6} (WGS-84 {:.6},{:.6}):", at.lat, at.lon);
     print_nearby(&canteens);
     println!("\nIts 15-minute circle lacks: {}", circle.missing_kinds().collect::<Vec<_>>().join(", "));

@@ -2,6 +2,8 @@
 
 mod facilities;
 mod output;
+mod people;
+mod visits;
 
 use carecircle_core::{CareCircle, Settings};
 use clap::{Parser, Subcommand};
@@ -23,6 +25,9 @@ struct Cli {
     /// Street distance over straight-line distance.
     #[arg(long, global = true, default_value_t = 1.3)]
     detour: f64,
+    /// Act as if it were this time (Shanghai wall clock or RFC 3339): the CLI plays a phone at that moment.
+    #[arg(long, global = true)]
+    now: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -41,6 +46,57 @@ enum Command {
     Circle(facilities::CircleArgs),
     /// Circle coverage of many homes: shares per kind and division, uncovered homes.
     Coverage(facilities::CoverageArgs),
+    /// Seniors.
+    #[command(subcommand)]
+    Senior(people::SeniorCmd),
+    /// Family members and what seniors let them do.
+    #[command(subcommand)]
+    Family(people::FamilyCmd),
+    /// Caregivers.
+    #[command(subcommand)]
+    Caregiver(people::CaregiverCmd),
+    /// Record a capability assessment (GB/T 42195-2022).
+    Assess(people::AssessArgs),
+    /// Request a home visit for a senior; it is offered to the nearest free qualified caregivers.
+    Book(visits::BookArgs),
+    /// Offer a requested or declined booking again.
+    Offer(visits::OnBooking),
+    /// A caregiver accepts an offered visit.
+    Accept(visits::OnBooking),
+    /// A caregiver declines an offered visit.
+    Decline(visits::WithReason),
+    /// Cancel a booking, saying why.
+    Cancel(visits::WithReason),
+    /// The assigned caregiver checks in at the senior's home.
+    CheckIn(visits::AtPlace),
+    /// The assigned caregiver checks out; the visit is completed.
+    CheckOut(visits::AtPlace),
+    /// Approve or reject a flagged visit.
+    Review(visits::ReviewArgs),
+    /// Expire untaken requests and mark missed visits as no-shows.
+    Sweep,
+    /// Show one booking with its offers and visit record.
+    Booking { id: String },
+    /// A senior's bookings.
+    Bookings {
+        #[command(flatten)]
+        who: visits::As,
+        #[arg(long)]
+        senior: String,
+    },
+    /// A caregiver's offers and visits.
+    Agenda {
+        #[arg(long)]
+        caregiver: String,
+    },
+    /// A senior's monthly statement of government-paid and self-paid hours.
+    Statement(visits::StatementArgs),
+    /// The district's month.
+    Summary {
+        /// YYYY-MM
+        #[arg(long)]
+        month: String,
+    },
     /// Load the bundled synthetic demo district and show what it looks like.
     Demo,
 }
@@ -59,7 +115,11 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<(), carecircle_core::Error> {
     let mut settings = Settings::default();
     settings.walk = carecircle_core::walk::WalkModel::new(cli.walk_speed, cli.detour)?;
-    let cc = CareCircle::open(&cli.db, settings)?;
+    let clock: std::sync::Arc<dyn carecircle_core::clock::Clock> = match &cli.now {
+        Some(t) => std::sync::Arc::new(carecircle_core::clock::ManualClock::new(carecircle_core::clock::parse_instant(t)?)),
+        None => std::sync::Arc::new(carecircle_core::clock::SystemClock),
+    };
+    let cc = CareCircle::open_with_clock(&cli.db, settings, clock)?;
     let out = output::Output { json: cli.json };
     match cli.command {
         Command::Import(a) => facilities::import(&cc, &out, a),
@@ -68,6 +128,24 @@ fn run(cli: Cli) -> Result<(), carecircle_core::Error> {
         Command::Facility { id } => out.value(&cc.facility(&id)?),
         Command::Circle(a) => facilities::circle(&cc, &out, a),
         Command::Coverage(a) => facilities::coverage(&cc, &out, a),
+        Command::Senior(c) => people::senior(&cc, &out, c),
+        Command::Family(c) => people::family(&cc, &out, c),
+        Command::Caregiver(c) => people::caregiver(&cc, &out, c),
+        Command::Assess(a) => people::assess(&cc, &out, a),
+        Command::Book(a) => visits::book(&cc, &out, a),
+        Command::Offer(a) => visits::offer(&cc, &out, a),
+        Command::Accept(a) => visits::accept(&cc, &out, a),
+        Command::Decline(a) => visits::decline(&cc, &out, a),
+        Command::Cancel(a) => visits::cancel(&cc, &out, a),
+        Command::CheckIn(a) => visits::check(&cc, &out, a, true),
+        Command::CheckOut(a) => visits::check(&cc, &out, a, false),
+        Command::Review(a) => visits::review(&cc, &out, a),
+        Command::Sweep => visits::sweep(&cc, &out),
+        Command::Booking { id } => visits::show(&cc, &out, &id),
+        Command::Bookings { who, senior } => visits::list(&cc, &out, who, &senior),
+        Command::Agenda { caregiver } => visits::agenda(&cc, &out, &caregiver),
+        Command::Statement(a) => visits::statement(&cc, &out, a),
+        Command::Summary { month } => visits::summary(&cc, &out, &month),
         Command::Demo => facilities::demo(&cc, &out),
     }
 }

@@ -22,3 +22,21 @@ impl CareCircle {
         self.import_text(FACILITIES_GEOJSON, Format::GeoJson, None)
     }
 }
+
+impl CareCircle {
+    /// Loads the demo district's seniors (each served by the nearest community station) and
+    /// caregivers. Idempotent. Returns (seniors, caregivers).
+    pub fn load_demo_people(&self) -> Result<(usize, usize)> {
+        use crate::catalogue::NearbyQuery;
+        use crate::facility::FacilityKind;
+        let mut seniors = crate::person::parse_seniors_csv(HOMES_CSV)?;
+        for s in &mut seniors {
+            let q = NearbyQuery::new(s.home).kinds([FacilityKind::CommunityStation]).k(1);
+            s.station_id = self.nearest(&q)?.into_iter().next().map(|n| n.id);
+        }
+        let caregivers = crate::person::parse_caregivers_csv(CAREGIVERS_CSV)?;
+        self.put_seniors(&seniors)?;
+        self.put_caregivers(&caregivers)?;
+        Ok((seniors.len(), caregivers.len()))
+    }
+}

@@ -18,6 +18,7 @@ use crate::visit::{Review, visit_from_row};
 use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DistrictRules {
@@ -217,11 +218,8 @@ pub(crate) fn rules_for(conn: &Connection, division: &str) -> Result<DistrictRul
     }
 }
 
-fn statement_in(conn: &Connection, senior: &Senior, year: i32, month: u32) -> Result<Statement> {
-    let (first, next) = month_bounds(year, month)?;
-    let rules = rules_for(conn, &senior.division)?;
-    let level = latest_assessment_in(conn, &senior.id)?.filter(|a| a.date < next).map(|a| a.level);
-    let elig = eligibility(&rules, senior, level, first);
+/// Completed visits with check-in in the month (Shanghai), of one senior or of all, in check-in order.
+fn completed_visits(conn: &Connection, senior: Option<&str>, first: NaiveDate, next: NaiveDate) -> Result<Vec<(String, CompletedVisit)>> {
     let from = crate::store::ts(from_shanghai(first.and_hms_opt(0, 0, 0).expect("midnight")));
     let to = crate::store::ts(from_shanghai(next.and_hms_opt(0, 0, 0).expect("midnight")));
     let mut stmt = conn.prepare_cached(
@@ -229,30 +227,39 @@ fn statement_in(conn: &Connection, senior: &Senior, year: i32, month: u32) -> Re
                 v.check_out_at, v.check_out_lat, v.check_out_lon, v.check_out_distance_m, v.flagged, v.review, v.reviewed_by,
                 b.start_at, b.end_at, b.government_paid, b.price_fen_per_hour
          FROM visit v JOIN booking b ON b.id = v.booking_id
-         WHERE v.senior_id = ?1 AND b.state = 'completed' AND v.check_in_at >= ?2 AND v.check_in_at < ?3
+         WHERE (?1 IS NULL OR v.senior_id = ?1) AND b.state = 'completed' AND v.check_in_at >= ?2 AND v.check_in_at < ?3
          ORDER BY v.check_in_at, v.booking_id",
     )?;
-    let rows = stmt.query_map(params![senior.id, from, to], |r| {
+    let rows = stmt.query_map(params![senior, from, to], |r| {
         Ok(visit_from_row(r).and_then(|v| {
             let start = crate::store::parse_ts(&r.get::<_, String>(15)?)?;
             let end = crate::store::parse_ts(&r.get::<_, String>(16)?)?;
-            Ok(CompletedVisit {
-                booking_id: v.booking_id.clone(),
-                service: v.service,
-                date: shanghai_date(v.check_in_at),
-                caregiver_id: v.caregiver_id.clone(),
-                verified_minutes: v.minutes().unwrap_or(0),
-                booked_minutes: (end - start).num_minutes(),
-                government_paid: r.get(17)?,
-                price_fen_per_hour: r.get(18)?,
-                flagged: v.flagged,
-                review: v.review,
-            })
+            Ok((
+                v.senior_id.clone(),
+                CompletedVisit {
+                    booking_id: v.booking_id.clone(),
+                    service: v.service,
+                    date: shanghai_date(v.check_in_at),
+                    caregiver_id: v.caregiver_id.clone(),
+                    verified_minutes: v.minutes().unwrap_or(0),
+                    booked_minutes: (end - start).num_minutes(),
+                    government_paid: r.get(17)?,
+                    price_fen_per_hour: r.get(18)?,
+                    flagged: v.flagged,
+                    review: v.review,
+                },
+            ))
         }))
     })?;
-    let visits: Vec<CompletedVisit> = rows.map(|r| r?).collect::<Result<_>>()?;
+    rows.map(|r| r?).collect()
+}
+
+/// The statement of one senior, given what the rule needs.
+pub fn statement(senior: &Senior, rules: &DistrictRules, level: Option<CapabilityLevel>, year: i32, month: u32, visits: &[CompletedVisit]) -> Result<Statement> {
+    let (first, _) = month_bounds(year, month)?;
+    let elig = eligibility(rules, senior, level, first);
     let quota = if elig.eligible { elig.monthly_hours } else { 0.0 };
-    let lines = draw(quota, &visits);
+    let lines = draw(quota, visits);
     let government_hours: f64 = lines.iter().map(|l| l.government_hours).sum();
     Ok(Statement {
         senior_id: senior.id.clone(),
@@ -266,6 +273,14 @@ fn statement_in(conn: &Connection, senior: &Senior, year: i32, month: u32) -> Re
         eligibility: elig,
         lines,
     })
+}
+
+fn statement_in(conn: &Connection, senior: &Senior, year: i32, month: u32) -> Result<Statement> {
+    let (first, next) = month_bounds(year, month)?;
+    let rules = rules_for(conn, &senior.division)?;
+    let level = latest_assessment_in(conn, &senior.id)?.filter(|a| a.date < next).map(|a| a.level);
+    let visits: Vec<CompletedVisit> = completed_visits(conn, Some(&senior.id), first, next)?.into_iter().map(|(_, v)| v).collect();
+    statement(senior, &rules, level, year, month, &visits)
 }
 
 impl CareCircle {
@@ -300,9 +315,34 @@ impl CareCircle {
     }
 
     /// The district's month: seniors, who qualifies, hours drawn and self-paid.
+    /// Reads rules, assessments and visits in bulk: one pass over the district.
     pub fn district_summary(&self, year: i32, month: u32) -> Result<DistrictSummary> {
+        let (first, next) = month_bounds(year, month)?;
         let seniors = self.seniors()?;
         let conn = self.store.conn();
+        let all_rules: Vec<DistrictRules> = {
+            let mut stmt = conn.prepare("SELECT rules FROM district_rules ORDER BY length(district) DESC")?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+            rows.map(|r| serde_json::from_str(&r?).map_err(|_| Error::invalid("district rules", "stored rules are corrupt"))).collect::<Result<_>>()?
+        };
+        let default_rules = DistrictRules::default();
+        let levels: HashMap<String, CapabilityLevel> = {
+            // The latest assessment before the month ends, per senior.
+            let mut stmt = conn.prepare(
+                "SELECT senior_id, level FROM assessment a WHERE date < ?1 AND NOT EXISTS
+                   (SELECT 1 FROM assessment b WHERE b.senior_id = a.senior_id AND b.date < ?1 AND (b.date > a.date OR (b.date = a.date AND b.rowid > a.rowid)))",
+            )?;
+            let rows = stmt.query_map([next.to_string()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+            rows.map(|r| {
+                let (id, level) = r?;
+                Ok((id, level.parse()?))
+            })
+            .collect::<Result<_>>()?
+        };
+        let mut visits: HashMap<String, Vec<CompletedVisit>> = HashMap::new();
+        for (senior, v) in completed_visits(&conn, None, first, next)? {
+            visits.entry(senior).or_default().push(v);
+        }
         let mut s = DistrictSummary {
             month: format!("{year:04}-{month:02}"),
             seniors: seniors.len() as u32,
@@ -315,7 +355,8 @@ impl CareCircle {
             pending_review: 0,
         };
         for senior in &seniors {
-            let st = statement_in(&conn, senior, year, month)?;
+            let rules = all_rules.iter().find(|r| senior.division.starts_with(&r.district)).unwrap_or(&default_rules);
+            let st = statement(senior, rules, levels.get(&senior.id).copied(), year, month, visits.get(&senior.id).map_or(&[][..], Vec::as_slice))?;
             s.eligible += u32::from(st.eligibility.eligible);
             s.served += u32::from(st.government_hours > 0.0);
             s.quota_hours += st.quota_hours;
