@@ -16,7 +16,8 @@ use crate::carecircle::CareCircle;
 use crate::error::{Error, Result};
 use crate::person::senior_in;
 use chrono::NaiveDate;
-use rusqlite::{OptionalExtension, params};
+use crate::args;
+use crate::db::{Sql, SqlExt};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -212,11 +213,12 @@ impl CareCircle {
             total,
             level,
         };
-        self.store.transaction(|tx| {
+        let recorded_at = self.now();
+        self.store.write(|tx| {
             senior_in(tx, senior_id)?;
             tx.execute(
-                "INSERT INTO assessment (id, senior_id, assessor, date, scores, conditions, total, level) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![
+                "INSERT INTO assessment (id, senior_id, assessor, date, scores, conditions, total, level, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                args![
                     a.id,
                     a.senior_id,
                     a.assessor,
@@ -224,7 +226,8 @@ impl CareCircle {
                     serde_json::to_string(&a.scores).expect("serialisable"),
                     serde_json::to_string(&a.conditions).expect("serialisable"),
                     a.total,
-                    a.level.code()
+                    a.level.code(),
+                    recorded_at
                 ],
             )?;
             Ok(())
@@ -233,28 +236,27 @@ impl CareCircle {
     }
 
     pub fn latest_assessment(&self, senior_id: &str) -> Result<Option<Assessment>> {
-        latest_assessment_in(&self.store.conn(), senior_id)
+        self.store.read(|sql| latest_assessment_in(sql, senior_id))
     }
 }
 
-pub(crate) fn latest_assessment_in(conn: &rusqlite::Connection, senior_id: &str) -> Result<Option<Assessment>> {
-    let row = conn
-        .prepare_cached("SELECT id, senior_id, assessor, date, scores, conditions, total, level FROM assessment WHERE senior_id = ?1 ORDER BY date DESC, rowid DESC LIMIT 1")?
-        .query_row([senior_id], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, String>(4)?, r.get::<_, String>(5)?, r.get::<_, u32>(6)?, r.get::<_, String>(7)?))
-        })
-        .optional()?;
-    let Some((id, senior_id, assessor, date, scores, conditions, total, level)) = row else { return Ok(None) };
+pub(crate) fn latest_assessment_in(sql: &dyn Sql, senior_id: &str) -> Result<Option<Assessment>> {
+    let row = sql.one(
+        "SELECT id, senior_id, assessor, date, scores, conditions, total, level FROM assessment WHERE senior_id = ?1
+         ORDER BY date DESC, recorded_at DESC, id DESC LIMIT 1",
+        args![senior_id],
+    )?;
+    let Some(r) = row else { return Ok(None) };
     let corrupt = |_| Error::invalid("assessment", "stored record is corrupt");
     Ok(Some(Assessment {
-        id,
-        senior_id,
-        assessor,
-        date: crate::clock::parse_date(&date)?,
-        scores: serde_json::from_str(&scores).map_err(corrupt)?,
-        conditions: serde_json::from_str(&conditions).map_err(corrupt)?,
-        total,
-        level: level.parse()?,
+        id: r.get(0)?,
+        senior_id: r.get(1)?,
+        assessor: r.get(2)?,
+        date: crate::clock::parse_date(&r.get::<String>(3)?)?,
+        scores: serde_json::from_str(&r.get::<String>(4)?).map_err(corrupt)?,
+        conditions: serde_json::from_str(&r.get::<String>(5)?).map_err(corrupt)?,
+        total: r.get(6)?,
+        level: r.get::<String>(7)?.parse()?,
     }))
 }
 

@@ -15,9 +15,9 @@ use crate::event::{Emitter, EventKind};
 use crate::facility::{Service, truncate};
 use crate::person::{Actor, Senior, may_act_for, senior_in};
 use crate::service_catalogue::terms_in;
-use crate::store::{parse_ts, ts};
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+use crate::args;
+use crate::db::{Row, Sql, SqlExt};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 
@@ -163,15 +163,15 @@ pub struct Offer {
 const BOOKING_COLUMNS: &str =
     "id, senior_id, service, start_at, end_at, state, requested_by, caregiver_id, note, cancelled_by, reason, price_fen_per_hour, government_paid, created_at, updated_at";
 
-fn booking_from_row(r: &Row<'_>) -> Result<Booking> {
+fn booking_from_row(r: &Row) -> Result<Booking> {
     let service: String = r.get(2)?;
     let state: String = r.get(5)?;
     Ok(Booking {
         id: r.get(0)?,
         senior_id: r.get(1)?,
         service: service.parse()?,
-        start: parse_ts(&r.get::<_, String>(3)?)?,
-        end: parse_ts(&r.get::<_, String>(4)?)?,
+        start: r.get(3)?,
+        end: r.get(4)?,
         state: BookingState::parse(&state)?,
         requested_by: r.get(6)?,
         caregiver_id: r.get(7)?,
@@ -180,22 +180,22 @@ fn booking_from_row(r: &Row<'_>) -> Result<Booking> {
         reason: r.get(10)?,
         price_fen_per_hour: r.get(11)?,
         government_paid: r.get(12)?,
-        created_at: parse_ts(&r.get::<_, String>(13)?)?,
-        updated_at: parse_ts(&r.get::<_, String>(14)?)?,
+        created_at: r.get(13)?,
+        updated_at: r.get(14)?,
     })
 }
 
-pub(crate) fn booking_in(conn: &Connection, id: &str) -> Result<Booking> {
-    conn.prepare_cached(&format!("SELECT {BOOKING_COLUMNS} FROM booking WHERE id = ?1"))?
-        .query_row([id], |r| Ok(booking_from_row(r)))
-        .optional()?
-        .ok_or_else(|| Error::not_found("booking", truncate(id, 64)))?
+pub(crate) fn booking_in(sql: &dyn Sql, id: &str) -> Result<Booking> {
+    let row = sql.one(&format!("SELECT {BOOKING_COLUMNS} FROM booking WHERE id = ?1"), args![id])?;
+    booking_from_row(&row.ok_or_else(|| Error::not_found("booking", truncate(id, 64)))?)
 }
 
 /// Writes the booking's new state (and the fields that go with it).
-pub(crate) fn save_state(tx: &Transaction<'_>, b: &Booking) -> Result<()> {
-    tx.prepare_cached("UPDATE booking SET state = ?2, caregiver_id = ?3, cancelled_by = ?4, reason = ?5, updated_at = ?6 WHERE id = ?1")?
-        .execute(params![b.id, b.state.code(), b.caregiver_id, b.cancelled_by, b.reason, ts(b.updated_at)])?;
+pub(crate) fn save_state(tx: &dyn Sql, b: &Booking) -> Result<()> {
+    tx.execute(
+        "UPDATE booking SET state = ?2, caregiver_id = ?3, cancelled_by = ?4, reason = ?5, updated_at = ?6 WHERE id = ?1",
+        args![b.id, b.state.code(), b.caregiver_id, b.cancelled_by, b.reason, b.updated_at],
+    )?;
     Ok(())
 }
 
@@ -204,10 +204,11 @@ fn check_reason(reason: &str) -> Result<()> {
 }
 
 /// Is the caregiver committed (accepted or on a visit) to another booking overlapping [start, end)?
-fn caregiver_busy(conn: &Connection, caregiver: &str, start: DateTime<Utc>, end: DateTime<Utc>, except: &str) -> Result<bool> {
-    Ok(conn
-        .prepare_cached("SELECT 1 FROM booking WHERE caregiver_id = ?1 AND state IN ('accepted', 'checked_in') AND start_at < ?3 AND end_at > ?2 AND id <> ?4")?
-        .exists(params![caregiver, ts(start), ts(end), except])?)
+fn caregiver_busy(sql: &dyn Sql, caregiver: &str, start: DateTime<Utc>, end: DateTime<Utc>, except: &str) -> Result<bool> {
+    sql.exists(
+        "SELECT 1 FROM booking WHERE caregiver_id = ?1 AND state IN ('accepted', 'checked_in') AND start_at < ?3 AND end_at > ?2 AND id <> ?4",
+        args![caregiver, start, end, except],
+    )
 }
 
 impl CareCircle {
@@ -248,13 +249,14 @@ impl CareCircle {
                 created_at: em.at,
                 updated_at: em.at,
             };
-            tx.prepare_cached(&format!("INSERT INTO booking ({BOOKING_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"))?
-                .execute(params![
+            tx.execute(
+                &format!("INSERT INTO booking ({BOOKING_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"),
+                args![
                     b.id,
                     b.senior_id,
                     b.service.code(),
-                    ts(b.start),
-                    ts(b.end),
+                    b.start,
+                    b.end,
                     b.state.code(),
                     b.requested_by,
                     b.caregiver_id,
@@ -263,9 +265,10 @@ impl CareCircle {
                     b.reason,
                     b.price_fen_per_hour,
                     b.government_paid,
-                    ts(b.created_at),
-                    ts(b.updated_at)
-                ])?;
+                    b.created_at,
+                    b.updated_at
+                ],
+            )?;
             em.emit(tx, EventKind::BookingRequested, &b.id, &b.senior_id, None, format!("service={}", b.service.code()))?;
             match self.offer_in(tx, em, b, &senior) {
                 Ok(_) | Err(Error::NoCaregiverAvailable { .. }) => Ok(()),
@@ -291,14 +294,14 @@ impl CareCircle {
         })
     }
 
-    fn offer_in(&self, tx: &Transaction<'_>, em: &mut Emitter, mut b: Booking, senior: &Senior) -> Result<Vec<Offer>> {
+    fn offer_in(&self, tx: &dyn Sql, em: &mut Emitter, mut b: Booking, senior: &Senior) -> Result<Vec<Offer>> {
         let next = transition(&b, BookingAction::Offer)?;
-        let asked: HashSet<String> =
-            tx.prepare_cached("SELECT caregiver_id FROM offer WHERE booking_id = ?1")?.query_map([&b.id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
-        let busy: HashSet<String> = tx
-            .prepare_cached("SELECT DISTINCT caregiver_id FROM booking WHERE state IN ('accepted', 'checked_in') AND start_at < ?2 AND end_at > ?1 AND caregiver_id IS NOT NULL")?
-            .query_map(params![ts(b.start), ts(b.end)], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+        let ids = |rows: Vec<Row>| rows.iter().map(|r| r.get::<String>(0)).collect::<Result<HashSet<String>>>();
+        let asked = ids(tx.query("SELECT caregiver_id FROM offer WHERE booking_id = ?1", args![b.id])?)?;
+        let busy = ids(tx.query(
+            "SELECT DISTINCT caregiver_id FROM booking WHERE state IN ('accepted', 'checked_in') AND start_at < ?2 AND end_at > ?1 AND caregiver_id IS NOT NULL",
+            args![b.start, b.end],
+        )?)?;
         let chosen: Vec<Offer> = self
             .caregivers()
             .nearest_reaching(senior.home, self.settings.offers_per_request as usize, |c| {
@@ -311,8 +314,7 @@ impl CareCircle {
             return Err(Error::NoCaregiverAvailable { booking: b.id.clone() });
         }
         for o in &chosen {
-            tx.prepare_cached("INSERT INTO offer (booking_id, caregiver_id, status, distance_m, at) VALUES (?1, ?2, 'open', ?3, ?4)")?
-                .execute(params![o.booking_id, o.caregiver_id, o.distance_m, ts(em.at)])?;
+            tx.execute("INSERT INTO offer (booking_id, caregiver_id, status, distance_m, at) VALUES (?1, ?2, 'open', ?3, ?4)", args![o.booking_id, o.caregiver_id, o.distance_m, em.at])?;
             em.emit(tx, EventKind::BookingOffered, &b.id, &b.senior_id, Some(&o.caregiver_id), format!("distance_m={:.0}", o.distance_m))?;
         }
         b.state = next;
@@ -330,22 +332,24 @@ impl CareCircle {
         self.write(|tx, em| {
             let mut b = booking_in(tx, booking_id)?;
             let offer: Option<String> =
-                tx.prepare_cached("SELECT status FROM offer WHERE booking_id = ?1 AND caregiver_id = ?2")?.query_row([booking_id, caregiver], |r| r.get(0)).optional()?;
+                tx.one("SELECT status FROM offer WHERE booking_id = ?1 AND caregiver_id = ?2", args![booking_id, caregiver])?.map(|r| r.get(0)).transpose()?;
             let Some(status) = offer else {
                 return Err(Error::Forbidden(format!("booking {booking_id} was not offered to caregiver {caregiver}")));
             };
             if b.caregiver_id.is_some() && b.caregiver_id.as_deref() != Some(caregiver) {
-                return Err(Error::AlreadyTaken { booking: b.id });
+                return Err(Error::AlreadyTaken { booking: b.id.clone() });
             }
             if status != "open" {
-                return Err(Error::InvalidTransition { booking: b.id, from: format!("{} (your offer is {status})", b.state.code()), action: "accepted".into() });
+                return Err(Error::InvalidTransition { booking: b.id.clone(), from: format!("{} (your offer is {status})", b.state.code()), action: "accepted".into() });
             }
             let next = transition(&b, BookingAction::Accept)?;
             if caregiver_busy(tx, caregiver, b.start, b.end, &b.id)? {
                 return Err(Error::CaregiverBusy { caregiver: caregiver.clone() });
             }
-            tx.prepare_cached("UPDATE offer SET status = CASE WHEN caregiver_id = ?2 THEN 'accepted' WHEN status = 'open' THEN 'lost' ELSE status END WHERE booking_id = ?1")?
-                .execute([booking_id, caregiver])?;
+            tx.execute(
+                "UPDATE offer SET status = CASE WHEN caregiver_id = ?2 THEN 'accepted' WHEN status = 'open' THEN 'lost' ELSE status END WHERE booking_id = ?1",
+                args![booking_id, caregiver],
+            )?;
             b.state = next;
             b.caregiver_id = Some(caregiver.clone());
             b.updated_at = em.at;
@@ -364,18 +368,16 @@ impl CareCircle {
         };
         self.write(|tx, em| {
             let mut b = booking_in(tx, booking_id)?;
-            let changed = tx
-                .prepare_cached("UPDATE offer SET status = 'declined' WHERE booking_id = ?1 AND caregiver_id = ?2 AND status = 'open'")?
-                .execute([booking_id, caregiver])?;
+            let changed = tx.execute("UPDATE offer SET status = 'declined' WHERE booking_id = ?1 AND caregiver_id = ?2 AND status = 'open'", args![booking_id, caregiver])?;
             if changed == 0 {
-                let offered = tx.prepare_cached("SELECT 1 FROM offer WHERE booking_id = ?1 AND caregiver_id = ?2")?.exists([booking_id, caregiver])?;
+                let offered = tx.exists("SELECT 1 FROM offer WHERE booking_id = ?1 AND caregiver_id = ?2", args![booking_id, caregiver])?;
                 return Err(if offered {
-                    Error::InvalidTransition { booking: b.id, from: b.state.code().into(), action: "declined".into() }
+                    Error::InvalidTransition { booking: b.id.clone(), from: b.state.code().into(), action: "declined".into() }
                 } else {
                     Error::Forbidden(format!("booking {booking_id} was not offered to caregiver {caregiver}"))
                 });
             }
-            let open: i64 = tx.prepare_cached("SELECT COUNT(*) FROM offer WHERE booking_id = ?1 AND status = 'open'")?.query_row([booking_id], |r| r.get(0))?;
+            let open: i64 = tx.scalar("SELECT COUNT(*) FROM offer WHERE booking_id = ?1 AND status = 'open'", args![booking_id])?;
             if open == 0 {
                 b.state = transition(&b, BookingAction::Decline)?;
                 b.reason = Some(reason.to_string());
@@ -407,7 +409,7 @@ impl CareCircle {
             b.reason = Some(reason.to_string());
             b.updated_at = em.at;
             save_state(tx, &b)?;
-            tx.prepare_cached("UPDATE offer SET status = 'withdrawn' WHERE booking_id = ?1 AND status = 'open'")?.execute([&b.id])?;
+            tx.execute("UPDATE offer SET status = 'withdrawn' WHERE booking_id = ?1 AND status = 'open'", args![b.id])?;
             em.emit(tx, EventKind::BookingCancelled, &b.id, &b.senior_id, b.caregiver_id.as_deref(), format!("by={}", actor.label()))?;
             Ok(b)
         })
@@ -419,14 +421,17 @@ impl CareCircle {
         let grace = Duration::minutes(i64::from(self.settings.no_show_grace_minutes));
         self.write(|tx, em| {
             let mut changed = Vec::new();
-            let stale: Vec<Booking> = {
-                let mut stmt = tx.prepare_cached(&format!(
-                    "SELECT {BOOKING_COLUMNS} FROM booking WHERE (state IN ('requested', 'offered', 'declined') AND start_at <= ?1)
-                       OR (state = 'accepted' AND end_at <= ?2) ORDER BY start_at, id"
-                ))?;
-                let rows = stmt.query_map(params![ts(em.at), ts(em.at - grace)], |r| Ok(booking_from_row(r)))?;
-                rows.map(|r| r?).collect::<Result<_>>()?
-            };
+            let stale: Vec<Booking> = tx
+                .query(
+                    &format!(
+                        "SELECT {BOOKING_COLUMNS} FROM booking WHERE (state IN ('requested', 'offered', 'declined') AND start_at <= ?1)
+                           OR (state = 'accepted' AND end_at <= ?2) ORDER BY start_at, id"
+                    ),
+                    args![em.at, em.at - grace],
+                )?
+                .iter()
+                .map(booking_from_row)
+                .collect::<Result<_>>()?;
             for mut b in stale {
                 let (action, kind) = if b.state == BookingState::Accepted {
                     (BookingAction::MarkNoShow, EventKind::VisitNoShow)
@@ -436,7 +441,7 @@ impl CareCircle {
                 b.state = transition(&b, action)?;
                 b.updated_at = em.at;
                 save_state(tx, &b)?;
-                tx.prepare_cached("UPDATE offer SET status = 'withdrawn' WHERE booking_id = ?1 AND status = 'open'")?.execute([&b.id])?;
+                tx.execute("UPDATE offer SET status = 'withdrawn' WHERE booking_id = ?1 AND status = 'open'", args![b.id])?;
                 em.emit(tx, kind, &b.id, &b.senior_id, b.caregiver_id.as_deref(), "")?;
                 changed.push(b);
             }
@@ -445,42 +450,45 @@ impl CareCircle {
     }
 
     pub fn booking(&self, id: &str) -> Result<Booking> {
-        booking_in(&self.store.conn(), id)
+        self.store.read(|sql| booking_in(sql, id))
     }
 
     /// A senior's bookings, newest first, for those allowed to see them.
     pub fn bookings_for_senior(&self, actor: &Actor, senior_id: &str) -> Result<Vec<Booking>> {
-        let conn = self.store.conn();
-        let senior = senior_in(&conn, senior_id)?;
-        may_act_for(&conn, actor, &senior, |p| p.can_see_visits || p.can_book, "see visits")?;
-        let mut stmt = conn.prepare_cached(&format!("SELECT {BOOKING_COLUMNS} FROM booking WHERE senior_id = ?1 ORDER BY start_at DESC, id"))?;
-        let rows = stmt.query_map([senior_id], |r| Ok(booking_from_row(r)))?;
-        rows.map(|r| r?).collect()
+        self.store.read(|sql| {
+            let senior = senior_in(sql, senior_id)?;
+            may_act_for(sql, actor, &senior, |p| p.can_see_visits || p.can_book, "see visits")?;
+            sql.query(&format!("SELECT {BOOKING_COLUMNS} FROM booking WHERE senior_id = ?1 ORDER BY start_at DESC, id"), args![senior_id])?.iter().map(booking_from_row).collect()
+        })
     }
 
     /// A caregiver's open offers and assigned visits, soonest first.
     pub fn caregiver_agenda(&self, caregiver_id: &str) -> Result<Vec<(Booking, Offer)>> {
-        let conn = self.store.conn();
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {}, o.status, o.distance_m FROM offer o JOIN booking b ON b.id = o.booking_id
-             WHERE o.caregiver_id = ?1 AND o.status IN ('open', 'accepted') AND b.state NOT IN ('cancelled', 'expired')
-             ORDER BY b.start_at, b.id",
-            BOOKING_COLUMNS.split(", ").map(|c| format!("b.{c}")).collect::<Vec<_>>().join(", ")
-        ))?;
-        let rows = stmt.query_map([caregiver_id], |r| {
-            Ok(booking_from_row(r).map(|b| {
-                let offer = Offer { booking_id: b.id.clone(), caregiver_id: caregiver_id.to_string(), status: r.get(15).unwrap_or_default(), distance_m: r.get(16).unwrap_or_default() };
-                (b, offer)
-            }))
+        let columns = BOOKING_COLUMNS.split(", ").map(|c| format!("b.{c}")).collect::<Vec<_>>().join(", ");
+        let rows = self.store.read(|sql| {
+            sql.query(
+                &format!(
+                    "SELECT {columns}, o.status, o.distance_m FROM offer o JOIN booking b ON b.id = o.booking_id
+                     WHERE o.caregiver_id = ?1 AND o.status IN ('open', 'accepted') AND b.state NOT IN ('cancelled', 'expired')
+                     ORDER BY b.start_at, b.id"
+                ),
+                args![caregiver_id],
+            )
         })?;
-        rows.map(|r| r?).collect()
+        rows.iter()
+            .map(|r| {
+                let b = booking_from_row(r)?;
+                let offer = Offer { booking_id: b.id.clone(), caregiver_id: caregiver_id.to_string(), status: r.get(15)?, distance_m: r.get(16)? };
+                Ok((b, offer))
+            })
+            .collect()
     }
 
     pub fn offers(&self, booking_id: &str) -> Result<Vec<Offer>> {
-        let conn = self.store.conn();
-        let mut stmt = conn.prepare_cached("SELECT booking_id, caregiver_id, status, distance_m FROM offer WHERE booking_id = ?1 ORDER BY distance_m, caregiver_id")?;
-        let rows = stmt.query_map([booking_id], |r| Ok(Offer { booking_id: r.get(0)?, caregiver_id: r.get(1)?, status: r.get(2)?, distance_m: r.get(3)? }))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let rows = self.store.read(|sql| {
+            sql.query("SELECT booking_id, caregiver_id, status, distance_m FROM offer WHERE booking_id = ?1 ORDER BY distance_m, caregiver_id", args![booking_id])
+        })?;
+        rows.iter().map(|r| Ok(Offer { booking_id: r.get(0)?, caregiver_id: r.get(1)?, status: r.get(2)?, distance_m: r.get(3)? })).collect()
     }
 }
 

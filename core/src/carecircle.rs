@@ -63,6 +63,8 @@ pub struct CareCircle {
     pub(crate) facilities: RwLock<FacilityTable>,
     pub(crate) caregivers: RwLock<CaregiverTable>,
     pub(crate) events: Arc<EventBus>,
+    /// Held across commit and delivery while there are listeners.
+    pub(crate) write_order: std::sync::Mutex<()>,
     pub(crate) settings: Settings,
     pub(crate) clock: Arc<dyn Clock>,
 }
@@ -86,17 +88,20 @@ impl CareCircle {
         Self::with_store(Store::open_in_memory()?, settings, clock)
     }
 
+    /// Opens on a database of the caller's (the district server's PostgreSQL).
+    pub fn open_on(db: Box<dyn crate::db::Database>, settings: Settings, clock: Arc<dyn Clock>) -> Result<Self> {
+        Self::with_store(Store::on(db)?, settings, clock)
+    }
+
     fn with_store(store: Store, settings: Settings, clock: Arc<dyn Clock>) -> Result<Self> {
         settings.validate()?;
-        let (facilities, caregivers) = {
-            let conn = store.conn();
-            (FacilityTable::load(&conn)?, CaregiverTable::load(&conn)?)
-        };
+        let (facilities, caregivers) = store.read(|sql| Ok((FacilityTable::load(sql)?, CaregiverTable::load(sql)?)))?;
         Ok(CareCircle {
             store,
             facilities: RwLock::new(facilities),
             caregivers: RwLock::new(caregivers),
             events: Arc::new(EventBus::default()),
+            write_order: std::sync::Mutex::new(()),
             settings,
             clock,
         })

@@ -9,7 +9,8 @@ use crate::hours::WeeklyHours;
 use crate::position::{Position, chord2_for_distance};
 use crate::spatial::{Hit, SphereIndex};
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use crate::args;
+use crate::db::{Row, Sql, SqlExt};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -92,13 +93,12 @@ pub(crate) struct FacilityTable {
 }
 
 impl FacilityTable {
-    pub fn load(conn: &Connection) -> Result<Self> {
-        let mut stmt = conn.prepare("SELECT id, name, kind, lat, lon, services, hours FROM facility WHERE deleted = 0")?;
-        let mut slots = Vec::new();
-        let mut rows = stmt.query([])?;
-        while let Some(row) = rows.next()? {
-            slots.push(Some(slot_from_row(row)?));
-        }
+    pub fn load(sql: &dyn Sql) -> Result<Self> {
+        let slots: Vec<Option<Slot>> = sql
+            .query("SELECT id, name, kind, lat, lon, services, hours FROM facility WHERE deleted = 0", &[])?
+            .iter()
+            .map(|row| slot_from_row(row).map(Some))
+            .collect::<Result<_>>()?;
         let index = SphereIndex::bulk_load(
             FacilityKind::ALL.len(),
             slots.iter().enumerate().map(|(i, s)| {
@@ -201,7 +201,7 @@ impl FacilityTable {
     }
 }
 
-fn slot_from_row(row: &Row<'_>) -> Result<Slot> {
+fn slot_from_row(row: &Row) -> Result<Slot> {
     let id: String = row.get(0)?;
     let kind: String = row.get(2)?;
     let position = Position::new(row.get(3)?, row.get(4)?)?;
@@ -220,7 +220,7 @@ fn slot_from_row(row: &Row<'_>) -> Result<Slot> {
 
 const FACILITY_COLUMNS: &str = "id, name, kind, lat, lon, address, phone, hours, services, capacity, division, updated_at, deleted";
 
-fn facility_from_row(row: &Row<'_>) -> Result<Facility> {
+fn facility_from_row(row: &Row) -> Result<Facility> {
     let kind: String = row.get(2)?;
     let hours: String = row.get(7)?;
     let services: String = row.get(8)?;
@@ -236,20 +236,20 @@ fn facility_from_row(row: &Row<'_>) -> Result<Facility> {
         services: ServiceSet::parse_list(&services)?,
         capacity: row.get(9)?,
         division: row.get(10)?,
-        updated_at: DateTime::parse_from_rfc3339(&updated_at).map_err(|_| Error::invalid("updated_at", "corrupt timestamp"))?.with_timezone(&Utc),
+        updated_at: crate::store::parse_ts(&updated_at)?,
         deleted: row.get(12)?,
     })
 }
 
-pub(crate) fn write_facility(conn: &Connection, f: &Facility) -> Result<()> {
+pub(crate) fn write_facility(sql: &dyn Sql, f: &Facility) -> Result<()> {
     let services: Vec<&str> = f.services.iter().map(|s| s.code()).collect();
-    conn.prepare_cached(&format!(
+    sql.execute(&format!(
         "INSERT INTO facility ({FACILITY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
          ON CONFLICT(id) DO UPDATE SET name = excluded.name, kind = excluded.kind, lat = excluded.lat, lon = excluded.lon,
            address = excluded.address, phone = excluded.phone, hours = excluded.hours, services = excluded.services,
            capacity = excluded.capacity, division = excluded.division, updated_at = excluded.updated_at, deleted = excluded.deleted"
-    ))?
-    .execute(params![
+    ),
+    args![
         f.id,
         f.name,
         f.kind.code(),
@@ -261,7 +261,7 @@ pub(crate) fn write_facility(conn: &Connection, f: &Facility) -> Result<()> {
         services.join(","),
         f.capacity,
         f.division,
-        f.updated_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        f.updated_at,
         f.deleted
     ])?;
     Ok(())
@@ -293,22 +293,15 @@ impl CareCircle {
     }
 
     pub fn facility(&self, id: &str) -> Result<Facility> {
-        let conn = self.store.conn();
-        let mut stmt = conn.prepare_cached(&format!("SELECT {FACILITY_COLUMNS} FROM facility WHERE id = ?1"))?;
-        stmt.query_row([id], |row| Ok(facility_from_row(row)))
-            .optional()?
-            .ok_or_else(|| Error::not_found("facility", crate::facility::truncate(id, 64)))?
+        let row = self.store.read(|sql| sql.one(&format!("SELECT {FACILITY_COLUMNS} FROM facility WHERE id = ?1"), args![id]))?;
+        facility_from_row(&row.ok_or_else(|| Error::not_found("facility", crate::facility::truncate(id, 64)))?)
     }
 
     /// Facilities changed after `since` (tombstones included), oldest change first: what sync sends.
     pub fn facilities_changed_since(&self, since: Option<DateTime<Utc>>, limit: u32) -> Result<Vec<Facility>> {
-        let since = since.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)).unwrap_or_default();
-        let conn = self.store.conn();
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {FACILITY_COLUMNS} FROM facility WHERE updated_at > ?1 ORDER BY updated_at, id LIMIT ?2"
-        ))?;
-        let rows = stmt.query_map(params![since, limit], |row| Ok(facility_from_row(row)))?;
-        rows.map(|r| r?).collect()
+        let since = since.map(crate::store::ts).unwrap_or_default();
+        let rows = self.store.read(|sql| sql.query(&format!("SELECT {FACILITY_COLUMNS} FROM facility WHERE updated_at > ?1 ORDER BY updated_at, id LIMIT ?2"), args![since, limit]))?;
+        rows.iter().map(facility_from_row).collect()
     }
 
     pub fn facility_count(&self) -> usize {
@@ -326,11 +319,10 @@ impl CareCircle {
         for f in facilities {
             f.validate()?;
         }
-        let report = self.store.transaction(|tx| {
+        let report = self.store.write(|tx| {
             let mut report = BatchReport::default();
-            let mut exists = tx.prepare_cached("SELECT 1 FROM facility WHERE id = ?1")?;
             for f in facilities {
-                if exists.exists([&f.id])? {
+                if tx.exists("SELECT 1 FROM facility WHERE id = ?1", args![f.id])? {
                     report.updated += 1;
                 } else {
                     report.inserted += 1;
@@ -341,7 +333,7 @@ impl CareCircle {
         })?;
         // Large batches rebuild the index by bulk load, which gives a better tree than inserts.
         if facilities.len() > 1000 {
-            let fresh = FacilityTable::load(&self.store.conn())?;
+            let fresh = self.store.read(FacilityTable::load)?;
             *self.facilities_mut() = fresh;
         } else {
             let mut table = self.facilities_mut();

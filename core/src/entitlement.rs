@@ -16,7 +16,8 @@ use crate::facility::Service;
 use crate::person::{Actor, Senior, may_act_for, senior_in};
 use crate::visit::{Review, visit_from_row};
 use chrono::NaiveDate;
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::args;
+use crate::db::{Sql, SqlExt};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -209,9 +210,9 @@ pub fn parse_month(s: &str) -> Result<(i32, u32)> {
     Ok((y, m))
 }
 
-pub(crate) fn rules_for(conn: &Connection, division: &str) -> Result<DistrictRules> {
-    let mut stmt = conn.prepare_cached("SELECT rules FROM district_rules WHERE ?1 LIKE district || '%' ORDER BY length(district) DESC LIMIT 1")?;
-    let found: Option<String> = stmt.query_row([division], |r| r.get(0)).optional()?;
+pub(crate) fn rules_for(sql: &dyn Sql, division: &str) -> Result<DistrictRules> {
+    let found: Option<String> =
+        sql.one("SELECT rules FROM district_rules WHERE ?1 LIKE district || '%' ORDER BY length(district) DESC LIMIT 1", args![division])?.map(|r| r.get(0)).transpose()?;
     match found {
         Some(json) => serde_json::from_str(&json).map_err(|_| Error::invalid("district rules", "stored rules are corrupt")),
         None => Ok(DistrictRules::default()),
@@ -219,21 +220,23 @@ pub(crate) fn rules_for(conn: &Connection, division: &str) -> Result<DistrictRul
 }
 
 /// Completed visits with check-in in the month (Shanghai), of one senior or of all, in check-in order.
-fn completed_visits(conn: &Connection, senior: Option<&str>, first: NaiveDate, next: NaiveDate) -> Result<Vec<(String, CompletedVisit)>> {
+fn completed_visits(sql: &dyn Sql, senior: Option<&str>, first: NaiveDate, next: NaiveDate) -> Result<Vec<(String, CompletedVisit)>> {
     let from = crate::store::ts(from_shanghai(first.and_hms_opt(0, 0, 0).expect("midnight")));
     let to = crate::store::ts(from_shanghai(next.and_hms_opt(0, 0, 0).expect("midnight")));
-    let mut stmt = conn.prepare_cached(
+    let rows = sql.query(
         "SELECT v.booking_id, v.service, v.senior_id, v.caregiver_id, v.check_in_at, v.check_in_lat, v.check_in_lon, v.check_in_distance_m,
                 v.check_out_at, v.check_out_lat, v.check_out_lon, v.check_out_distance_m, v.flagged, v.review, v.reviewed_by,
                 b.start_at, b.end_at, b.government_paid, b.price_fen_per_hour
          FROM visit v JOIN booking b ON b.id = v.booking_id
          WHERE (?1 IS NULL OR v.senior_id = ?1) AND b.state = 'completed' AND v.check_in_at >= ?2 AND v.check_in_at < ?3
          ORDER BY v.check_in_at, v.booking_id",
+        args![senior, from, to],
     )?;
-    let rows = stmt.query_map(params![senior, from, to], |r| {
-        Ok(visit_from_row(r).and_then(|v| {
-            let start = crate::store::parse_ts(&r.get::<_, String>(15)?)?;
-            let end = crate::store::parse_ts(&r.get::<_, String>(16)?)?;
+    rows.iter()
+        .map(|r| {
+            let v = visit_from_row(r)?;
+            let start: chrono::DateTime<chrono::Utc> = r.get(15)?;
+            let end: chrono::DateTime<chrono::Utc> = r.get(16)?;
             Ok((
                 v.senior_id.clone(),
                 CompletedVisit {
@@ -249,9 +252,8 @@ fn completed_visits(conn: &Connection, senior: Option<&str>, first: NaiveDate, n
                     review: v.review,
                 },
             ))
-        }))
-    })?;
-    rows.map(|r| r?).collect()
+        })
+        .collect()
 }
 
 /// The statement of one senior, given what the rule needs.
@@ -275,7 +277,7 @@ pub fn statement(senior: &Senior, rules: &DistrictRules, level: Option<Capabilit
     })
 }
 
-fn statement_in(conn: &Connection, senior: &Senior, year: i32, month: u32) -> Result<Statement> {
+fn statement_in(conn: &dyn Sql, senior: &Senior, year: i32, month: u32) -> Result<Statement> {
     let (first, next) = month_bounds(year, month)?;
     let rules = rules_for(conn, &senior.division)?;
     let level = latest_assessment_in(conn, &senior.id)?.filter(|a| a.date < next).map(|a| a.level);
@@ -287,31 +289,36 @@ impl CareCircle {
     /// Sets the rules of a district (or, with an empty code, the default for all).
     pub fn set_district_rules(&self, rules: &DistrictRules) -> Result<()> {
         rules.validate()?;
-        self.store.conn().execute(
-            "INSERT INTO district_rules (district, rules) VALUES (?1, ?2) ON CONFLICT(district) DO UPDATE SET rules = excluded.rules",
-            params![rules.district, serde_json::to_string(rules).expect("serialisable")],
-        )?;
+        self.store.write(|sql| {
+            sql.execute(
+                "INSERT INTO district_rules (district, rules) VALUES (?1, ?2) ON CONFLICT(district) DO UPDATE SET rules = excluded.rules",
+                args![rules.district, serde_json::to_string(rules).expect("serialisable")],
+            )
+        })?;
         Ok(())
     }
 
     pub fn district_rules(&self, division: &str) -> Result<DistrictRules> {
-        rules_for(&self.store.conn(), division)
+        self.store.read(|sql| rules_for(sql, division))
     }
 
     /// Whether a senior qualifies for government-paid hours today (Shanghai).
     pub fn eligibility(&self, senior_id: &str) -> Result<Eligibility> {
-        let conn = self.store.conn();
-        let senior = senior_in(&conn, senior_id)?;
-        let level = latest_assessment_in(&conn, senior_id)?.map(|a| a.level);
-        Ok(eligibility(&rules_for(&conn, &senior.division)?, &senior, level, shanghai_date(self.now())))
+        let today = shanghai_date(self.now());
+        self.store.read(|sql| {
+            let senior = senior_in(sql, senior_id)?;
+            let level = latest_assessment_in(sql, senior_id)?.map(|a| a.level);
+            Ok(eligibility(&rules_for(sql, &senior.division)?, &senior, level, today))
+        })
     }
 
     /// A senior's monthly statement, for those allowed to see the senior's visits.
     pub fn monthly_statement(&self, actor: &Actor, senior_id: &str, year: i32, month: u32) -> Result<Statement> {
-        let conn = self.store.conn();
-        let senior = senior_in(&conn, senior_id)?;
-        may_act_for(&conn, actor, &senior, |p| p.can_see_visits, "see statements")?;
-        statement_in(&conn, &senior, year, month)
+        self.store.read(|sql| {
+            let senior = senior_in(sql, senior_id)?;
+            may_act_for(sql, actor, &senior, |p| p.can_see_visits, "see statements")?;
+            statement_in(sql, &senior, year, month)
+        })
     }
 
     /// The district's month: seniors, who qualifies, hours drawn and self-paid.
@@ -319,28 +326,28 @@ impl CareCircle {
     pub fn district_summary(&self, year: i32, month: u32) -> Result<DistrictSummary> {
         let (first, next) = month_bounds(year, month)?;
         let seniors = self.seniors()?;
-        let conn = self.store.conn();
-        let all_rules: Vec<DistrictRules> = {
-            let mut stmt = conn.prepare("SELECT rules FROM district_rules ORDER BY length(district) DESC")?;
-            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-            rows.map(|r| serde_json::from_str(&r?).map_err(|_| Error::invalid("district rules", "stored rules are corrupt"))).collect::<Result<_>>()?
-        };
+        let (rule_rows, level_rows, visit_rows) = self.store.read(|sql| {
+            Ok((
+                sql.query("SELECT rules FROM district_rules ORDER BY length(district) DESC", &[])?,
+                // The latest assessment before the month ends, per senior.
+                sql.query(
+                    "SELECT senior_id, level FROM assessment a WHERE date < ?1 AND NOT EXISTS
+                       (SELECT 1 FROM assessment b WHERE b.senior_id = a.senior_id AND b.date < ?1
+                          AND (b.date > a.date OR (b.date = a.date AND (b.recorded_at > a.recorded_at OR (b.recorded_at = a.recorded_at AND b.id > a.id)))))",
+                    args![next.to_string()],
+                )?,
+                completed_visits(sql, None, first, next)?,
+            ))
+        })?;
+        let all_rules: Vec<DistrictRules> = rule_rows
+            .iter()
+            .map(|r| serde_json::from_str(&r.get::<String>(0)?).map_err(|_| Error::invalid("district rules", "stored rules are corrupt")))
+            .collect::<Result<_>>()?;
         let default_rules = DistrictRules::default();
-        let levels: HashMap<String, CapabilityLevel> = {
-            // The latest assessment before the month ends, per senior.
-            let mut stmt = conn.prepare(
-                "SELECT senior_id, level FROM assessment a WHERE date < ?1 AND NOT EXISTS
-                   (SELECT 1 FROM assessment b WHERE b.senior_id = a.senior_id AND b.date < ?1 AND (b.date > a.date OR (b.date = a.date AND b.rowid > a.rowid)))",
-            )?;
-            let rows = stmt.query_map([next.to_string()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
-            rows.map(|r| {
-                let (id, level) = r?;
-                Ok((id, level.parse()?))
-            })
-            .collect::<Result<_>>()?
-        };
+        let levels: HashMap<String, CapabilityLevel> =
+            level_rows.iter().map(|r| Ok((r.get::<String>(0)?, r.get::<String>(1)?.parse()?))).collect::<Result<_>>()?;
         let mut visits: HashMap<String, Vec<CompletedVisit>> = HashMap::new();
-        for (senior, v) in completed_visits(&conn, None, first, next)? {
+        for (senior, v) in visit_rows {
             visits.entry(senior).or_default().push(v);
         }
         let mut s = DistrictSummary {

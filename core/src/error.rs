@@ -31,6 +31,8 @@ pub enum Error {
     Io(#[from] std::io::Error),
     #[error("storage failed: {0}")]
     Storage(#[from] rusqlite::Error),
+    #[error("storage failed: {0}")]
+    Database(String),
     #[error("not allowed: {0}")]
     Forbidden(String),
     #[error("booking {booking} is {from}: it cannot be {action}")]

@@ -5,7 +5,8 @@
 use crate::carecircle::CareCircle;
 use crate::error::Result;
 use chrono::{DateTime, Utc};
-use rusqlite::{Transaction, params};
+use crate::args;
+use crate::db::{Sql, SqlExt};
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Sender, channel};
@@ -58,12 +59,14 @@ pub(crate) struct Emitter {
 }
 
 impl Emitter {
-    pub fn emit(&mut self, tx: &Transaction<'_>, kind: EventKind, subject: &str, senior: &str, party: Option<&str>, detail: impl Into<String>) -> Result<()> {
+    pub fn emit(&mut self, tx: &dyn Sql, kind: EventKind, subject: &str, senior: &str, party: Option<&str>, detail: impl Into<String>) -> Result<()> {
         let detail = detail.into();
-        tx.prepare_cached("INSERT INTO event (at, kind, subject_id, senior_id, party_id, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
-            .execute(params![crate::store::ts(self.at), kind.code(), subject, senior, party, detail])?;
+        let seq: i64 = tx.scalar(
+            "INSERT INTO event (at, kind, subject_id, senior_id, party_id, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING seq",
+            args![self.at, kind.code(), subject, senior, party, detail],
+        )?;
         self.events.push(Event {
-            seq: tx.last_insert_rowid(),
+            seq,
             at: self.at,
             kind,
             subject_id: subject.to_string(),
@@ -122,6 +125,10 @@ impl EventBus {
         Subscription { id, bus: Arc::downgrade(self) }
     }
 
+    pub(crate) fn has_subscribers(&self) -> bool {
+        !self.subscribers.lock().unwrap_or_else(|e| e.into_inner()).is_empty()
+    }
+
     pub(crate) fn publish(&self, events: &[Event]) {
         if events.is_empty() {
             return;
@@ -138,14 +145,19 @@ impl EventBus {
 impl CareCircle {
     /// Runs `f` in one immediate transaction with an emitter; after commit, and still in
     /// commit order, the events go to listeners.
-    pub(crate) fn write<R>(&self, f: impl FnOnce(&Transaction<'_>, &mut Emitter) -> Result<R>) -> Result<R> {
-        let mut conn = self.store.conn();
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let mut emitter = Emitter { at: self.now(), events: Vec::new() };
-        let out = f(&tx, &mut emitter)?;
-        tx.commit()?;
-        self.events.publish(&emitter.events);
-        drop(conn);
+    ///
+    /// `f` may run more than once (PostgreSQL retries serialization conflicts); each run
+    /// starts with a fresh emitter, so only the committed run's events are delivered.
+    pub(crate) fn write<R>(&self, mut f: impl FnMut(&dyn Sql, &mut Emitter) -> Result<R>) -> Result<R> {
+        // With listeners, commit and delivery happen under one lock so they see commit order.
+        let _order = self.events.has_subscribers().then(|| self.write_order.lock().unwrap_or_else(|e| e.into_inner()));
+        let at = self.now();
+        let (out, events) = self.store.write(|tx| {
+            let mut emitter = Emitter { at, events: Vec::new() };
+            let out = f(tx, &mut emitter)?;
+            Ok((out, emitter.events))
+        })?;
+        self.events.publish(&events);
         Ok(out)
     }
 
@@ -156,23 +168,19 @@ impl CareCircle {
 
     /// Events after `after_seq`, oldest first: what a listener missed, or what sync sends.
     pub fn events_since(&self, after_seq: i64, limit: u32) -> Result<Vec<Event>> {
-        let conn = self.store.conn();
-        let mut stmt = conn.prepare_cached("SELECT seq, at, kind, subject_id, senior_id, party_id, detail FROM event WHERE seq > ?1 ORDER BY seq LIMIT ?2")?;
-        let rows = stmt.query_map(params![after_seq, limit], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
-        })?;
-        rows.map(|row| {
-            let (seq, at, kind, subject_id, senior_id, party_id, detail) = row?;
-            Ok(Event {
-                seq,
-                at: crate::store::parse_ts(&at)?,
-                kind: EventKind::parse(&kind).ok_or_else(|| crate::Error::invalid("event", "unknown kind in the log"))?,
-                subject_id,
-                senior_id,
-                party_id,
-                detail,
+        let rows = self.store.read(|sql| sql.query("SELECT seq, at, kind, subject_id, senior_id, party_id, detail FROM event WHERE seq > ?1 ORDER BY seq LIMIT ?2", args![after_seq, limit]))?;
+        rows.iter()
+            .map(|r| {
+                Ok(Event {
+                    seq: r.get(0)?,
+                    at: r.get(1)?,
+                    kind: EventKind::parse(&r.get::<String>(2)?).ok_or_else(|| crate::Error::invalid("event", "unknown kind in the log"))?,
+                    subject_id: r.get(3)?,
+                    senior_id: r.get(4)?,
+                    party_id: r.get(5)?,
+                    detail: r.get(6)?,
+                })
             })
-        })
-        .collect()
+            .collect()
     }
 }

@@ -9,6 +9,7 @@ pub mod carecircle;
 pub mod catalogue;
 pub mod circle;
 pub mod clock;
+pub mod db;
 pub mod entitlement;
 pub mod error;
 pub mod event;

@@ -9,7 +9,8 @@ use crate::hours::WeeklyHours;
 use crate::position::Position;
 use crate::spatial::SphereIndex;
 use chrono::{Datelike, NaiveDate};
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use crate::args;
+use crate::db::{Row, Sql, SqlExt};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -210,10 +211,9 @@ pub(crate) struct CaregiverTable {
 }
 
 impl CaregiverTable {
-    pub fn load(conn: &Connection) -> Result<Self> {
-        let mut stmt = conn.prepare(&format!("SELECT {CAREGIVER_COLUMNS} FROM caregiver"))?;
-        let rows = stmt.query_map([], |r| Ok(caregiver_from_row(r)))?;
-        let slots: Vec<Option<Caregiver>> = rows.map(|r| r?.map(Some)).collect::<Result<_>>()?;
+    pub fn load(sql: &dyn Sql) -> Result<Self> {
+        let rows = sql.query(&format!("SELECT {CAREGIVER_COLUMNS} FROM caregiver ORDER BY id"), &[])?;
+        let slots: Vec<Option<Caregiver>> = rows.iter().map(|r| caregiver_from_row(r).map(Some)).collect::<Result<_>>()?;
         let index = SphereIndex::bulk_load(1, slots.iter().enumerate().map(|(i, c)| (0, c.as_ref().expect("loaded").base.unit_vector(), i as u32)));
         let by_id = slots.iter().enumerate().map(|(i, c)| (c.as_ref().expect("loaded").id.clone(), i as u32)).collect();
         Ok(CaregiverTable { index, slots, by_id })
@@ -255,7 +255,7 @@ impl CaregiverTable {
 const SENIOR_COLUMNS: &str = "id, name, birth_date, gender, lat, lon, address, lives_alone, phone, station_id, division";
 const CAREGIVER_COLUMNS: &str = "id, name, organisation, station_id, skills, lat, lon, radius_m, availability";
 
-fn senior_from_row(r: &Row<'_>) -> Result<Senior> {
+fn senior_from_row(r: &Row) -> Result<Senior> {
     let birth: String = r.get(2)?;
     let gender: String = r.get(3)?;
     Ok(Senior {
@@ -272,7 +272,7 @@ fn senior_from_row(r: &Row<'_>) -> Result<Senior> {
     })
 }
 
-fn caregiver_from_row(r: &Row<'_>) -> Result<Caregiver> {
+fn caregiver_from_row(r: &Row) -> Result<Caregiver> {
     let skills: String = r.get(4)?;
     let availability: String = r.get(8)?;
     Ok(Caregiver {
@@ -287,14 +287,14 @@ fn caregiver_from_row(r: &Row<'_>) -> Result<Caregiver> {
     })
 }
 
-fn write_senior(conn: &Connection, s: &Senior) -> Result<()> {
-    conn.prepare_cached(&format!(
+fn write_senior(sql: &dyn Sql, s: &Senior) -> Result<()> {
+    sql.execute(&format!(
         "INSERT INTO senior ({SENIOR_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
          ON CONFLICT(id) DO UPDATE SET name = excluded.name, birth_date = excluded.birth_date, gender = excluded.gender,
            lat = excluded.lat, lon = excluded.lon, address = excluded.address, lives_alone = excluded.lives_alone,
            phone = excluded.phone, station_id = excluded.station_id, division = excluded.division"
-    ))?
-    .execute(params![
+    ),
+    args![
         s.id,
         s.name,
         s.birth_date.to_string(),
@@ -310,14 +310,14 @@ fn write_senior(conn: &Connection, s: &Senior) -> Result<()> {
     Ok(())
 }
 
-fn write_caregiver(conn: &Connection, c: &Caregiver) -> Result<()> {
+fn write_caregiver(sql: &dyn Sql, c: &Caregiver) -> Result<()> {
     let skills: Vec<&str> = c.skills.iter().map(|s| s.code()).collect();
-    conn.prepare_cached(&format!(
+    sql.execute(&format!(
         "INSERT INTO caregiver ({CAREGIVER_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
          ON CONFLICT(id) DO UPDATE SET name = excluded.name, organisation = excluded.organisation, station_id = excluded.station_id,
            skills = excluded.skills, lat = excluded.lat, lon = excluded.lon, radius_m = excluded.radius_m, availability = excluded.availability"
-    ))?
-    .execute(params![c.id, c.name, c.organisation, c.station_id, skills.join(","), c.base.lat, c.base.lon, c.radius_m, c.availability.to_string()])?;
+    ),
+    args![c.id, c.name, c.organisation, c.station_id, skills.join(","), c.base.lat, c.base.lon, c.radius_m, c.availability.to_string()])?;
     Ok(())
 }
 
@@ -326,18 +326,16 @@ impl CareCircle {
         for s in seniors {
             first_problem("senior", s.problems())?;
         }
-        self.store.transaction(|tx| seniors.iter().try_for_each(|s| write_senior(tx, s)))
+        self.store.write(|tx| seniors.iter().try_for_each(|s| write_senior(tx, s)))
     }
 
     pub fn senior(&self, id: &str) -> Result<Senior> {
-        senior_in(&self.store.conn(), id)
+        self.store.read(|sql| senior_in(sql, id))
     }
 
     pub fn seniors(&self) -> Result<Vec<Senior>> {
-        let conn = self.store.conn();
-        let mut stmt = conn.prepare_cached(&format!("SELECT {SENIOR_COLUMNS} FROM senior ORDER BY id"))?;
-        let rows = stmt.query_map([], |r| Ok(senior_from_row(r)))?;
-        rows.map(|r| r?).collect()
+        let rows = self.store.read(|sql| sql.query(&format!("SELECT {SENIOR_COLUMNS} FROM senior ORDER BY id"), &[]))?;
+        rows.iter().map(senior_from_row).collect()
     }
 
     pub fn put_family_member(&self, f: &FamilyMember) -> Result<()> {
@@ -345,11 +343,13 @@ impl CareCircle {
         check_id(&f.id, &mut problems);
         check_name(&f.name, &mut problems);
         first_problem("family member", problems)?;
-        self.store.conn().execute(
-            "INSERT INTO family_member (id, name, phone) VALUES (?1, ?2, ?3)
-             ON CONFLICT(id) DO UPDATE SET name = excluded.name, phone = excluded.phone",
-            params![f.id, f.name, f.phone],
-        )?;
+        self.store.write(|sql| {
+            sql.execute(
+                "INSERT INTO family_member (id, name, phone) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(id) DO UPDATE SET name = excluded.name, phone = excluded.phone",
+                args![f.id, f.name, f.phone],
+            )
+        })?;
         Ok(())
     }
 
@@ -358,9 +358,9 @@ impl CareCircle {
         if link.relation.chars().count() > 64 {
             return Err(Error::invalid("relation", "longer than 64 characters"));
         }
-        self.store.transaction(|tx| {
+        self.store.write(|tx| {
             senior_in(tx, &link.senior_id)?;
-            if !tx.prepare_cached("SELECT 1 FROM family_member WHERE id = ?1")?.exists([&link.family_id])? {
+            if !tx.exists("SELECT 1 FROM family_member WHERE id = ?1", args![link.family_id])? {
                 return Err(Error::not_found("family member", truncate(&link.family_id, 64)));
             }
             let p = link.permissions;
@@ -368,21 +368,21 @@ impl CareCircle {
                 "INSERT INTO family_link (senior_id, family_id, relation, can_book, can_see_visits, receives_alerts) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                  ON CONFLICT(senior_id, family_id) DO UPDATE SET relation = excluded.relation, can_book = excluded.can_book,
                    can_see_visits = excluded.can_see_visits, receives_alerts = excluded.receives_alerts",
-                params![link.senior_id, link.family_id, link.relation, p.can_book, p.can_see_visits, p.receives_alerts],
+                args![link.senior_id, link.family_id, link.relation, p.can_book, p.can_see_visits, p.receives_alerts],
             )?;
             Ok(())
         })
     }
 
     pub fn family_links(&self, senior_id: &str) -> Result<Vec<FamilyLink>> {
-        family_links_in(&self.store.conn(), senior_id)
+        self.store.read(|sql| family_links_in(sql, senior_id))
     }
 
     pub fn put_caregivers(&self, caregivers: &[Caregiver]) -> Result<()> {
         for c in caregivers {
             first_problem("caregiver", c.problems())?;
         }
-        self.store.transaction(|tx| caregivers.iter().try_for_each(|c| write_caregiver(tx, c)))?;
+        self.store.write(|tx| caregivers.iter().try_for_each(|c| write_caregiver(tx, c)))?;
         let mut table = self.caregivers_mut();
         for c in caregivers {
             table.put(c.clone());
@@ -399,30 +399,30 @@ impl CareCircle {
     }
 }
 
-pub(crate) fn senior_in(conn: &Connection, id: &str) -> Result<Senior> {
-    conn.prepare_cached(&format!("SELECT {SENIOR_COLUMNS} FROM senior WHERE id = ?1"))?
-        .query_row([id], |r| Ok(senior_from_row(r)))
-        .optional()?
-        .ok_or_else(|| Error::not_found("senior", truncate(id, 64)))?
+pub(crate) fn senior_in(sql: &dyn Sql, id: &str) -> Result<Senior> {
+    let row = sql.one(&format!("SELECT {SENIOR_COLUMNS} FROM senior WHERE id = ?1"), args![id])?;
+    senior_from_row(&row.ok_or_else(|| Error::not_found("senior", truncate(id, 64)))?)
 }
 
-pub(crate) fn family_links_in(conn: &Connection, senior_id: &str) -> Result<Vec<FamilyLink>> {
-    let mut stmt = conn.prepare_cached(
+pub(crate) fn family_links_in(sql: &dyn Sql, senior_id: &str) -> Result<Vec<FamilyLink>> {
+    let rows = sql.query(
         "SELECT senior_id, family_id, relation, can_book, can_see_visits, receives_alerts FROM family_link WHERE senior_id = ?1 ORDER BY family_id",
+        args![senior_id],
     )?;
-    let rows = stmt.query_map([senior_id], |r| {
-        Ok(FamilyLink {
-            senior_id: r.get(0)?,
-            family_id: r.get(1)?,
-            relation: r.get(2)?,
-            permissions: FamilyPermissions { can_book: r.get(3)?, can_see_visits: r.get(4)?, receives_alerts: r.get(5)? },
+    rows.iter()
+        .map(|r| {
+            Ok(FamilyLink {
+                senior_id: r.get(0)?,
+                family_id: r.get(1)?,
+                relation: r.get(2)?,
+                permissions: FamilyPermissions { can_book: r.get(3)?, can_see_visits: r.get(4)?, receives_alerts: r.get(5)? },
+            })
         })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+        .collect()
 }
 
 /// What `actor` may do for `senior`: the one place family permissions and operator scope are read.
-pub(crate) fn may_act_for(conn: &Connection, actor: &Actor, senior: &Senior, need: fn(&FamilyPermissions) -> bool, action: &str) -> Result<()> {
+pub(crate) fn may_act_for(conn: &dyn Sql, actor: &Actor, senior: &Senior, need: fn(&FamilyPermissions) -> bool, action: &str) -> Result<()> {
     let allowed = match actor {
         Actor::Senior(id) => *id == senior.id,
         Actor::Family(id) => family_links_in(conn, &senior.id)?.iter().any(|l| l.family_id == *id && need(&l.permissions)),

@@ -4,7 +4,8 @@
 use crate::carecircle::CareCircle;
 use crate::error::{Error, Result};
 use crate::facility::Service;
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::args;
+use crate::db::{Sql, SqlExt};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -16,21 +17,25 @@ pub struct ServiceTerms {
     pub government_paid: bool,
 }
 
-pub(crate) fn terms_in(conn: &Connection, service: Service) -> Result<ServiceTerms> {
-    conn.prepare_cached("SELECT duration_minutes, price_fen_per_hour, government_paid FROM service_terms WHERE service = ?1")?
-        .query_row([service.code()], |r| Ok(ServiceTerms { service, duration_minutes: r.get(0)?, price_fen_per_hour: r.get(1)?, government_paid: r.get(2)? }))
-        .optional()?
-        .ok_or_else(|| Error::invalid("service", format!("{} is not offered as a home visit", service.code())))
+pub(crate) fn terms_in(sql: &dyn Sql, service: Service) -> Result<ServiceTerms> {
+    let r = sql
+        .one("SELECT duration_minutes, price_fen_per_hour, government_paid FROM service_terms WHERE service = ?1", args![service.code()])?
+        .ok_or_else(|| Error::invalid("service", format!("{} is not offered as a home visit", service.code())))?;
+    Ok(ServiceTerms { service, duration_minutes: r.get(0)?, price_fen_per_hour: r.get(1)?, government_paid: r.get(2)? })
 }
 
 impl CareCircle {
     pub fn service_terms(&self) -> Result<Vec<ServiceTerms>> {
-        let conn = self.store.conn();
-        Service::ALL.iter().filter_map(|s| match terms_in(&conn, *s) {
-            Ok(t) => Some(Ok(t)),
-            Err(Error::InvalidInput { .. }) => None,
-            Err(e) => Some(Err(e)),
-        }).collect()
+        self.store.read(|sql| {
+            Service::ALL
+                .iter()
+                .filter_map(|s| match terms_in(sql, *s) {
+                    Ok(t) => Some(Ok(t)),
+                    Err(Error::InvalidInput { .. }) => None,
+                    Err(e) => Some(Err(e)),
+                })
+                .collect()
+        })
     }
 
     /// Adds or changes the terms of a service (a district operator's task).
@@ -41,12 +46,14 @@ impl CareCircle {
         if t.price_fen_per_hour > 10_000_00 {
             return Err(Error::invalid("price", "more than 10,000 yuan an hour"));
         }
-        self.store.conn().execute(
-            "INSERT INTO service_terms (service, duration_minutes, price_fen_per_hour, government_paid) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT(service) DO UPDATE SET duration_minutes = excluded.duration_minutes,
-               price_fen_per_hour = excluded.price_fen_per_hour, government_paid = excluded.government_paid",
-            params![t.service.code(), t.duration_minutes, t.price_fen_per_hour, t.government_paid],
-        )?;
+        self.store.write(|sql| {
+            sql.execute(
+                "INSERT INTO service_terms (service, duration_minutes, price_fen_per_hour, government_paid) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(service) DO UPDATE SET duration_minutes = excluded.duration_minutes,
+                   price_fen_per_hour = excluded.price_fen_per_hour, government_paid = excluded.government_paid",
+                args![t.service.code(), t.duration_minutes, t.price_fen_per_hour, t.government_paid],
+            )
+        })?;
         Ok(())
     }
 }

@@ -57,6 +57,8 @@ const DEAD_MIN: usize = 64;
 /// Chord² between unit vectors is at most 4; a larger bound would let padding through.
 const MAX_CHORD2: f64 = 5.0;
 
+pub static NODES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+pub static LEAVES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 pub struct SphereIndex {
     partitions: Vec<Partition>,
 }
@@ -368,6 +370,7 @@ impl Packed {
     }
 
     fn visit_nearest<F: Fn(u32) -> bool>(&self, at: u32, height: u32, q: &[f64; 3], max_chord2: f64, accept: &F, best: &mut Best) {
+        NODES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let node = &self.nodes[at as usize];
         let d = node.distances_2(q);
         let bound = best.bound(max_chord2);
@@ -402,6 +405,7 @@ impl Packed {
     }
 
     fn scan_nearest<F: Fn(u32) -> bool>(&self, at: u32, q: &[f64; 3], max_chord2: f64, accept: &F, best: &mut Best) {
+        LEAVES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let leaf = &self.leaves[at as usize];
         let d = leaf.distances_2(q);
         let mut bound = best.bound(max_chord2);
@@ -678,9 +682,11 @@ mod debug_sizes {
     #[test]
     fn sizes() {
         use super::*;
-        let pts: Vec<(usize, [f64;3], u32)> = (0..167u32).map(|i| { let a = i as f64 * 0.001; (0, [a.cos(), a.sin(), 0.0], i) }).collect();
-        let idx = SphereIndex::bulk_load(1, pts);
-        let p = &idx.partitions[0].packed;
-        eprintln!("leaf {} node {} leaves {} cap {} nodes {} cap {} height {}", std::mem::size_of::<Leaf>(), std::mem::size_of::<Node>(), p.leaves.len(), p.leaves.capacity(), p.nodes.len(), p.nodes.capacity(), p.height);
+        for n in [167u32, 1000, 16_667, 166_667] {
+            let pts: Vec<(usize, [f64;3], u32)> = (0..n).map(|i| { let a = (i as f64 * 0.618034).fract() * 0.6; let b = (i as f64 * 0.7548776).fract() * 0.6; (0, [a.cos()*b.cos(), a.sin()*b.cos(), b.sin()], i) }).collect();
+            let idx = SphereIndex::bulk_load(1, pts);
+            let p = &idx.partitions[0].packed;
+            eprintln!("n {n} leaves {} cap {} nodes {} cap {} height {} fill {:.2} bytes/entry {:.1}", p.leaves.len(), p.leaves.capacity(), p.nodes.len(), p.nodes.capacity(), p.height, n as f64 / p.leaves.len() as f64, idx.heap_bytes() as f64 / n as f64);
+        }
     }
 }

@@ -1,10 +1,9 @@
 //! On-device storage: one SQLite file in WAL mode, versioned migrations, and
 //! transactions for every multi-row change.
 
+use crate::db::{Database, Dialect, Sql, SqlExt, SqliteDb};
 use crate::error::{Error, Result};
-use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
 
 /// Schema migrations, applied in order; the database's `user_version` is the number applied.
 /// Append only: a released migration is never edited.
@@ -15,16 +14,16 @@ const MIGRATIONS: &[&str] = &[
         id TEXT PRIMARY KEY NOT NULL,
         name TEXT NOT NULL,
         kind TEXT NOT NULL,
-        lat REAL NOT NULL,
-        lon REAL NOT NULL,
+        lat DOUBLE PRECISION NOT NULL,
+        lon DOUBLE PRECISION NOT NULL,
         address TEXT NOT NULL DEFAULT '',
         phone TEXT NOT NULL DEFAULT '',
         hours TEXT NOT NULL DEFAULT '',
         services TEXT NOT NULL DEFAULT '',
-        capacity INTEGER NOT NULL DEFAULT 0,
+        capacity BIGINT NOT NULL DEFAULT 0,
         division TEXT NOT NULL DEFAULT '',
         updated_at TEXT NOT NULL,
-        deleted INTEGER NOT NULL DEFAULT 0
+        deleted BIGINT NOT NULL DEFAULT 0
     );
     CREATE INDEX facility_updated ON facility(updated_at);",
     // 2: people, assessment, service terms, bookings and offers, visits (EVV), district rules, events.
@@ -33,10 +32,10 @@ const MIGRATIONS: &[&str] = &[
         name TEXT NOT NULL,
         birth_date TEXT NOT NULL,
         gender TEXT NOT NULL,
-        lat REAL NOT NULL,
-        lon REAL NOT NULL,
+        lat DOUBLE PRECISION NOT NULL,
+        lon DOUBLE PRECISION NOT NULL,
         address TEXT NOT NULL DEFAULT '',
-        lives_alone INTEGER NOT NULL DEFAULT 0,
+        lives_alone BIGINT NOT NULL DEFAULT 0,
         phone TEXT NOT NULL DEFAULT '',
         station_id TEXT,
         division TEXT NOT NULL DEFAULT ''
@@ -46,9 +45,9 @@ const MIGRATIONS: &[&str] = &[
         senior_id TEXT NOT NULL REFERENCES senior(id),
         family_id TEXT NOT NULL REFERENCES family_member(id),
         relation TEXT NOT NULL DEFAULT '',
-        can_book INTEGER NOT NULL DEFAULT 0,
-        can_see_visits INTEGER NOT NULL DEFAULT 0,
-        receives_alerts INTEGER NOT NULL DEFAULT 0,
+        can_book BIGINT NOT NULL DEFAULT 0,
+        can_see_visits BIGINT NOT NULL DEFAULT 0,
+        receives_alerts BIGINT NOT NULL DEFAULT 0,
         PRIMARY KEY (senior_id, family_id)
     );
     CREATE TABLE caregiver (
@@ -57,9 +56,9 @@ const MIGRATIONS: &[&str] = &[
         organisation TEXT NOT NULL DEFAULT '',
         station_id TEXT,
         skills TEXT NOT NULL DEFAULT '',
-        lat REAL NOT NULL,
-        lon REAL NOT NULL,
-        radius_m REAL NOT NULL,
+        lat DOUBLE PRECISION NOT NULL,
+        lon DOUBLE PRECISION NOT NULL,
+        radius_m DOUBLE PRECISION NOT NULL,
         availability TEXT NOT NULL DEFAULT ''
     );
     CREATE TABLE assessment (
@@ -69,15 +68,16 @@ const MIGRATIONS: &[&str] = &[
         date TEXT NOT NULL,
         scores TEXT NOT NULL,
         conditions TEXT NOT NULL,
-        total INTEGER NOT NULL,
-        level TEXT NOT NULL
+        total BIGINT NOT NULL,
+        level TEXT NOT NULL,
+        recorded_at TEXT NOT NULL
     );
     CREATE INDEX assessment_senior ON assessment(senior_id, date);
     CREATE TABLE service_terms (
         service TEXT PRIMARY KEY NOT NULL,
-        duration_minutes INTEGER NOT NULL,
-        price_fen_per_hour INTEGER NOT NULL,
-        government_paid INTEGER NOT NULL
+        duration_minutes BIGINT NOT NULL,
+        price_fen_per_hour BIGINT NOT NULL,
+        government_paid BIGINT NOT NULL
     );
     -- Defaults a district edits: home-visit services, typical Ningbo prices (fen per hour).
     INSERT INTO service_terms VALUES
@@ -96,8 +96,8 @@ const MIGRATIONS: &[&str] = &[
         note TEXT NOT NULL DEFAULT '',
         cancelled_by TEXT,
         reason TEXT,
-        price_fen_per_hour INTEGER NOT NULL,
-        government_paid INTEGER NOT NULL,
+        price_fen_per_hour BIGINT NOT NULL,
+        government_paid BIGINT NOT NULL,
         created_at TEXT NOT NULL,
         updated_at TEXT NOT NULL
     );
@@ -108,7 +108,7 @@ const MIGRATIONS: &[&str] = &[
         booking_id TEXT NOT NULL REFERENCES booking(id),
         caregiver_id TEXT NOT NULL,
         status TEXT NOT NULL,
-        distance_m REAL NOT NULL,
+        distance_m DOUBLE PRECISION NOT NULL,
         at TEXT NOT NULL,
         PRIMARY KEY (booking_id, caregiver_id)
     );
@@ -119,14 +119,14 @@ const MIGRATIONS: &[&str] = &[
         senior_id TEXT NOT NULL,
         caregiver_id TEXT NOT NULL,
         check_in_at TEXT NOT NULL,
-        check_in_lat REAL NOT NULL,
-        check_in_lon REAL NOT NULL,
-        check_in_distance_m REAL NOT NULL,
+        check_in_lat DOUBLE PRECISION NOT NULL,
+        check_in_lon DOUBLE PRECISION NOT NULL,
+        check_in_distance_m DOUBLE PRECISION NOT NULL,
         check_out_at TEXT,
-        check_out_lat REAL,
-        check_out_lon REAL,
-        check_out_distance_m REAL,
-        flagged INTEGER NOT NULL DEFAULT 0,
+        check_out_lat DOUBLE PRECISION,
+        check_out_lon DOUBLE PRECISION,
+        check_out_distance_m DOUBLE PRECISION,
+        flagged BIGINT NOT NULL DEFAULT 0,
         review TEXT,
         reviewed_by TEXT,
         reviewed_at TEXT
@@ -134,7 +134,7 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX visit_senior ON visit(senior_id, check_in_at);
     CREATE TABLE district_rules (district TEXT PRIMARY KEY NOT NULL, rules TEXT NOT NULL);
     CREATE TABLE event (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        seq {serial},
         at TEXT NOT NULL,
         kind TEXT NOT NULL,
         subject_id TEXT NOT NULL,
@@ -145,46 +145,46 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 pub struct Store {
-    conn: Mutex<Connection>,
+    db: Box<dyn Database>,
 }
 
 impl Store {
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
-        )?;
-        Self::init(conn, true)
+        Self::on(Box::new(SqliteDb::open(path)?))
     }
 
     pub fn open_in_memory() -> Result<Self> {
-        Self::init(Connection::open_in_memory()?, false)
+        Self::on(Box::new(SqliteDb::open_in_memory()?))
     }
 
-    fn init(mut conn: Connection, wal: bool) -> Result<Self> {
-        if wal {
-            let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
-            debug_assert_eq!(mode.to_ascii_lowercase(), "wal");
-        }
-        conn.execute_batch("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;")?;
-        migrate(&mut conn)?;
-        Ok(Store { conn: Mutex::new(conn) })
+    /// A store on any database (PostgreSQL for the district server), migrated to this build's schema.
+    pub fn on(db: Box<dyn Database>) -> Result<Self> {
+        migrate(db.as_ref())?;
+        Ok(Store { db })
     }
 
-    /// The connection, for reads and single statements.
-    pub fn conn(&self) -> MutexGuard<'_, Connection> {
-        // A panic while holding the lock leaves no half-written state: open
-        // transactions roll back on drop. So a poisoned lock is still usable.
-        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    /// Runs `f` in one write transaction: all of it is committed, or none. `f` may be run again
+    /// if the database reports a conflict, so it must have no effects outside the transaction.
+    pub fn write<R>(&self, mut f: impl FnMut(&dyn Sql) -> Result<R>) -> Result<R> {
+        let mut out = None;
+        self.db.write(&mut |sql| {
+            out = Some(f(sql)?);
+            Ok(())
+        })?;
+        Ok(out.expect("set on success"))
     }
 
-    /// Runs `f` in one immediate transaction: all of it is committed, or none.
-    pub fn transaction<R>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<R>) -> Result<R> {
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let out = f(&tx)?;
-        tx.commit()?;
-        Ok(out)
+    pub fn read<R>(&self, mut f: impl FnMut(&dyn Sql) -> Result<R>) -> Result<R> {
+        let mut out = None;
+        self.db.read(&mut |sql| {
+            out = Some(f(sql)?);
+            Ok(())
+        })?;
+        Ok(out.expect("set on success"))
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.db.dialect()
     }
 }
 
@@ -201,19 +201,29 @@ pub fn schema_version() -> i64 {
     MIGRATIONS.len() as i64
 }
 
-fn migrate(conn: &mut Connection) -> Result<()> {
-    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    let known = schema_version();
-    if found > known {
-        return Err(Error::SchemaTooNew { found, known });
-    }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
-        tx.commit()?;
-    }
-    Ok(())
+fn migrate(db: &dyn Database) -> Result<()> {
+    let serial = match db.dialect() {
+        Dialect::Sqlite => "INTEGER PRIMARY KEY AUTOINCREMENT",
+        Dialect::Postgres => "BIGSERIAL PRIMARY KEY",
+    };
+    let mut result = Ok(());
+    db.write(&mut |sql| {
+        sql.batch("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")?;
+        let found: Option<i64> = sql.one("SELECT version FROM schema_version", &[])?.map(|r| r.get(0)).transpose()?;
+        let found = found.unwrap_or_else(|| 0);
+        let known = schema_version();
+        if found > known {
+            result = Err(Error::SchemaTooNew { found, known });
+            return Ok(());
+        }
+        for m in MIGRATIONS.iter().skip(found as usize) {
+            sql.batch(&m.replace("{serial}", serial))?;
+        }
+        sql.execute("DELETE FROM schema_version", &[])?;
+        sql.execute("INSERT INTO schema_version (version) VALUES (?1)", crate::args![known])?;
+        Ok(())
+    })?;
+    result
 }
 
 #[cfg(test)]
@@ -226,10 +236,10 @@ mod tests {
         let path = dir.path().join("a.db");
         drop(Store::open(&path).unwrap());
         let store = Store::open(&path).unwrap();
-        let conn = store.conn();
+        let conn = rusqlite::Connection::open(&path).unwrap();
         let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
         assert_eq!(mode, "wal");
-        let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        let v: i64 = store.read(|sql| sql.scalar("SELECT version FROM schema_version", &[])).unwrap();
         assert_eq!(v, schema_version());
     }
 
@@ -237,7 +247,8 @@ mod tests {
     fn refuses_a_newer_schema() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.db");
-        Connection::open(&path).unwrap().pragma_update(None, "user_version", 999).unwrap();
+        drop(Store::open(&path).unwrap());
+        rusqlite::Connection::open(&path).unwrap().execute("UPDATE schema_version SET version = 999", []).unwrap();
         assert!(matches!(Store::open(&path), Err(Error::SchemaTooNew { found: 999, .. })));
     }
 }

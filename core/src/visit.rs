@@ -11,9 +11,9 @@ use crate::event::EventKind;
 use crate::facility::Service;
 use crate::person::{Actor, senior_in};
 use crate::position::Position;
-use crate::store::{parse_ts, ts};
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use crate::args;
+use crate::db::{Row, Sql, SqlExt};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,7 +52,7 @@ impl Visit {
 const VISIT_COLUMNS: &str = "booking_id, service, senior_id, caregiver_id, check_in_at, check_in_lat, check_in_lon, check_in_distance_m, \
      check_out_at, check_out_lat, check_out_lon, check_out_distance_m, flagged, review, reviewed_by";
 
-pub(crate) fn visit_from_row(r: &Row<'_>) -> Result<Visit> {
+pub(crate) fn visit_from_row(r: &Row) -> Result<Visit> {
     let service: String = r.get(1)?;
     let out_at: Option<String> = r.get(8)?;
     let out_lat: Option<f64> = r.get(9)?;
@@ -63,10 +63,10 @@ pub(crate) fn visit_from_row(r: &Row<'_>) -> Result<Visit> {
         service: service.parse()?,
         senior_id: r.get(2)?,
         caregiver_id: r.get(3)?,
-        check_in_at: parse_ts(&r.get::<_, String>(4)?)?,
+        check_in_at: r.get(4)?,
         check_in: Position::new(r.get(5)?, r.get(6)?)?,
         check_in_distance_m: r.get(7)?,
-        check_out_at: out_at.as_deref().map(parse_ts).transpose()?,
+        check_out_at: out_at.as_deref().map(crate::store::parse_ts).transpose()?,
         check_out: match (out_lat, out_lon) {
             (Some(lat), Some(lon)) => Some(Position::new(lat, lon)?),
             _ => None,
@@ -82,12 +82,8 @@ pub(crate) fn visit_from_row(r: &Row<'_>) -> Result<Visit> {
     })
 }
 
-pub(crate) fn visit_in(conn: &Connection, booking_id: &str) -> Result<Option<Visit>> {
-    Ok(conn
-        .prepare_cached(&format!("SELECT {VISIT_COLUMNS} FROM visit WHERE booking_id = ?1"))?
-        .query_row([booking_id], |r| Ok(visit_from_row(r)))
-        .optional()?
-        .transpose()?)
+pub(crate) fn visit_in(sql: &dyn Sql, booking_id: &str) -> Result<Option<Visit>> {
+    sql.one(&format!("SELECT {VISIT_COLUMNS} FROM visit WHERE booking_id = ?1"), args![booking_id])?.as_ref().map(visit_from_row).transpose()
 }
 
 impl CareCircle {
@@ -106,11 +102,11 @@ impl CareCircle {
             let senior = senior_in(tx, &b.senior_id)?;
             let distance = senior.home.distance_m(at);
             let flagged = distance > flag_m;
-            tx.prepare_cached(
+            tx.execute(
                 "INSERT INTO visit (booking_id, service, senior_id, caregiver_id, check_in_at, check_in_lat, check_in_lon, check_in_distance_m, flagged)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            )?
-            .execute(params![b.id, b.service.code(), b.senior_id, caregiver, ts(em.at), at.lat, at.lon, distance, flagged])?;
+                args![b.id, b.service.code(), b.senior_id, caregiver, em.at, at.lat, at.lon, distance, flagged],
+            )?;
             b.state = next;
             b.updated_at = em.at;
             save_state(tx, &b)?;
@@ -136,8 +132,10 @@ impl CareCircle {
             }
             let distance = senior.home.distance_m(at);
             let far = distance > flag_m;
-            tx.prepare_cached("UPDATE visit SET check_out_at = ?2, check_out_lat = ?3, check_out_lon = ?4, check_out_distance_m = ?5, flagged = flagged OR ?6 WHERE booking_id = ?1")?
-                .execute(params![b.id, ts(em.at), at.lat, at.lon, distance, far])?;
+            tx.execute(
+                "UPDATE visit SET check_out_at = ?2, check_out_lat = ?3, check_out_lon = ?4, check_out_distance_m = ?5, flagged = ?6 WHERE booking_id = ?1",
+                args![b.id, em.at, at.lat, at.lon, distance, visit.flagged || far],
+            )?;
             b.state = next;
             b.updated_at = em.at;
             save_state(tx, &b)?;
@@ -167,15 +165,14 @@ impl CareCircle {
                 Review::Approved => "approved",
                 Review::Rejected => "rejected",
             };
-            tx.prepare_cached("UPDATE visit SET review = ?2, reviewed_by = ?3, reviewed_at = ?4 WHERE booking_id = ?1")?
-                .execute(params![booking_id, code, actor.label(), ts(em.at)])?;
+            tx.execute("UPDATE visit SET review = ?2, reviewed_by = ?3, reviewed_at = ?4 WHERE booking_id = ?1", args![booking_id, code, actor.label(), em.at])?;
             em.emit(tx, EventKind::VisitReviewed, booking_id, &b.senior_id, Some(&visit.caregiver_id), format!("review={code}"))?;
             visit_in(tx, booking_id)?.ok_or_else(|| Error::not_found("visit", booking_id.to_string()))
         })
     }
 
     pub fn visit(&self, booking_id: &str) -> Result<Option<Visit>> {
-        visit_in(&self.store.conn(), booking_id)
+        self.store.read(|sql| visit_in(sql, booking_id))
     }
 }
 
