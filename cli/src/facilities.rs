@@ -160,6 +160,7 @@ fn print_coverage(r: &CoverageReport, show: usize) {
 pub fn demo(cc: &CareCircle, out: &Output) -> Result<()> {
     let report = cc.load_demo_facilities()?;
     let (seniors, caregivers) = cc.load_demo_people()?;
+    cc.load_demo_programmes(cc.today())?;
     let homes = carecircle_core::demo::homes()?;
     // A senior's phone at Zhaobaoshan, as Amap reports it (GCJ-02).
     let here = Position::new(29.9609, 121.7180)?;

@@ -3,6 +3,7 @@
 mod facilities;
 mod output;
 mod people;
+mod programmes;
 mod visits;
 
 use carecircle_core::{CareCircle, Settings};
@@ -97,6 +98,25 @@ enum Command {
         #[arg(long)]
         month: String,
     },
+    /// Meal help: canteens, menus, orders.
+    #[command(subcommand)]
+    Meal(programmes::MealCmd),
+    /// Assistive-device rental.
+    #[command(subcommand)]
+    Rental(programmes::RentalCmd),
+    /// Emergency calls.
+    #[command(subcommand)]
+    Alert(programmes::AlertCmd),
+    /// The volunteer time bank.
+    #[command(subcommand)]
+    Timebank(programmes::TimeBankCmd),
+    /// The event log after a sequence number.
+    Events {
+        #[arg(long, default_value_t = 0)]
+        since: i64,
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
     /// Load the bundled synthetic demo district and show what it looks like.
     Demo,
 }
@@ -146,6 +166,11 @@ fn run(cli: Cli) -> Result<(), carecircle_core::Error> {
         Command::Agenda { caregiver } => visits::agenda(&cc, &out, &caregiver),
         Command::Statement(a) => visits::statement(&cc, &out, a),
         Command::Summary { month } => visits::summary(&cc, &out, &month),
+        Command::Meal(c) => programmes::meal(&cc, &out, c),
+        Command::Rental(c) => programmes::rental(&cc, &out, c),
+        Command::Alert(c) => programmes::alert(&cc, &out, c),
+        Command::Timebank(c) => programmes::timebank(&cc, &out, c),
+        Command::Events { since, limit } => out.value(&cc.events_since(since, limit)?),
         Command::Demo => facilities::demo(&cc, &out),
     }
 }

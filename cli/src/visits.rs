@@ -14,7 +14,7 @@ use clap::Args;
 #[derive(Args)]
 pub struct As {
     #[arg(long = "as", value_parser = parse_actor)]
-    actor: Actor,
+    pub actor: Actor,
 }
 
 fn parse_actor(s: &str) -> std::result::Result<Actor, String> {

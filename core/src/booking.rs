@@ -215,16 +215,34 @@ impl CareCircle {
     /// A senior, a family member allowed to book, or the senior's station asks for a home visit;
     /// it is offered at once to the nearest qualified, free caregivers (it stays requested if none is).
     pub fn request_booking(&self, actor: &Actor, req: &BookingRequest) -> Result<Booking> {
+        self.request_booking_with_id(actor, &uuid::Uuid::new_v4().to_string(), req)
+    }
+
+    /// As [`CareCircle::request_booking`], with the booking's id chosen by the caller: a phone
+    /// chooses it offline, so that its outbox and the platform name the same booking.
+    pub fn request_booking_with_id(&self, actor: &Actor, id: &str, req: &BookingRequest) -> Result<Booking> {
+        self.write(|tx, em| {
+            let b = self.request_booking_in(tx, em, actor, id, req)?;
+            em.record(actor, crate::sync::Command::request_booking(id, req));
+            Ok(b)
+        })
+    }
+
+    pub(crate) fn request_booking_in(&self, tx: &dyn Sql, em: &mut Emitter, actor: &Actor, id: &str, req: &BookingRequest) -> Result<Booking> {
         check_reason(&req.note)?;
-        let now = self.now();
+        crate::sync::check_client_id("booking id", id)?;
+        let now = em.at;
         if req.start < now {
             return Err(Error::invalid("start", "a visit cannot start in the past"));
         }
         if req.start > now + Duration::days(366) {
             return Err(Error::invalid("start", "bookings open at most a year ahead"));
         }
-        let id = uuid::Uuid::new_v4().to_string();
-        self.write(|tx, em| {
+        if tx.exists("SELECT 1 FROM booking WHERE id = ?1", args![id])? {
+            return Err(Error::Duplicate { what: "booking", id: id.to_string() });
+        }
+        {
+            let id = id.to_string();
             let senior = senior_in(tx, &req.senior_id)?;
             may_act_for(tx, actor, &senior, |p| p.can_book, "book visits")?;
             let terms = terms_in(tx, req.service)?;
@@ -271,11 +289,11 @@ impl CareCircle {
             )?;
             em.emit(tx, EventKind::BookingRequested, &b.id, &b.senior_id, None, format!("service={}", b.service.code()))?;
             match self.offer_in(tx, em, b, &senior) {
-                Ok(_) | Err(Error::NoCaregiverAvailable { .. }) => Ok(()),
-                Err(e) => Err(e),
+                Ok(_) | Err(Error::NoCaregiverAvailable { .. }) => {}
+                Err(e) => return Err(e),
             }
-        })?;
-        self.booking(&id)
+            booking_in(tx, &id)
+        }
     }
 
     /// Offers a requested (or all-declined) booking to the nearest qualified free caregivers
@@ -326,10 +344,18 @@ impl CareCircle {
     /// A caregiver accepts a visit offered to them. The first accept wins; later ones get
     /// [`Error::AlreadyTaken`]; a caregiver already committed at that time gets [`Error::CaregiverBusy`].
     pub fn accept_booking(&self, actor: &Actor, booking_id: &str) -> Result<Booking> {
+        self.write(|tx, em| {
+            let b = self.accept_booking_in(tx, em, actor, booking_id)?;
+            em.record(actor, crate::sync::Command::AcceptBooking { booking_id: booking_id.to_string() });
+            Ok(b)
+        })
+    }
+
+    pub(crate) fn accept_booking_in(&self, tx: &dyn Sql, em: &mut Emitter, actor: &Actor, booking_id: &str) -> Result<Booking> {
         let Actor::Caregiver(caregiver) = actor else {
             return Err(Error::Forbidden(format!("{} may not accept visits; only the caregivers offered them may", actor.label())));
         };
-        self.write(|tx, em| {
+        {
             let mut b = booking_in(tx, booking_id)?;
             let offer: Option<String> =
                 tx.one("SELECT status FROM offer WHERE booking_id = ?1 AND caregiver_id = ?2", args![booking_id, caregiver])?.map(|r| r.get(0)).transpose()?;
@@ -356,17 +382,25 @@ impl CareCircle {
             save_state(tx, &b)?;
             em.emit(tx, EventKind::BookingAccepted, &b.id, &b.senior_id, Some(caregiver), "")?;
             Ok(b)
-        })
+        }
     }
 
     /// A caregiver turns down an offer; when every caregiver asked has declined, the booking is declined
     /// (and can be offered again to others).
     pub fn decline_booking(&self, actor: &Actor, booking_id: &str, reason: &str) -> Result<Booking> {
+        self.write(|tx, em| {
+            let b = self.decline_booking_in(tx, em, actor, booking_id, reason)?;
+            em.record(actor, crate::sync::Command::DeclineBooking { booking_id: booking_id.to_string(), reason: reason.to_string() });
+            Ok(b)
+        })
+    }
+
+    pub(crate) fn decline_booking_in(&self, tx: &dyn Sql, em: &mut Emitter, actor: &Actor, booking_id: &str, reason: &str) -> Result<Booking> {
         check_reason(reason)?;
         let Actor::Caregiver(caregiver) = actor else {
             return Err(Error::Forbidden(format!("{} may not decline visits", actor.label())));
         };
-        self.write(|tx, em| {
+        {
             let mut b = booking_in(tx, booking_id)?;
             let changed = tx.execute("UPDATE offer SET status = 'declined' WHERE booking_id = ?1 AND caregiver_id = ?2 AND status = 'open'", args![booking_id, caregiver])?;
             if changed == 0 {
@@ -386,17 +420,25 @@ impl CareCircle {
             }
             em.emit(tx, EventKind::BookingDeclined, &b.id, &b.senior_id, Some(caregiver), format!("open_offers={open}"))?;
             Ok(b)
-        })
+        }
     }
 
     /// Cancels a booking not yet started: by the senior, a family member allowed to book, the
     /// senior's station, the district, or the assigned caregiver (who then withdraws).
     pub fn cancel_booking(&self, actor: &Actor, booking_id: &str, reason: &str) -> Result<Booking> {
+        self.write(|tx, em| {
+            let b = self.cancel_booking_in(tx, em, actor, booking_id, reason)?;
+            em.record(actor, crate::sync::Command::CancelBooking { booking_id: booking_id.to_string(), reason: reason.to_string() });
+            Ok(b)
+        })
+    }
+
+    pub(crate) fn cancel_booking_in(&self, tx: &dyn Sql, em: &mut Emitter, actor: &Actor, booking_id: &str, reason: &str) -> Result<Booking> {
         check_reason(reason)?;
         if reason.trim().is_empty() {
             return Err(Error::invalid("reason", "say why the visit is cancelled"));
         }
-        self.write(|tx, em| {
+        {
             let mut b = booking_in(tx, booking_id)?;
             let senior = senior_in(tx, &b.senior_id)?;
             match actor {
@@ -412,7 +454,7 @@ impl CareCircle {
             tx.execute("UPDATE offer SET status = 'withdrawn' WHERE booking_id = ?1 AND status = 'open'", args![b.id])?;
             em.emit(tx, EventKind::BookingCancelled, &b.id, &b.senior_id, b.caregiver_id.as_deref(), format!("by={}", actor.label()))?;
             Ok(b)
-        })
+        }
     }
 
     /// Expires bookings nobody took before their start, and marks accepted visits that were never

@@ -24,6 +24,8 @@ pub struct Settings {
     pub offers_per_request: u32,
     /// An accepted visit not checked into by its end plus this is a no-show.
     pub no_show_grace_minutes: u32,
+    /// An alert nobody acknowledged in this time goes to the next-nearest station.
+    pub alert_escalation_minutes: u32,
 }
 
 impl Default for Settings {
@@ -35,6 +37,7 @@ impl Default for Settings {
             checkin_early_minutes: 60,
             offers_per_request: 3,
             no_show_grace_minutes: 30,
+            alert_escalation_minutes: 5,
         }
     }
 }
@@ -51,7 +54,7 @@ impl Settings {
         if !(1..=100).contains(&self.offers_per_request) {
             return Err(Error::invalid("offers per request", "must be between 1 and 100"));
         }
-        if self.checkin_early_minutes > 24 * 60 || self.no_show_grace_minutes > 24 * 60 {
+        if self.checkin_early_minutes > 24 * 60 || self.no_show_grace_minutes > 24 * 60 || !(1..=24 * 60).contains(&self.alert_escalation_minutes) {
             return Err(Error::invalid("minutes", "at most a day"));
         }
         Ok(())
@@ -67,6 +70,10 @@ pub struct CareCircle {
     pub(crate) write_order: std::sync::Mutex<()>,
     pub(crate) settings: Settings,
     pub(crate) clock: Arc<dyn Clock>,
+    /// Versions of the indexes above, to notice other handles' changes (see `freshness`).
+    pub(crate) freshness: crate::freshness::Freshness,
+    /// Whether this database is a phone's replica of the platform (see `sync`).
+    pub(crate) replica: crate::sync::Replica,
 }
 
 impl CareCircle {
@@ -95,6 +102,9 @@ impl CareCircle {
 
     fn with_store(store: Store, settings: Settings, clock: Arc<dyn Clock>) -> Result<Self> {
         settings.validate()?;
+        // Versions first: a change between the two reads makes the indexes newer, never older.
+        let versions = store.read(crate::freshness::versions)?;
+        let replica = store.read(crate::sync::Replica::load)?;
         let (facilities, caregivers) = store.read(|sql| Ok((FacilityTable::load(sql)?, CaregiverTable::load(sql)?)))?;
         Ok(CareCircle {
             store,
@@ -104,6 +114,8 @@ impl CareCircle {
             write_order: std::sync::Mutex::new(()),
             settings,
             clock,
+            freshness: crate::freshness::Freshness::new(versions),
+            replica,
         })
     }
 

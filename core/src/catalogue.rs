@@ -158,14 +158,14 @@ impl FacilityTable {
     }
 
     /// The raw query: hits nearest first, unfiltered by distance beyond the radius.
-    pub(crate) fn query(&self, q: &NearbyQuery, nearest: bool) -> Result<Vec<Hit>> {
+    pub(crate) fn query(&self, q: &NearbyQuery, nearest: bool, extra: &dyn Fn(&Slot) -> bool) -> Result<Vec<Hit>> {
         let max_chord2 = q.max_chord2()?;
         // Each kind once, even if the caller named it twice.
         let partitions: Vec<usize> =
             FacilityKind::ALL.iter().filter(|k| q.kinds.is_empty() || q.kinds.contains(k)).map(|k| k.index()).collect();
         let accept = |i: u32| {
             let s = self.slot(i);
-            s.services.contains_all(q.services) && q.open_at.is_none_or(|t| s.hours.is_open_at(t))
+            s.services.contains_all(q.services) && q.open_at.is_none_or(|t| s.hours.is_open_at(t)) && extra(s)
         };
         let xyz = q.at.unit_vector();
         Ok(if nearest {
@@ -277,8 +277,15 @@ pub struct BatchReport {
 impl CareCircle {
     /// The k nearest facilities matching the query, nearest first.
     pub fn nearest(&self, q: &NearbyQuery) -> Result<Vec<Nearby>> {
+        self.nearest_where(q, &|_| true)
+    }
+
+    /// As [`CareCircle::nearest`], among the facilities `ids` admits (a rental point with a
+    /// device free, a station not yet alerted).
+    pub(crate) fn nearest_where(&self, q: &NearbyQuery, admit: &dyn Fn(&str) -> bool) -> Result<Vec<Nearby>> {
+        self.refresh_indexes_if_due();
         let table = self.facilities();
-        let hits = table.query(q, true)?;
+        let hits = table.query(q, true, &|s: &Slot| admit(&s.id))?;
         Ok(table.to_nearby(q, hits, &self.settings.walk))
     }
 
@@ -287,8 +294,9 @@ impl CareCircle {
         if q.radius_m.is_none() {
             return Err(Error::invalid("radius", "a radius in metres is required"));
         }
+        self.refresh_indexes_if_due();
         let table = self.facilities();
-        let hits = table.query(q, false)?;
+        let hits = table.query(q, false, &|_| true)?;
         Ok(table.to_nearby(q, hits, &self.settings.walk))
     }
 
@@ -329,8 +337,10 @@ impl CareCircle {
                 }
                 write_facility(tx, f)?;
             }
-            Ok(report)
+            crate::sync::log_changes(self, tx, facilities.iter().map(|f| crate::sync::Change::facility(&f.id)).collect())?;
+            Ok((report, crate::freshness::bump(tx, crate::freshness::FACILITIES)?))
         })?;
+        let (report, version) = report;
         // Large batches rebuild the index by bulk load, which gives a better tree than inserts.
         if facilities.len() > 1000 {
             let fresh = self.store.read(FacilityTable::load)?;
@@ -341,6 +351,7 @@ impl CareCircle {
                 table.put(f);
             }
         }
+        self.freshness.applied(crate::freshness::FACILITIES, version);
         Ok(report)
     }
 

@@ -208,24 +208,42 @@ impl SqliteDb {
         Ok(SqliteDb { conn: std::sync::Mutex::new(conn) })
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, rusqlite::Connection> {
+    fn lock(&self) -> Result<Held<'_>> {
+        // Calling back into the store from inside a transaction would wait on itself forever:
+        // make it an error instead.
+        if IN_SQLITE.with(|held| held.replace(true)) {
+            return Err(Error::Database("re-entrant use of the database from inside a transaction".into()));
+        }
         // A panic while holding the lock leaves no half-written state: an open transaction
         // rolls back on drop. So a poisoned lock is still usable.
-        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+        Ok(Held(self.conn.lock().unwrap_or_else(|e| e.into_inner())))
+    }
+}
+
+thread_local! {
+    static IN_SQLITE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// The connection, held by this thread until dropped.
+struct Held<'a>(std::sync::MutexGuard<'a, rusqlite::Connection>);
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        IN_SQLITE.with(|held| held.set(false));
     }
 }
 
 impl Database for SqliteDb {
     fn write(&self, f: &mut dyn FnMut(&dyn Sql) -> Result<()>) -> Result<()> {
-        let mut conn = self.lock();
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut conn = self.lock()?;
+        let tx = conn.0.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         f(&SqliteSql(&tx))?;
         tx.commit()?;
         Ok(())
     }
     fn read(&self, f: &mut dyn FnMut(&dyn Sql) -> Result<()>) -> Result<()> {
-        let conn = self.lock();
-        f(&SqliteSql(&conn))
+        let conn = self.lock()?;
+        f(&SqliteSql(&conn.0))
     }
     fn dialect(&self) -> Dialect {
         Dialect::Sqlite

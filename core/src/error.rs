@@ -49,6 +49,8 @@ pub enum Error {
     Full(String),
     #[error("too late: {0}")]
     TooLate(String),
+    #[error("the platform could not be reached: {0}")]
+    Network(String),
     #[error("database was written by a newer CareCircle (schema {found}, this build knows {known})")]
     SchemaTooNew { found: i64, known: i64 },
 }

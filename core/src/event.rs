@@ -26,6 +26,21 @@ pub enum EventKind {
     VisitCompleted,
     VisitNoShow,
     VisitReviewed,
+    MealOrdered,
+    MealCancelled,
+    DeviceReserved,
+    DevicePickedUp,
+    DeviceReturned,
+    RentalCancelled,
+    AlertRaised,
+    AlertNotified,
+    AlertEscalated,
+    AlertAcknowledged,
+    AlertResolved,
+    HoursEarned,
+    HoursTransferred,
+    HoursSpent,
+    HoursDonated,
 }
 
 impl EventKind {
@@ -56,6 +71,8 @@ pub struct Event {
 pub(crate) struct Emitter {
     pub at: DateTime<Utc>,
     pub events: Vec<Event>,
+    /// Changes to log for sync, and the command to put in a phone's outbox.
+    pub sync: crate::sync::TxLog,
 }
 
 impl Emitter {
@@ -148,13 +165,19 @@ impl CareCircle {
     ///
     /// `f` may run more than once (PostgreSQL retries serialization conflicts); each run
     /// starts with a fresh emitter, so only the committed run's events are delivered.
-    pub(crate) fn write<R>(&self, mut f: impl FnMut(&dyn Sql, &mut Emitter) -> Result<R>) -> Result<R> {
+    pub(crate) fn write<R>(&self, f: impl FnMut(&dyn Sql, &mut Emitter) -> Result<R>) -> Result<R> {
+        self.write_at(self.now(), f)
+    }
+
+    /// As `write`, at a given instant (a change a phone made offline, applied by the platform).
+    pub(crate) fn write_at<R>(&self, at: DateTime<Utc>, mut f: impl FnMut(&dyn Sql, &mut Emitter) -> Result<R>) -> Result<R> {
+        self.refresh_indexes_if_due();
         // With listeners, commit and delivery happen under one lock so they see commit order.
         let _order = self.events.has_subscribers().then(|| self.write_order.lock().unwrap_or_else(|e| e.into_inner()));
-        let at = self.now();
         let (out, events) = self.store.write(|tx| {
-            let mut emitter = Emitter { at, events: Vec::new() };
+            let mut emitter = Emitter { at, events: Vec::new(), sync: Default::default() };
             let out = f(tx, &mut emitter)?;
+            crate::sync::finish_write(self, tx, &mut emitter)?;
             Ok((out, emitter.events))
         })?;
         self.events.publish(&events);

@@ -3,6 +3,9 @@
 //! later, offline-first sync. Phones (through `carecircle-ffi`), the `carecircle` CLI
 //! and the district server all run the rules written here.
 
+pub mod alert;
+pub mod access;
+pub mod account;
 pub mod assessment;
 pub mod booking;
 pub mod carecircle;
@@ -10,17 +13,24 @@ pub mod catalogue;
 pub mod circle;
 pub mod clock;
 pub mod db;
+#[cfg(feature = "postgres")]
+pub mod db_postgres;
 pub mod entitlement;
 pub mod error;
 pub mod event;
 pub mod facility;
+mod freshness;
 pub mod hours;
 pub mod import;
+pub mod meal;
 pub mod person;
 pub mod position;
+pub mod rental;
 pub mod service_catalogue;
 pub mod spatial;
 pub mod store;
+pub mod sync;
+pub mod timebank;
 pub mod visit;
 pub mod walk;
 

@@ -61,11 +61,7 @@ pub struct Senior {
 impl Senior {
     /// Age in whole years on `day`.
     pub fn age_on(&self, day: NaiveDate) -> u32 {
-        let mut age = day.year() - self.birth_date.year();
-        if (day.month(), day.day()) < (self.birth_date.month(), self.birth_date.day()) {
-            age -= 1;
-        }
-        age.max(0) as u32
+        age_on(self.birth_date, day)
     }
 
     fn problems(&self) -> Vec<String> {
@@ -85,6 +81,15 @@ impl Senior {
         }
         out
     }
+}
+
+/// Age in whole years on `day` of someone born on `birth`.
+pub fn age_on(birth: NaiveDate, day: NaiveDate) -> u32 {
+    let mut age = day.year() - birth.year();
+    if (day.month(), day.day()) < (birth.month(), birth.day()) {
+        age -= 1;
+    }
+    age.max(0) as u32
 }
 
 fn check_name(name: &str, out: &mut Vec<String>) {
@@ -326,7 +331,10 @@ impl CareCircle {
         for s in seniors {
             first_problem("senior", s.problems())?;
         }
-        self.store.write(|tx| seniors.iter().try_for_each(|s| write_senior(tx, s)))
+        self.store.write(|tx| {
+            seniors.iter().try_for_each(|s| write_senior(tx, s))?;
+            crate::sync::log_changes(self, tx, seniors.iter().map(|s| crate::sync::Change::senior(&s.id)).collect())
+        })
     }
 
     pub fn senior(&self, id: &str) -> Result<Senior> {
@@ -338,40 +346,89 @@ impl CareCircle {
         rows.iter().map(senior_from_row).collect()
     }
 
+    /// Adds or updates a family member's record (as the platform; see [`CareCircle::put_family_member_as`]).
     pub fn put_family_member(&self, f: &FamilyMember) -> Result<()> {
+        self.put_family_member_as(&Actor::System, f)
+    }
+
+    /// Adds or updates a family member's record: the member themself, a senior or station adding a
+    /// new member (or one linked to a senior they act for), or the district.
+    pub fn put_family_member_as(&self, actor: &Actor, f: &FamilyMember) -> Result<()> {
+        self.write(|tx, em| {
+            self.put_family_member_in(tx, em, actor, f)?;
+            em.record(actor, crate::sync::Command::PutFamilyMember { member: f.clone() });
+            Ok(())
+        })
+    }
+
+    pub(crate) fn put_family_member_in(&self, tx: &dyn Sql, em: &mut crate::event::Emitter, actor: &Actor, f: &FamilyMember) -> Result<()> {
         let mut problems = Vec::new();
         check_id(&f.id, &mut problems);
         check_name(&f.name, &mut problems);
+        if f.phone.chars().count() > MAX_TEXT_LEN {
+            problems.push(format!("phone is longer than {MAX_TEXT_LEN} characters"));
+        }
         first_problem("family member", problems)?;
-        self.store.write(|sql| {
-            sql.execute(
-                "INSERT INTO family_member (id, name, phone) VALUES (?1, ?2, ?3)
-                 ON CONFLICT(id) DO UPDATE SET name = excluded.name, phone = excluded.phone",
-                args![f.id, f.name, f.phone],
-            )
-        })?;
+        let allowed = match actor {
+            Actor::Family(id) => *id == f.id,
+            Actor::District | Actor::System => true,
+            Actor::Senior(_) | Actor::Operator(_) => {
+                let linked: Vec<String> = tx.query("SELECT senior_id FROM family_link WHERE family_id = ?1", args![f.id])?.iter().map(|r| r.get(0)).collect::<Result<_>>()?;
+                let known = tx.exists("SELECT 1 FROM family_member WHERE id = ?1", args![f.id])?;
+                let mut ok = !known;
+                for s in &linked {
+                    ok = ok || may_act_for(tx, actor, &senior_in(tx, s)?, |_| false, "edit family members").is_ok();
+                }
+                ok
+            }
+            Actor::Caregiver(_) => false,
+        };
+        if !allowed {
+            return Err(Error::Forbidden(format!("{} may not edit family member {}", actor.label(), truncate(&f.id, 64))));
+        }
+        tx.execute(
+            "INSERT INTO family_member (id, name, phone) VALUES (?1, ?2, ?3)
+             ON CONFLICT(id) DO UPDATE SET name = excluded.name, phone = excluded.phone",
+            args![f.id, f.name, f.phone],
+        )?;
+        em.changed(crate::sync::Change::family_member(&f.id));
         Ok(())
     }
 
-    /// Links a family member to a senior, or changes what the senior lets them do.
+    /// Links a family member to a senior, or changes what the senior lets them do (as the platform;
+    /// see [`CareCircle::link_family_as`]).
     pub fn link_family(&self, link: &FamilyLink) -> Result<()> {
+        self.link_family_as(&Actor::System, link)
+    }
+
+    /// The senior (or the senior's station, or the district) links a family member and says what
+    /// they may do; a family member cannot grant themself anything.
+    pub fn link_family_as(&self, actor: &Actor, link: &FamilyLink) -> Result<()> {
+        self.write(|tx, em| {
+            self.link_family_in(tx, em, actor, link)?;
+            em.record(actor, crate::sync::Command::LinkFamily { link: link.clone() });
+            Ok(())
+        })
+    }
+
+    pub(crate) fn link_family_in(&self, tx: &dyn Sql, em: &mut crate::event::Emitter, actor: &Actor, link: &FamilyLink) -> Result<()> {
         if link.relation.chars().count() > 64 {
             return Err(Error::invalid("relation", "longer than 64 characters"));
         }
-        self.store.write(|tx| {
-            senior_in(tx, &link.senior_id)?;
-            if !tx.exists("SELECT 1 FROM family_member WHERE id = ?1", args![link.family_id])? {
-                return Err(Error::not_found("family member", truncate(&link.family_id, 64)));
-            }
-            let p = link.permissions;
-            tx.execute(
-                "INSERT INTO family_link (senior_id, family_id, relation, can_book, can_see_visits, receives_alerts) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT(senior_id, family_id) DO UPDATE SET relation = excluded.relation, can_book = excluded.can_book,
-                   can_see_visits = excluded.can_see_visits, receives_alerts = excluded.receives_alerts",
-                args![link.senior_id, link.family_id, link.relation, p.can_book, p.can_see_visits, p.receives_alerts],
-            )?;
-            Ok(())
-        })
+        let senior = senior_in(tx, &link.senior_id)?;
+        may_act_for(tx, actor, &senior, |_| false, "link family members")?;
+        if !tx.exists("SELECT 1 FROM family_member WHERE id = ?1", args![link.family_id])? {
+            return Err(Error::not_found("family member", truncate(&link.family_id, 64)));
+        }
+        let p = link.permissions;
+        tx.execute(
+            "INSERT INTO family_link (senior_id, family_id, relation, can_book, can_see_visits, receives_alerts) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT(senior_id, family_id) DO UPDATE SET relation = excluded.relation, can_book = excluded.can_book,
+               can_see_visits = excluded.can_see_visits, receives_alerts = excluded.receives_alerts",
+            args![link.senior_id, link.family_id, link.relation, p.can_book, p.can_see_visits, p.receives_alerts],
+        )?;
+        em.changed(crate::sync::Change::family_link(&link.senior_id, &link.family_id));
+        Ok(())
     }
 
     pub fn family_links(&self, senior_id: &str) -> Result<Vec<FamilyLink>> {
@@ -382,19 +439,26 @@ impl CareCircle {
         for c in caregivers {
             first_problem("caregiver", c.problems())?;
         }
-        self.store.write(|tx| caregivers.iter().try_for_each(|c| write_caregiver(tx, c)))?;
+        let version = self.store.write(|tx| {
+            caregivers.iter().try_for_each(|c| write_caregiver(tx, c))?;
+            crate::sync::log_changes(self, tx, caregivers.iter().map(|c| crate::sync::Change::caregiver(&c.id)).collect())?;
+            crate::freshness::bump(tx, crate::freshness::CAREGIVERS)
+        })?;
         let mut table = self.caregivers_mut();
         for c in caregivers {
             table.put(c.clone());
         }
+        self.freshness.applied(crate::freshness::CAREGIVERS, version);
         Ok(())
     }
 
     pub fn caregiver_count(&self) -> usize {
+        self.refresh_indexes_if_due();
         self.caregivers().len()
     }
 
     pub fn caregiver(&self, id: &str) -> Result<Caregiver> {
+        self.refresh_indexes_if_due();
         self.caregivers().get(id).cloned().ok_or_else(|| Error::not_found("caregiver", truncate(id, 64)))
     }
 }

@@ -43,8 +43,9 @@ pub type Entry = GeomWithData<[f64; 3], u32>;
 type Tree = RTree<Entry, SphereParams>;
 
 /// Entries per leaf and children per node of the packed tree (tuned with the bench crate).
-pub const FANOUT: usize = 16;
-const B: usize = FANOUT;
+const LEAF: usize = 32;
+const FAN: usize = 8;
+const _: () = assert!(LEAF <= 64 && FAN <= 64);
 
 /// The dynamic part is folded into the packed tree when it holds more than this share
 /// (1/n) of the partition, or this many entries, whichever is more.
@@ -57,8 +58,6 @@ const DEAD_MIN: usize = 64;
 /// Chord² between unit vectors is at most 4; a larger bound would let padding through.
 const MAX_CHORD2: f64 = 5.0;
 
-pub static NODES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-pub static LEAVES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 pub struct SphereIndex {
     partitions: Vec<Partition>,
 }
@@ -104,23 +103,24 @@ impl SphereIndex {
     /// nearest first (ties by slot, so results are deterministic).
     pub fn nearest(&self, partitions: &[usize], q: [f64; 3], k: usize, max_chord2: f64, accept: impl Fn(u32) -> bool) -> Vec<Hit> {
         let max_chord2 = if max_chord2 > MAX_CHORD2 { MAX_CHORD2 } else { max_chord2 };
-        let mut best = Best { k, hits: Vec::with_capacity(k + 1) };
         if k == 0 {
-            return best.hits;
+            return Vec::new();
         }
         // The k nearest regardless of the filter; if the filter takes them all, they are
         // the answer, and the filter has looked at k entries only.
+        let mut best = Best::new(k, max_chord2);
         for &p in partitions {
-            self.partitions[p].nearest(q, max_chord2, &|_| true, &mut best);
+            self.partitions[p].nearest(q, &|_| true, &mut best);
         }
-        if best.hits.iter().all(|h| accept(h.slot)) {
-            return best.hits;
+        let hits = best.into_hits();
+        if hits.iter().all(|h| accept(h.slot)) {
+            return hits;
         }
-        best.hits.clear();
+        let mut best = Best::new(k, max_chord2);
         for &p in partitions {
-            self.partitions[p].nearest(q, max_chord2, &accept, &mut best);
+            self.partitions[p].nearest(q, &accept, &mut best);
         }
-        best.hits
+        best.into_hits()
     }
 
     /// Every accepted entry of the given partitions within `max_chord2`, unordered.
@@ -184,10 +184,10 @@ impl Partition {
         *self = Partition::new(items);
     }
 
-    fn nearest<F: Fn(u32) -> bool>(&self, q: [f64; 3], max_chord2: f64, accept: &F, best: &mut Best) {
-        self.packed.nearest(&q, max_chord2, accept, best);
+    fn nearest<F: Fn(u32) -> bool>(&self, q: [f64; 3], accept: &F, best: &mut Best) {
+        self.packed.nearest(&q, accept, best);
         if self.delta.size() > 0 {
-            knn_walk(self.delta.root(), q, max_chord2, accept, best);
+            knn_walk(self.delta.root(), q, accept, best);
         }
     }
 
@@ -220,34 +220,37 @@ impl Partition {
 // ---------------------------------------------------------------------------------------
 // The packed tree.
 
-/// Up to B entries, coordinates axis by axis. Unused places (and tombstones) hold +inf,
-/// whose distance to anything is +inf: no bound lets them through.
+/// Up to LEAF entries, coordinates axis by axis (exact f64). Unused places and tombstones
+/// hold +inf, whose distance to anything is +inf: no bound lets them through.
 #[derive(Clone)]
 #[repr(C, align(64))]
 struct Leaf {
-    xyz: [[f64; B]; 3],
-    slot: [u32; B],
+    xyz: [[f64; LEAF]; 3],
+    slot: [u32; LEAF],
 }
 
-/// Up to B children (leaves at height 1, nodes above) with their boxes axis by axis.
-/// Unused places hold the empty box (lo = +inf, hi = -inf): infinitely far.
+/// Up to FAN children (leaves at height 1, nodes above): `count` consecutive ones from
+/// `first` (the tree is laid out level by level), with their boxes axis by axis in f32,
+/// rounded outwards so they still contain everything below. Unused places hold the empty
+/// box (lo = +inf, hi = -inf), infinitely far from anything.
 #[derive(Clone)]
 #[repr(C, align(64))]
 struct Node {
-    lo: [[f64; B]; 3],
-    hi: [[f64; B]; 3],
-    child: [u32; B],
+    lo: [[f32; FAN]; 3],
+    hi: [[f32; FAN]; 3],
+    first: u32,
+    count: u32,
 }
 
-const EMPTY_LEAF: Leaf = Leaf { xyz: [[f64::INFINITY; B]; 3], slot: [u32::MAX; B] };
-const EMPTY_NODE: Node = Node { lo: [[f64::INFINITY; B]; 3], hi: [[f64::NEG_INFINITY; B]; 3], child: [u32::MAX; B] };
+const EMPTY_LEAF: Leaf = Leaf { xyz: [[f64::INFINITY; LEAF]; 3], slot: [u32::MAX; LEAF] };
+const EMPTY_NODE: Node = Node { lo: [[f32::INFINITY; FAN]; 3], hi: [[f32::NEG_INFINITY; FAN]; 3], first: 0, count: 0 };
 
 struct Packed {
+    /// Level by level from the root.
     nodes: Vec<Node>,
     leaves: Vec<Leaf>,
-    /// Node levels above the leaves; 0: the root is a leaf (or the tree is empty).
+    /// Node levels above the leaves; 0: the root is leaf 0 (or the tree is empty).
     height: u32,
-    root: u32,
     live: usize,
     dead: usize,
 }
@@ -257,65 +260,70 @@ type Bounds = ([f64; 3], [f64; 3]);
 impl Packed {
     fn build(mut items: Vec<Item>) -> Packed {
         let n = items.len();
-        let mut p = Packed { nodes: Vec::new(), leaves: Vec::with_capacity(n.div_ceil(B)), height: 0, root: 0, live: n, dead: 0 };
+        let mut height = 0;
+        let mut capacity = LEAF;
+        while capacity < n {
+            capacity *= FAN;
+            height += 1;
+        }
+        let (mut node_count, mut leaf_count) = (0, 0);
+        if n > 0 {
+            shape(n, height, &mut node_count, &mut leaf_count);
+        }
+        let mut p = Packed { nodes: Vec::with_capacity(node_count), leaves: Vec::with_capacity(leaf_count), height, live: n, dead: 0 };
         if n == 0 {
             return p;
         }
-        let leaves = n.div_ceil(B);
-        let mut capacity = 1;
-        while capacity < leaves {
-            capacity *= B;
-            p.height += 1;
-        }
-        p.nodes.reserve(leaves.div_ceil(B - 1));
-        p.root = p.build_subtree(&mut items, p.height).0;
-        p
-    }
-
-    /// Builds a subtree of the given height over `items` (at most B^(height+1) of them).
-    fn build_subtree(&mut self, items: &mut [Item], height: u32) -> (u32, Bounds) {
-        if height == 0 {
-            let mut leaf = EMPTY_LEAF;
-            let mut b = empty_bounds();
-            for (j, (p, slot)) in items.iter().enumerate() {
-                for a in 0..3 {
-                    leaf.xyz[a][j] = p[a];
-                    b.0[a] = b.0[a].min(p[a]);
-                    b.1[a] = b.1[a].max(p[a]);
+        // Breadth first, so that the children of a node are consecutive.
+        let mut queue = std::collections::VecDeque::from([(0, n, height)]);
+        let (mut next_node, mut next_leaf) = (1u32, 0u32);
+        let mut ends = Vec::with_capacity(FAN);
+        while let Some((start, end, h)) = queue.pop_front() {
+            let run = &mut items[start..end];
+            if h == 0 {
+                let mut leaf = EMPTY_LEAF;
+                for (j, (p, slot)) in run.iter().enumerate() {
+                    for a in 0..3 {
+                        leaf.xyz[a][j] = p[a];
+                    }
+                    leaf.slot[j] = *slot;
                 }
-                leaf.slot[j] = *slot;
+                p.leaves.push(leaf);
+                continue;
             }
-            self.leaves.push(leaf);
-            return ((self.leaves.len() - 1) as u32, b);
-        }
-        let child_capacity = B.pow(height);
-        let groups = items.len().div_ceil(child_capacity);
-        let mut ends = Vec::with_capacity(groups);
-        split(items, groups, child_capacity, 0, &mut ends);
-        let me = self.nodes.len();
-        self.nodes.push(EMPTY_NODE);
-        let mut b = empty_bounds();
-        let mut start = 0;
-        for (j, &end) in ends.iter().enumerate() {
-            let (child, cb) = self.build_subtree(&mut items[start..end], height - 1);
-            let node = &mut self.nodes[me];
-            for a in 0..3 {
-                node.lo[a][j] = cb.0[a];
-                node.hi[a][j] = cb.1[a];
-                b.0[a] = b.0[a].min(cb.0[a]);
-                b.1[a] = b.1[a].max(cb.1[a]);
+            let child_capacity = LEAF * FAN.pow(h - 1);
+            let groups = run.len().div_ceil(child_capacity);
+            ends.clear();
+            split(run, groups, child_capacity, 0, &mut ends);
+            let mut node = EMPTY_NODE;
+            node.count = groups as u32;
+            node.first = if h == 1 { next_leaf } else { next_node };
+            let mut s = 0;
+            for (j, &e) in ends.iter().enumerate() {
+                let b = bounds(&run[s..e]);
+                for a in 0..3 {
+                    node.lo[a][j] = f32_down(b.0[a]);
+                    node.hi[a][j] = f32_up(b.1[a]);
+                }
+                queue.push_back((start + s, start + e, h - 1));
+                s = e;
             }
-            node.child[j] = child;
-            start = end;
+            if h == 1 {
+                next_leaf += groups as u32;
+            } else {
+                next_node += groups as u32;
+            }
+            p.nodes.push(node);
         }
-        (me as u32, b)
+        debug_assert_eq!((p.nodes.len(), p.leaves.len()), (node_count, leaf_count));
+        p
     }
 
     /// The live entries.
     fn items(&self) -> Vec<Item> {
         let mut out = Vec::with_capacity(self.live);
         for leaf in &self.leaves {
-            for j in 0..B {
+            for j in 0..LEAF {
                 if leaf.xyz[0][j] != f64::INFINITY {
                     out.push(([leaf.xyz[0][j], leaf.xyz[1][j], leaf.xyz[2][j]], leaf.slot[j]));
                 }
@@ -333,10 +341,10 @@ impl Packed {
         if self.leaves.is_empty() {
             return false;
         }
-        let Some((leaf, j)) = self.find(self.root, self.height, &p, slot) else {
+        let Some((leaf, j)) = self.find(0, self.height, &p, slot) else {
             return false;
         };
-        let leaf = &mut self.leaves[leaf as usize];
+        let leaf = &mut self.leaves[leaf];
         for a in 0..3 {
             leaf.xyz[a][j] = f64::INFINITY;
         }
@@ -345,100 +353,105 @@ impl Packed {
         true
     }
 
-    fn find(&self, at: u32, height: u32, p: &[f64; 3], slot: u32) -> Option<(u32, usize)> {
+    fn find(&self, at: usize, height: u32, p: &[f64; 3], slot: u32) -> Option<(usize, usize)> {
         if height == 0 {
-            let leaf = &self.leaves[at as usize];
-            return (0..B)
+            let leaf = &self.leaves[at];
+            return (0..LEAF)
                 .find(|&j| leaf.slot[j] == slot && leaf.xyz[0][j] == p[0] && leaf.xyz[1][j] == p[1] && leaf.xyz[2][j] == p[2])
                 .map(|j| (at, j));
         }
-        let node = &self.nodes[at as usize];
-        (0..B)
-            .filter(|&j| (0..3).all(|a| node.lo[a][j] <= p[a] && p[a] <= node.hi[a][j]))
-            .find_map(|j| self.find(node.child[j], height - 1, p, slot))
+        let node = &self.nodes[at];
+        (0..node.count as usize)
+            .filter(|&j| (0..3).all(|a| node.lo[a][j] as f64 <= p[a] && p[a] <= node.hi[a][j] as f64))
+            .find_map(|j| self.find(node.first as usize + j, height - 1, p, slot))
     }
 
-    fn nearest<F: Fn(u32) -> bool>(&self, q: &[f64; 3], max_chord2: f64, accept: &F, best: &mut Best) {
+    fn nearest<F: Fn(u32) -> bool>(&self, q: &[f64; 3], accept: &F, best: &mut Best) {
         if self.leaves.is_empty() {
             return;
         }
         if self.height == 0 {
-            self.scan_nearest(self.root, q, max_chord2, accept, best);
+            self.scan_nearest(0, q, accept, best);
         } else {
-            self.visit_nearest(self.root, self.height, q, max_chord2, accept, best);
+            let qf = [q[0] as f32, q[1] as f32, q[2] as f32];
+            self.visit_nearest(0, self.height, q, &qf, accept, best);
         }
     }
 
-    fn visit_nearest<F: Fn(u32) -> bool>(&self, at: u32, height: u32, q: &[f64; 3], max_chord2: f64, accept: &F, best: &mut Best) {
-        NODES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let node = &self.nodes[at as usize];
-        let d = node.distances_2(q);
-        let bound = best.bound(max_chord2);
-        // The children that may hold something, nearest first.
-        let mut order = [(0.0f64, 0u32); B];
-        let mut m = 0;
-        for j in 0..B {
-            if d[j] <= bound {
-                order[m] = (d[j], node.child[j]);
-                m += 1;
-            }
-        }
-        for i in 1..m {
-            let x = order[i];
-            let mut k = i;
-            while k > 0 && order[k - 1].0 > x.0 {
-                order[k] = order[k - 1];
-                k -= 1;
-            }
-            order[k] = x;
-        }
-        for &(d, child) in &order[..m] {
-            if d > best.bound(max_chord2) {
+    /// Opens the children nearest first, while they may hold something nearer than the
+    /// k-th best so far. Each next child is found by a branch-free scan for the minimum
+    /// (usually only one or two are opened, so sorting them all would be wasted), and is
+    /// prefetched while the current one is searched.
+    fn visit_nearest<F: Fn(u32) -> bool>(&self, at: usize, height: u32, q: &[f64; 3], qf: &[f32; 3], accept: &F, best: &mut Best) {
+        let node = &self.nodes[at];
+        let mut d = node.distances_2(qf);
+        let first = node.first as usize;
+        let mut cur = argmin(&d);
+        loop {
+            if d[cur] as f64 > best.box_bound() {
                 break;
             }
-            if height == 1 {
-                self.scan_nearest(child, q, max_chord2, accept, best);
-            } else {
-                self.visit_nearest(child, height - 1, q, max_chord2, accept, best);
+            d[cur] = f32::INFINITY;
+            let next = argmin(&d);
+            if d[next] as f64 <= best.box_bound() {
+                if height == 1 {
+                    prefetch(&self.leaves[first + next]);
+                } else {
+                    prefetch(&self.nodes[first + next]);
+                }
             }
+            if height == 1 {
+                self.scan_nearest(first + cur, q, accept, best);
+            } else {
+                self.visit_nearest(first + cur, height - 1, q, qf, accept, best);
+            }
+            cur = next;
         }
     }
 
-    fn scan_nearest<F: Fn(u32) -> bool>(&self, at: u32, q: &[f64; 3], max_chord2: f64, accept: &F, best: &mut Best) {
-        LEAVES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let leaf = &self.leaves[at as usize];
+    fn scan_nearest<F: Fn(u32) -> bool>(&self, at: usize, q: &[f64; 3], accept: &F, best: &mut Best) {
+        let leaf = &self.leaves[at];
         let d = leaf.distances_2(q);
-        let mut bound = best.bound(max_chord2);
-        for j in 0..B {
-            if d[j] <= bound && accept(leaf.slot[j]) {
-                best.offer(Hit { chord2: d[j], slot: leaf.slot[j] });
-                bound = best.bound(max_chord2);
+        // The places within the bound as bits (a branch per place would be mispredicted
+        // often), then those one by one, against the bound as it tightens.
+        let bound = best.bound();
+        let mut within = 0u64;
+        for (j, &dj) in d.iter().enumerate() {
+            within |= ((dj <= bound) as u64) << j;
+        }
+        while within != 0 {
+            let j = within.trailing_zeros() as usize;
+            within &= within - 1;
+            if d[j] <= best.bound() && accept(leaf.slot[j]) {
+                best.offer(d[j], leaf.slot[j]);
             }
         }
     }
 
     fn within<F: Fn(u32) -> bool>(&self, q: &[f64; 3], max_chord2: f64, accept: &F, out: &mut Vec<Hit>) {
         if !self.leaves.is_empty() {
-            self.visit_within(self.root, self.height, q, max_chord2, accept, out);
+            let qf = [q[0] as f32, q[1] as f32, q[2] as f32];
+            self.visit_within(0, self.height, q, &qf, max_chord2, box_bound(max_chord2), accept, out);
         }
     }
 
-    fn visit_within<F: Fn(u32) -> bool>(&self, at: u32, height: u32, q: &[f64; 3], max_chord2: f64, accept: &F, out: &mut Vec<Hit>) {
+    #[allow(clippy::too_many_arguments)]
+    fn visit_within<F: Fn(u32) -> bool>(&self, at: usize, height: u32, q: &[f64; 3], qf: &[f32; 3], max_chord2: f64, max_box: f64, accept: &F, out: &mut Vec<Hit>) {
         if height == 0 {
-            let leaf = &self.leaves[at as usize];
+            let leaf = &self.leaves[at];
             let d = leaf.distances_2(q);
-            for j in 0..B {
+            for j in 0..LEAF {
                 if d[j] <= max_chord2 && accept(leaf.slot[j]) {
                     out.push(Hit { chord2: d[j], slot: leaf.slot[j] });
                 }
             }
             return;
         }
-        let node = &self.nodes[at as usize];
-        let d = node.distances_2(q);
-        for j in 0..B {
-            if d[j] <= max_chord2 {
-                self.visit_within(node.child[j], height - 1, q, max_chord2, accept, out);
+        let node = &self.nodes[at];
+        let d = node.distances_2(qf);
+        for j in 0..FAN {
+            if d[j] as f64 <= max_box {
+                self.visit_within(node.first as usize + j, height - 1, q, qf, max_chord2, max_box, accept, out);
             }
         }
     }
@@ -447,10 +460,10 @@ impl Packed {
 impl Leaf {
     /// Squared chords to every place, summed as rstar does ((dx² + dy²) + dz²), so an
     /// entry's distance is the same bits whichever part of the partition holds it.
-    #[inline]
-    fn distances_2(&self, q: &[f64; 3]) -> [f64; B] {
-        let mut d = [0.0; B];
-        for j in 0..B {
+    #[inline(always)]
+    fn distances_2(&self, q: &[f64; 3]) -> [f64; LEAF] {
+        let mut d = [0.0; LEAF];
+        for j in 0..LEAF {
             let dx = self.xyz[0][j] - q[0];
             let dy = self.xyz[1][j] - q[1];
             let dz = self.xyz[2][j] - q[2];
@@ -461,13 +474,12 @@ impl Leaf {
 }
 
 impl Node {
-    /// Squared distance from q to each child's box: a lower bound of the squared chord to
-    /// anything inside it, also after rounding (each step is monotone), so pruning on it
-    /// never drops an entry whose computed distance is within the bound.
-    #[inline]
-    fn distances_2(&self, q: &[f64; 3]) -> [f64; B] {
-        let mut d = [0.0; B];
-        for j in 0..B {
+    /// Squared distance, in f32, from the query rounded to f32 to each child's box.
+    /// Compare it with [`box_bound`] of a squared chord, never with the chord itself.
+    #[inline(always)]
+    fn distances_2(&self, q: &[f32; 3]) -> [f32; FAN] {
+        let mut d = [0.0; FAN];
+        for j in 0..FAN {
             let mut s = 0.0;
             for a in 0..3 {
                 let g = (self.lo[a][j] - q[a]).max(q[a] - self.hi[a][j]).max(0.0);
@@ -479,8 +491,59 @@ impl Node {
     }
 }
 
-fn empty_bounds() -> Bounds {
-    ([f64::INFINITY; 3], [f64::NEG_INFINITY; 3])
+/// The largest f32 box distance (as [`Node::distances_2`] computes it) for which the box
+/// may still hold an entry within squared chord `chord2`. The f32 arithmetic (query
+/// rounded to f32: at most 6e-8 off per axis on the unit sphere; subtractions, squares and
+/// sums each within 6e-8 relative) can overstate the true distance to the box by at most
+/// 2e-7 relative plus 1.1e-7 absolute; the margins below are five to ten times that, so a
+/// box is only ever skipped when everything in it is farther than the bound (by more than
+/// the f64 rounding of any entry's own distance, too). The cost: boxes a few metres
+/// beyond the bound are opened.
+#[inline(always)]
+fn box_bound(chord2: f64) -> f64 {
+    let r = (chord2.sqrt() + 1e-6) * (1.0 + 1e-6);
+    r * r
+}
+
+/// Where the smallest value is (the first of equals), without branches.
+#[inline(always)]
+fn argmin(d: &[f32; FAN]) -> usize {
+    let (mut at, mut min) = (0, d[0]);
+    for (j, &x) in d.iter().enumerate().skip(1) {
+        let less = x < min;
+        min = if less { x } else { min };
+        at = if less { j } else { at };
+    }
+    at
+}
+
+/// The largest f32 not above x.
+fn f32_down(x: f64) -> f32 {
+    let f = x as f32;
+    if f as f64 > x { f.next_down() } else { f }
+}
+
+/// The smallest f32 not below x.
+fn f32_up(x: f64) -> f32 {
+    let f = x as f32;
+    if (f as f64) < x { f.next_up() } else { f }
+}
+
+fn bounds(items: &[Item]) -> Bounds {
+    let mut b = ([f64::INFINITY; 3], [f64::NEG_INFINITY; 3]);
+    for (p, _) in items {
+        for a in 0..3 {
+            b.0[a] = b.0[a].min(p[a]);
+            b.1[a] = b.1[a].max(p[a]);
+        }
+    }
+    b
+}
+
+/// How many entries the first `left_groups` of `groups` near-equal runs (none larger than
+/// `capacity`) of n entries take.
+fn left_share(n: usize, groups: usize, left_groups: usize, capacity: usize) -> usize {
+    ((n * left_groups + groups / 2) / groups).clamp(n.saturating_sub((groups - left_groups) * capacity), left_groups * capacity)
 }
 
 /// Reorders `items` into `groups` runs of near-equal size, none larger than `capacity`,
@@ -492,14 +555,8 @@ fn split(items: &mut [Item], groups: usize, capacity: usize, offset: usize, ends
     }
     let n = items.len();
     let left_groups = groups / 2;
-    let left = ((n * left_groups + groups / 2) / groups).clamp(n.saturating_sub((groups - left_groups) * capacity), left_groups * capacity);
-    let mut b = empty_bounds();
-    for (p, _) in items.iter() {
-        for a in 0..3 {
-            b.0[a] = b.0[a].min(p[a]);
-            b.1[a] = b.1[a].max(p[a]);
-        }
-    }
+    let left = left_share(n, groups, left_groups, capacity);
+    let b = bounds(items);
     let axis = (0..3).max_by(|&x, &y| (b.1[x] - b.0[x]).total_cmp(&(b.1[y] - b.0[y]))).unwrap_or(0);
     if left > 0 && left < n {
         items.select_nth_unstable_by(left, |a, b| a.0[axis].total_cmp(&b.0[axis]));
@@ -509,25 +566,135 @@ fn split(items: &mut [Item], groups: usize, capacity: usize, offset: usize, ends
     split(r, groups - left_groups, capacity, offset + left, ends);
 }
 
+/// Counts the nodes and leaves `Packed::build` makes for n entries (the same splits).
+fn shape(n: usize, height: u32, nodes: &mut usize, leaves: &mut usize) {
+    if height == 0 {
+        *leaves += 1;
+        return;
+    }
+    *nodes += 1;
+    let capacity = LEAF * FAN.pow(height - 1);
+    let groups = n.div_ceil(capacity);
+    fn runs(n: usize, groups: usize, capacity: usize, height: u32, nodes: &mut usize, leaves: &mut usize) {
+        if groups <= 1 {
+            shape(n, height, nodes, leaves);
+            return;
+        }
+        let left = left_share(n, groups, groups / 2, capacity);
+        runs(left, groups / 2, capacity, height, nodes, leaves);
+        runs(n - left, groups - groups / 2, capacity, height, nodes, leaves);
+    }
+    runs(n, groups, capacity, height - 1, nodes, leaves);
+}
+
+/// Asks the CPU to start loading a value that is about to be read (x86-64 only; elsewhere
+/// it does nothing).
+#[inline(always)]
+fn prefetch<T>(value: &T) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let p = (value as *const T).cast::<i8>();
+        for line in 0..std::mem::size_of::<T>().div_ceil(64) {
+            // SAFETY: a prefetch is only a hint: it never faults and changes no memory, and
+            // SSE (which provides it) is part of every x86-64 CPU. The address is inside `value`.
+            unsafe { std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p.wrapping_add(line * 64)) };
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = value;
+}
+
 // ---------------------------------------------------------------------------------------
 // The bounded result set, and the best-first walk over the dynamic part.
 
 struct Best {
     k: usize,
-    hits: Vec<Hit>,
+    /// The hits so far as keys (see [`key`]), ascending; `u128::MAX` marks a free place.
+    /// Up to SMALL_K hits live in `small`, more in `large`.
+    small: [u128; SMALL_K],
+    large: Vec<u128>,
+    /// Squared chord an entry must not exceed to be kept: the radius until there are k
+    /// hits, the k-th hit's after.
+    bound: f64,
+    /// [`box_bound`] of it.
+    box_bound: f64,
+}
+
+/// Up to this k, the hits are kept in a fixed array and each insertion is a branch-free
+/// pass (a mispredicted branch per step costs more than the k steps).
+const SMALL_K: usize = 16;
+
+/// A hit as one integer ordered nearest first, ties by slot: a squared chord is never
+/// negative (nor NaN), and the bits of non-negative doubles order as the values do.
+#[inline(always)]
+fn key(chord2: f64, slot: u32) -> u128 {
+    ((chord2.to_bits() as u128) << 32) | slot as u128
+}
+
+#[inline(always)]
+fn unkey(key: u128) -> Hit {
+    Hit { chord2: f64::from_bits((key >> 32) as u64), slot: key as u32 }
 }
 
 impl Best {
-    #[inline]
-    fn bound(&self, max_chord2: f64) -> f64 {
-        if self.hits.len() < self.k { max_chord2 } else { self.hits[self.k - 1].chord2 }
+    fn new(k: usize, max_chord2: f64) -> Self {
+        Best { k, small: [u128::MAX; SMALL_K], large: Vec::new(), bound: max_chord2, box_bound: box_bound(max_chord2) }
     }
-    fn offer(&mut self, hit: Hit) {
-        let pos = self.hits.partition_point(|h| (h.chord2, h.slot) < (hit.chord2, hit.slot));
-        if pos < self.k {
-            self.hits.insert(pos, hit);
-            self.hits.truncate(self.k);
+
+    #[inline(always)]
+    fn bound(&self) -> f64 {
+        self.bound
+    }
+
+    #[inline(always)]
+    fn box_bound(&self) -> f64 {
+        self.box_bound
+    }
+
+    fn set_bound(&mut self, chord2: f64) {
+        self.bound = chord2;
+        self.box_bound = box_bound(chord2);
+    }
+
+    /// Keeps the entry if it is among the k nearest so far; call it only for entries
+    /// within [`Best::bound`].
+    #[inline]
+    fn offer(&mut self, chord2: f64, slot: u32) {
+        let mut cur = key(chord2, slot);
+        if self.k <= SMALL_K {
+            let hits = &mut self.small[..self.k];
+            if cur >= hits[hits.len() - 1] {
+                return;
+            }
+            let mut last = 0;
+            for h in hits.iter_mut() {
+                // Masks rather than a branch, so that no step can be mispredicted.
+                let mask = 0u128.wrapping_sub((cur < *h) as u128);
+                let (lo, hi) = ((cur & mask) | (*h & !mask), (*h & mask) | (cur & !mask));
+                *h = lo;
+                cur = hi;
+                last = lo;
+            }
+            if last != u128::MAX {
+                self.set_bound(unkey(last).chord2);
+            }
+        } else {
+            let hits = &mut self.large;
+            let pos = hits.partition_point(|&h| h < cur);
+            if pos < self.k {
+                hits.insert(pos, cur);
+                hits.truncate(self.k);
+                if hits.len() == self.k {
+                    let last = hits[self.k - 1];
+                    self.set_bound(unkey(last).chord2);
+                }
+            }
         }
+    }
+
+    fn into_hits(self) -> Vec<Hit> {
+        let keys = if self.k <= SMALL_K { &self.small[..self.k] } else { &self.large[..] };
+        keys.iter().take_while(|&&h| h != u128::MAX).map(|&h| unkey(h)).collect()
     }
 }
 
@@ -554,24 +721,24 @@ impl Ord for Pending<'_> {
     }
 }
 
-fn knn_walk<F: Fn(u32) -> bool>(root: &ParentNode<Entry>, q: [f64; 3], max_chord2: f64, accept: &F, best: &mut Best) {
+fn knn_walk<F: Fn(u32) -> bool>(root: &ParentNode<Entry>, q: [f64; 3], accept: &F, best: &mut Best) {
     let mut queue = BinaryHeap::new();
     queue.push(Pending { min_chord2: 0.0, node: root });
     while let Some(Pending { min_chord2, node }) = queue.pop() {
-        if min_chord2 > best.bound(max_chord2) {
+        if min_chord2 > best.bound() {
             break;
         }
         for child in node.children() {
             match child {
                 RTreeNode::Leaf(e) => {
                     let d2 = e.distance_2(&q);
-                    if d2 <= best.bound(max_chord2) && accept(e.data) {
-                        best.offer(Hit { chord2: d2, slot: e.data });
+                    if d2 <= best.bound() && accept(e.data) {
+                        best.offer(d2, e.data);
                     }
                 }
                 RTreeNode::Parent(p) => {
                     let d2 = envelope_distance_2(&p.envelope(), q);
-                    if d2 <= best.bound(max_chord2) {
+                    if d2 <= best.bound() {
                         queue.push(Pending { min_chord2: d2, node: p });
                     }
                 }
@@ -674,19 +841,6 @@ mod tests {
                     assert_eq!(idx.nearest(&ps, q, k, max, accept), want, "nearest: seed {seed} round {round}");
                 }
             }
-        }
-    }
-}
-#[cfg(test)]
-mod debug_sizes {
-    #[test]
-    fn sizes() {
-        use super::*;
-        for n in [167u32, 1000, 16_667, 166_667] {
-            let pts: Vec<(usize, [f64;3], u32)> = (0..n).map(|i| { let a = (i as f64 * 0.618034).fract() * 0.6; let b = (i as f64 * 0.7548776).fract() * 0.6; (0, [a.cos()*b.cos(), a.sin()*b.cos(), b.sin()], i) }).collect();
-            let idx = SphereIndex::bulk_load(1, pts);
-            let p = &idx.partitions[0].packed;
-            eprintln!("n {n} leaves {} cap {} nodes {} cap {} height {} fill {:.2} bytes/entry {:.1}", p.leaves.len(), p.leaves.capacity(), p.nodes.len(), p.nodes.capacity(), p.height, n as f64 / p.leaves.len() as f64, idx.heap_bytes() as f64 / n as f64);
         }
     }
 }

@@ -142,6 +142,179 @@ const MIGRATIONS: &[&str] = &[
         party_id TEXT,
         detail TEXT NOT NULL DEFAULT ''
     );",
+    // 3: meal help, assistive-device rental, emergency alerts, the time bank.
+    "CREATE TABLE canteen (
+        facility_id TEXT PRIMARY KEY NOT NULL REFERENCES facility(id),
+        delivery_radius_m DOUBLE PRECISION NOT NULL,
+        cutoffs TEXT NOT NULL
+    );
+    CREATE TABLE menu (
+        facility_id TEXT NOT NULL REFERENCES canteen(facility_id),
+        date TEXT NOT NULL,
+        meal TEXT NOT NULL,
+        dishes TEXT NOT NULL,
+        price_fen BIGINT NOT NULL,
+        capacity BIGINT NOT NULL,
+        seats BIGINT NOT NULL,
+        PRIMARY KEY (facility_id, date, meal)
+    );
+    CREATE TABLE meal_order (
+        id TEXT PRIMARY KEY NOT NULL,
+        senior_id TEXT NOT NULL REFERENCES senior(id),
+        facility_id TEXT NOT NULL,
+        date TEXT NOT NULL,
+        meal TEXT NOT NULL,
+        mode TEXT NOT NULL,
+        price_fen BIGINT NOT NULL,
+        subsidy_fen BIGINT NOT NULL,
+        state TEXT NOT NULL,
+        ordered_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        cancelled_by TEXT,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX meal_order_menu ON meal_order(facility_id, date, meal, state);
+    CREATE INDEX meal_order_senior ON meal_order(senior_id, date);
+    CREATE TABLE device_stock (
+        facility_id TEXT NOT NULL REFERENCES facility(id),
+        device TEXT NOT NULL,
+        total BIGINT NOT NULL,
+        deposit_fen BIGINT NOT NULL,
+        daily_fee_fen BIGINT NOT NULL,
+        PRIMARY KEY (facility_id, device)
+    );
+    CREATE TABLE rental (
+        id TEXT PRIMARY KEY NOT NULL,
+        senior_id TEXT NOT NULL REFERENCES senior(id),
+        facility_id TEXT NOT NULL,
+        device TEXT NOT NULL,
+        state TEXT NOT NULL,
+        deposit_fen BIGINT NOT NULL,
+        daily_fee_fen BIGINT NOT NULL,
+        fee_fen BIGINT,
+        reserved_by TEXT NOT NULL,
+        reserved_at TEXT NOT NULL,
+        picked_up_at TEXT,
+        returned_at TEXT,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX rental_stock ON rental(facility_id, device, state);
+    CREATE TABLE alert (
+        id TEXT PRIMARY KEY NOT NULL,
+        senior_id TEXT NOT NULL REFERENCES senior(id),
+        lat DOUBLE PRECISION NOT NULL,
+        lon DOUBLE PRECISION NOT NULL,
+        state TEXT NOT NULL,
+        station_id TEXT,
+        raised_by TEXT NOT NULL,
+        raised_at TEXT NOT NULL,
+        notified_at TEXT NOT NULL,
+        acknowledged_by TEXT,
+        acknowledged_at TEXT,
+        resolved_by TEXT,
+        resolved_at TEXT,
+        note TEXT NOT NULL DEFAULT '',
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX alert_state ON alert(state, notified_at);
+    CREATE TABLE alert_station (alert_id TEXT NOT NULL REFERENCES alert(id), station_id TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (alert_id, station_id));
+    CREATE TABLE timebank_account (
+        id TEXT PRIMARY KEY NOT NULL,
+        name TEXT NOT NULL,
+        birth_date TEXT,
+        kind TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE volunteer_service (
+        id TEXT PRIMARY KEY NOT NULL,
+        volunteer_id TEXT NOT NULL REFERENCES timebank_account(id),
+        senior_id TEXT NOT NULL REFERENCES senior(id),
+        service TEXT NOT NULL,
+        minutes BIGINT NOT NULL,
+        verified_by TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE TABLE ledger_entry (
+        seq {serial},
+        txn_id TEXT NOT NULL,
+        account_id TEXT NOT NULL,
+        minutes BIGINT NOT NULL,
+        kind TEXT NOT NULL,
+        reference TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX ledger_account ON ledger_entry(account_id);
+    CREATE INDEX ledger_txn ON ledger_entry(txn_id);
+    CREATE TABLE setting (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);",
+    // 4: sync. On the platform: the change log that pulls read (in commit order, see `sync`),
+    // receipts of pushed changes, accounts and sessions. On phones: the outbox, the sync state
+    // and the platform's events. Both: versions of the in-memory indexes (see `freshness`).
+    "CREATE TABLE change_log (
+        version BIGINT NOT NULL,
+        n BIGINT NOT NULL,
+        entity TEXT NOT NULL,
+        entity_id TEXT NOT NULL,
+        senior_id TEXT,
+        party_id TEXT,
+        PRIMARY KEY (version, n)
+    );
+    CREATE INDEX change_log_entity ON change_log(entity, entity_id);
+    CREATE TABLE change_version (version {serial});
+    CREATE TABLE index_version (name TEXT PRIMARY KEY NOT NULL, version BIGINT NOT NULL);
+    INSERT INTO index_version (name, version) VALUES ('facility', 0), ('caregiver', 0);
+    CREATE INDEX senior_station ON senior(station_id);
+    CREATE INDEX caregiver_station ON caregiver(station_id);
+    CREATE INDEX family_link_family ON family_link(family_id);
+    CREATE TABLE sync_receipt (
+        actor TEXT NOT NULL,
+        idem_key TEXT NOT NULL,
+        result TEXT NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (actor, idem_key)
+    );
+    CREATE TABLE account (
+        login TEXT PRIMARY KEY NOT NULL,
+        actor TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        disabled BIGINT NOT NULL DEFAULT 0
+    );
+    CREATE TABLE session (
+        token_hash TEXT PRIMARY KEY NOT NULL,
+        login TEXT NOT NULL REFERENCES account(login),
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+    );
+    CREATE INDEX session_expiry ON session(expires_at);
+    CREATE TABLE outbox (
+        seq {serial},
+        idem_key TEXT NOT NULL UNIQUE,
+        actor TEXT NOT NULL,
+        command TEXT NOT NULL,
+        at TEXT NOT NULL,
+        state TEXT NOT NULL,
+        error_code TEXT,
+        error TEXT,
+        refreshed BIGINT NOT NULL DEFAULT 0
+    );
+    CREATE TABLE sync_state (
+        id BIGINT PRIMARY KEY NOT NULL,
+        server TEXT NOT NULL,
+        login TEXT NOT NULL,
+        cursor TEXT NOT NULL DEFAULT '',
+        token TEXT,
+        token_expires_at TEXT,
+        synced_at TEXT
+    );
+    CREATE TABLE sync_event (
+        seq BIGINT PRIMARY KEY NOT NULL,
+        at TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        subject_id TEXT NOT NULL,
+        senior_id TEXT NOT NULL,
+        party_id TEXT,
+        detail TEXT NOT NULL DEFAULT ''
+    );",
 ];
 
 pub struct Store {
@@ -188,6 +361,20 @@ impl Store {
     }
 }
 
+/// A district setting stored as JSON under `key`, or `None` if never set.
+pub fn setting<T: serde::de::DeserializeOwned>(sql: &dyn Sql, key: &str) -> Result<Option<T>> {
+    match sql.one("SELECT value FROM setting WHERE key = ?1", crate::args![key])? {
+        Some(r) => serde_json::from_str(&r.get::<String>(0)?).map(Some).map_err(|_| Error::invalid("setting", format!("stored {key} is corrupt"))),
+        None => Ok(None),
+    }
+}
+
+pub fn put_setting<T: serde::Serialize>(sql: &dyn Sql, key: &str, value: &T) -> Result<()> {
+    let json = serde_json::to_string(value).map_err(|e| Error::invalid("setting", e.to_string()))?;
+    sql.execute("INSERT INTO setting (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value", crate::args![key, json])?;
+    Ok(())
+}
+
 /// Timestamps are stored as RFC 3339 UTC with milliseconds, which sort as text.
 pub fn ts(t: chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
@@ -206,8 +393,27 @@ fn migrate(db: &dyn Database) -> Result<()> {
         Dialect::Sqlite => "INTEGER PRIMARY KEY AUTOINCREMENT",
         Dialect::Postgres => "BIGSERIAL PRIMARY KEY",
     };
+    // Several server instances may start at once on one PostgreSQL: the first to take the lock
+    // migrates; the others wait for it, and their transaction (whose snapshot predates that
+    // migration) fails or finds nothing to do, so they try again on a fresh snapshot.
+    let mut tries = 0;
+    loop {
+        match migrate_once(db, serial) {
+            Err(e) if db.dialect() == Dialect::Postgres && tries < 5 && !matches!(e, Error::SchemaTooNew { .. }) => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20 * tries));
+            }
+            other => return other,
+        }
+    }
+}
+
+fn migrate_once(db: &dyn Database, serial: &str) -> Result<()> {
     let mut result = Ok(());
     db.write(&mut |sql| {
+        if sql.dialect() == Dialect::Postgres {
+            sql.query("SELECT pg_advisory_xact_lock(7305001)", &[])?;
+        }
         sql.batch("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")?;
         let found: Option<i64> = sql.one("SELECT version FROM schema_version", &[])?.map(|r| r.get(0)).transpose()?;
         let found = found.unwrap_or_else(|| 0);

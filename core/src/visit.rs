@@ -7,7 +7,7 @@
 use crate::booking::{BookingAction, BookingState, booking_in, save_state, transition};
 use crate::carecircle::CareCircle;
 use crate::error::{Error, Result};
-use crate::event::EventKind;
+use crate::event::{Emitter, EventKind};
 use crate::facility::Service;
 use crate::person::{Actor, senior_in};
 use crate::position::Position;
@@ -90,9 +90,17 @@ impl CareCircle {
     /// The assigned caregiver checks in at `at` (a phone position, already WGS-84).
     /// Allowed from `checkin_early_minutes` before the start until the booked end.
     pub fn check_in(&self, actor: &Actor, booking_id: &str, at: Position) -> Result<Visit> {
+        self.write(|tx, em| {
+            let v = self.check_in_in(tx, em, actor, booking_id, at)?;
+            em.record(actor, crate::sync::Command::CheckIn { booking_id: booking_id.to_string(), lat: at.lat, lon: at.lon });
+            Ok(v)
+        })
+    }
+
+    pub(crate) fn check_in_in(&self, tx: &dyn Sql, em: &mut Emitter, actor: &Actor, booking_id: &str, at: Position) -> Result<Visit> {
         let flag_m = self.settings.checkin_flag_m;
         let early = Duration::minutes(i64::from(self.settings.checkin_early_minutes));
-        self.write(|tx, em| {
+        {
             let mut b = booking_in(tx, booking_id)?;
             let caregiver = assigned(actor, &b.caregiver_id, booking_id)?;
             let next = transition(&b, BookingAction::CheckIn)?;
@@ -115,13 +123,21 @@ impl CareCircle {
                 em.emit(tx, EventKind::VisitFlagged, &b.id, &b.senior_id, Some(caregiver), format!("check_in_distance_m={distance:.0}"))?;
             }
             visit_in(tx, &b.id)?.ok_or_else(|| Error::not_found("visit", b.id.clone()))
-        })
+        }
     }
 
     /// The assigned caregiver checks out; the visit is completed.
     pub fn check_out(&self, actor: &Actor, booking_id: &str, at: Position) -> Result<Visit> {
-        let flag_m = self.settings.checkin_flag_m;
         self.write(|tx, em| {
+            let v = self.check_out_in(tx, em, actor, booking_id, at)?;
+            em.record(actor, crate::sync::Command::CheckOut { booking_id: booking_id.to_string(), lat: at.lat, lon: at.lon });
+            Ok(v)
+        })
+    }
+
+    pub(crate) fn check_out_in(&self, tx: &dyn Sql, em: &mut Emitter, actor: &Actor, booking_id: &str, at: Position) -> Result<Visit> {
+        let flag_m = self.settings.checkin_flag_m;
+        {
             let mut b = booking_in(tx, booking_id)?;
             let caregiver = assigned(actor, &b.caregiver_id, booking_id)?;
             let next = transition(&b, BookingAction::CheckOut)?;
@@ -144,12 +160,20 @@ impl CareCircle {
                 em.emit(tx, EventKind::VisitFlagged, &b.id, &b.senior_id, Some(caregiver), format!("check_out_distance_m={distance:.0}"))?;
             }
             visit_in(tx, &b.id)?.ok_or_else(|| Error::not_found("visit", b.id.clone()))
-        })
+        }
     }
 
     /// A station operator or the district approves or rejects a flagged visit.
     pub fn review_visit(&self, actor: &Actor, booking_id: &str, review: Review) -> Result<Visit> {
         self.write(|tx, em| {
+            let v = self.review_visit_in(tx, em, actor, booking_id, review)?;
+            em.record(actor, crate::sync::Command::ReviewVisit { booking_id: booking_id.to_string(), review });
+            Ok(v)
+        })
+    }
+
+    pub(crate) fn review_visit_in(&self, tx: &dyn Sql, em: &mut Emitter, actor: &Actor, booking_id: &str, review: Review) -> Result<Visit> {
+        {
             let b = booking_in(tx, booking_id)?;
             let senior = senior_in(tx, &b.senior_id)?;
             match actor {
@@ -168,7 +192,7 @@ impl CareCircle {
             tx.execute("UPDATE visit SET review = ?2, reviewed_by = ?3, reviewed_at = ?4 WHERE booking_id = ?1", args![booking_id, code, actor.label(), em.at])?;
             em.emit(tx, EventKind::VisitReviewed, booking_id, &b.senior_id, Some(&visit.caregiver_id), format!("review={code}"))?;
             visit_in(tx, booking_id)?.ok_or_else(|| Error::not_found("visit", booking_id.to_string()))
-        })
+        }
     }
 
     pub fn visit(&self, booking_id: &str) -> Result<Option<Visit>> {

@@ -92,3 +92,21 @@ pub fn world_with(settings: Settings) -> World {
     .unwrap();
     World { cc, clock }
 }
+
+/// A facility `metres` north of the home.
+pub fn facility_near(id: &str, kind: carecircle_core::FacilityKind, metres: f64, services: &str) -> carecircle_core::Facility {
+    carecircle_core::Facility {
+        id: id.into(),
+        name: format!("设施{id}"),
+        kind,
+        position: north_of_home(metres),
+        address: String::new(),
+        phone: String::new(),
+        hours: WeeklyHours::always(),
+        services: ServiceSet::parse_list(services).unwrap(),
+        capacity: 50,
+        division: "330211001001".into(),
+        updated_at: at("2026-11-01T00:00"),
+        deleted: false,
+    }
+}

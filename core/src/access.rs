@@ -1,0 +1,85 @@
+//! Reads scoped to who is asking: the one place the platform decides what an actor may see of a
+//! booking, a senior, a caregiver's agenda or the district's figures. Anything outside an
+//! actor's view is "not found", so that nobody learns what exists beyond it.
+
+use crate::args;
+use crate::booking::{Booking, Offer};
+use crate::carecircle::CareCircle;
+use crate::db::SqlExt;
+use crate::entitlement::DistrictSummary;
+use crate::error::{Error, Result};
+use crate::facility::{Service, truncate};
+use crate::person::{Actor, Caregiver, Senior};
+use crate::position::Position;
+use crate::sync::server::{sees_booking, sees_senior};
+use crate::visit::Visit;
+
+impl CareCircle {
+    /// A booking with its offers and visit record, if `actor` may see it (else not found, so
+    /// that nobody learns what exists beyond their view). Caregivers see only their own offer.
+    pub fn booking_for(&self, actor: &Actor, booking_id: &str) -> Result<(Booking, Vec<Offer>, Option<Visit>)> {
+        let visible = self.store.read(|sql| sees_booking(sql, actor, booking_id))?;
+        if !visible {
+            return Err(Error::not_found("booking", crate::facility::truncate(booking_id, 64)));
+        }
+        let mut b = self.booking(booking_id)?;
+        let mut offers = self.offers(booking_id)?;
+        let mut visit = self.visit(booking_id)?;
+        if let Actor::Caregiver(me) = actor {
+            if b.caregiver_id.as_deref() != Some(me) {
+                b.caregiver_id = None;
+            }
+            offers.retain(|o| o.caregiver_id == *me);
+            visit = visit.filter(|v| v.caregiver_id == *me);
+        }
+        Ok((b, offers, visit))
+    }
+
+    /// A senior's record, if `actor` may see it; caregivers see the seniors of visits offered to them.
+    pub fn senior_for(&self, actor: &Actor, senior_id: &str) -> Result<Senior> {
+        let visible = self.store.read(|sql| match actor {
+            Actor::Caregiver(c) => sql.exists(
+                "SELECT 1 FROM booking b JOIN offer o ON o.booking_id = b.id WHERE b.senior_id = ?1 AND o.caregiver_id = ?2",
+                args![senior_id, c],
+            ),
+            _ => sees_senior(sql, actor, senior_id),
+        })?;
+        if !visible {
+            return Err(Error::not_found("senior", crate::facility::truncate(senior_id, 64)));
+        }
+        self.senior(senior_id)
+    }
+
+    /// A caregiver's offers and visits: for the caregiver, their station's operator, or the district.
+    pub fn agenda_for(&self, actor: &Actor, caregiver_id: &str) -> Result<Vec<(Booking, Offer)>> {
+        let allowed = match actor {
+            Actor::Caregiver(me) => me == caregiver_id,
+            Actor::Operator(station) => self.caregiver(caregiver_id).is_ok_and(|c| c.station_id.as_deref() == Some(station.as_str())),
+            Actor::District | Actor::System => true,
+            _ => false,
+        };
+        if !allowed {
+            return Err(Error::not_found("caregiver", truncate(caregiver_id, 64)));
+        }
+        self.caregiver_agenda(caregiver_id)
+    }
+
+    /// The district's month, for the district's administrators.
+    pub fn district_summary_for(&self, actor: &Actor, year: i32, month: u32) -> Result<DistrictSummary> {
+        if !matches!(actor, Actor::District | Actor::System) {
+            return Err(Error::Forbidden(format!("{} may not see the district's figures", actor.label())));
+        }
+        self.district_summary(year, month)
+    }
+
+    /// Caregivers whose service area reaches `at` and who offer `service`, nearest first.
+    pub fn caregivers_near(&self, at: Position, service: Service, k: usize) -> Vec<Caregiver> {
+        self.refresh_indexes_if_due();
+        self.caregivers().nearest_reaching(at, k, |c| c.skills.contains(service)).into_iter().cloned().collect()
+    }
+
+    /// Whether storage answers (the server's readiness).
+    pub fn ping(&self) -> Result<()> {
+        self.store.read(|sql| sql.scalar::<i64>("SELECT 1", &[]).map(drop))
+    }
+}

@@ -1,0 +1,340 @@
+//! Offline-first sync between phones and the district platform.
+//!
+//! A phone's database becomes a *replica* of the platform the first time it syncs. From then on
+//! every change its user makes through the rules (request a booking, accept, decline, cancel,
+//! check in and out, review, family members and links) is applied locally at once and recorded,
+//! in the same transaction, as a [`Command`] in the phone's outbox with an idempotency key.
+//! `sync` pushes the outbox in order, then pulls everything in the user's scope that changed since
+//! its cursor. The platform runs the very same rules ([`CareCircle::apply_pushed`]) as the
+//! signed-in actor, and keeps a receipt per key, so a change that arrives twice is applied once.
+//!
+//! The platform logs every change (facilities, people, bookings, visits, orders, rentals, alerts
+//! and their events) in `change_log`, in commit order: each writing transaction takes one
+//! version number while holding a lock it keeps until commit, so a reader that sees version v
+//! has seen every version before it. A pull reads one snapshot and returns the current rows of
+//! what changed, the cursor advances only with the page that carried it, and the phone commits
+//! the rows and its new cursor in one transaction.
+//!
+//! Conflict rules (also in README.md, "Sync"):
+//! - The platform decides what only it can decide: which caregiver's accept wins, capacity,
+//!   stock, time windows. A phone's optimistic local change that the platform refuses is
+//!   overwritten by the pull, and its outbox entry keeps the platform's error for the app.
+//! - Otherwise the platform's state is the truth: pulled rows replace local rows.
+//! - A pushed change is applied at the time the phone made it (never later than the platform's
+//!   now, never more than seven days back), so an offline check-in keeps its EVV time.
+//! - Changes are applied in the order the phone made them; a refused one does not stop the rest.
+
+mod phone;
+pub(crate) mod server;
+#[cfg(feature = "sync-client")]
+mod client;
+
+#[cfg(feature = "sync-client")]
+pub use client::{Credentials, SyncOptions, SyncReport};
+pub use phone::OutboxEntry;
+pub use server::{PullPage, PullRequest, TableRows};
+
+use crate::args;
+use crate::booking::BookingRequest;
+use crate::carecircle::CareCircle;
+use crate::db::{Dialect, Sql, SqlExt, Value};
+use crate::error::{Error, Result};
+use crate::event::{Emitter, EventKind};
+use crate::facility::Service;
+use crate::person::{Actor, FamilyLink, FamilyMember};
+use crate::visit::Review;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// A change a phone made, as it travels in the outbox and the push.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Command {
+    RequestBooking {
+        booking_id: String,
+        senior_id: String,
+        service: Service,
+        start: DateTime<Utc>,
+        #[serde(default)]
+        duration_minutes: Option<u32>,
+        #[serde(default)]
+        note: String,
+    },
+    AcceptBooking { booking_id: String },
+    DeclineBooking {
+        booking_id: String,
+        #[serde(default)]
+        reason: String,
+    },
+    CancelBooking { booking_id: String, reason: String },
+    CheckIn { booking_id: String, lat: f64, lon: f64 },
+    CheckOut { booking_id: String, lat: f64, lon: f64 },
+    ReviewVisit { booking_id: String, review: Review },
+    PutFamilyMember { member: FamilyMember },
+    LinkFamily { link: FamilyLink },
+}
+
+/// What a command or a refresh is about.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Subject {
+    /// booking, senior, family_member or family_link.
+    pub entity: String,
+    /// The id; a family link is "SENIOR|FAMILY".
+    pub id: String,
+}
+
+impl Subject {
+    pub fn new(entity: &str, id: impl Into<String>) -> Self {
+        Subject { entity: entity.to_string(), id: id.into() }
+    }
+}
+
+impl Command {
+    pub(crate) fn request_booking(id: &str, req: &BookingRequest) -> Self {
+        Command::RequestBooking {
+            booking_id: id.to_string(),
+            senior_id: req.senior_id.clone(),
+            service: req.service,
+            start: req.start,
+            duration_minutes: req.duration_minutes,
+            note: req.note.clone(),
+        }
+    }
+
+    pub fn subject(&self) -> Subject {
+        match self {
+            Command::RequestBooking { booking_id, .. }
+            | Command::AcceptBooking { booking_id }
+            | Command::DeclineBooking { booking_id, .. }
+            | Command::CancelBooking { booking_id, .. }
+            | Command::CheckIn { booking_id, .. }
+            | Command::CheckOut { booking_id, .. }
+            | Command::ReviewVisit { booking_id, .. } => Subject::new("booking", booking_id.clone()),
+            Command::PutFamilyMember { member } => Subject::new("family_member", member.id.clone()),
+            Command::LinkFamily { link } => Subject::new("family_link", format!("{}|{}", link.senior_id, link.family_id)),
+        }
+    }
+}
+
+/// One outbox entry as pushed: the key makes a second delivery harmless.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushEntry {
+    /// The idempotency key, chosen by the phone (a UUID), at most 128 characters.
+    pub key: String,
+    /// The actor who made the change on the phone, as "family:F1"; it must be the signed-in one.
+    pub actor: String,
+    /// When the phone made the change.
+    pub at: DateTime<Utc>,
+    pub command: Command,
+}
+
+/// The platform's answer to one pushed entry; the same every time the key is pushed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushResult {
+    pub key: String,
+    /// Applied (true) or refused by the rules (false).
+    pub ok: bool,
+    pub subject: Subject,
+    /// A stable code for a refusal: forbidden, not_found, already_taken, invalid_input, ...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// A refusal in plain words, without anyone's personal data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// Is this error the rules refusing a change (as opposed to storage or the network failing)?
+pub fn is_rule_error(e: &Error) -> bool {
+    !matches!(e, Error::Io(_) | Error::Storage(_) | Error::Database(_) | Error::SchemaTooNew { .. } | Error::Network(_))
+}
+
+/// A stable code and a message fit to show to anyone: refusals name no other person.
+pub fn public_error(e: &Error) -> (&'static str, String) {
+    match e {
+        Error::InvalidCoordinate(_) => ("invalid_coordinate", e.to_string()),
+        Error::InvalidInput { .. } => ("invalid_input", e.to_string()),
+        Error::NotFound { what, .. } => ("not_found", format!("{what} not found")),
+        Error::ImportRejected { .. } => ("import_rejected", e.to_string()),
+        Error::Forbidden(_) => ("forbidden", "not allowed".to_string()),
+        Error::InvalidTransition { .. } => ("invalid_transition", e.to_string()),
+        Error::AlreadyTaken { .. } => ("already_taken", e.to_string()),
+        Error::CaregiverBusy { .. } => ("caregiver_busy", "the caregiver already has a visit at that time".to_string()),
+        Error::NoCaregiverAvailable { .. } => ("no_caregiver_available", e.to_string()),
+        Error::Duplicate { .. } => ("duplicate", e.to_string()),
+        Error::Full(_) => ("full", e.to_string()),
+        Error::TooLate(_) => ("too_late", e.to_string()),
+        Error::Network(_) => ("unavailable", e.to_string()),
+        Error::SchemaTooNew { .. } | Error::Io(_) | Error::Storage(_) | Error::Database(_) => ("internal", "the platform could not complete the request".to_string()),
+        #[allow(unreachable_patterns)]
+        _ => ("refused", "the change was refused".to_string()),
+    }
+}
+
+/// Ids a phone chooses for new records: 1 to 64 characters, no control characters.
+pub(crate) fn check_client_id(what: &'static str, id: &str) -> Result<()> {
+    if id.trim().is_empty() || id.chars().count() > 64 || id.chars().any(char::is_control) {
+        return Err(Error::invalid(what, "1 to 64 characters"));
+    }
+    Ok(())
+}
+
+// ----- The change log (platform side) -----
+
+/// One changed record, logged for pulls.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Change {
+    entity: &'static str,
+    id: String,
+    senior: Option<String>,
+    party: Option<String>,
+}
+
+impl Change {
+    pub(crate) fn facility(id: &str) -> Self {
+        Change { entity: "facility", id: id.into(), senior: None, party: None }
+    }
+    pub(crate) fn senior(id: &str) -> Self {
+        Change { entity: "senior", id: id.into(), senior: Some(id.into()), party: None }
+    }
+    pub(crate) fn caregiver(id: &str) -> Self {
+        Change { entity: "caregiver", id: id.into(), senior: None, party: Some(id.into()) }
+    }
+    pub(crate) fn family_member(id: &str) -> Self {
+        Change { entity: "family_member", id: id.into(), senior: None, party: Some(id.into()) }
+    }
+    pub(crate) fn family_link(senior: &str, family: &str) -> Self {
+        Change { entity: "family_link", id: format!("{senior}|{family}"), senior: Some(senior.into()), party: Some(family.into()) }
+    }
+}
+
+/// What one write transaction hands to sync.
+#[derive(Default)]
+pub(crate) struct TxLog {
+    changes: Vec<Change>,
+    command: Option<(Actor, Command)>,
+}
+
+impl Emitter {
+    /// The change a phone's user made, for the outbox (ignored on the platform).
+    pub(crate) fn record(&mut self, actor: &Actor, command: Command) {
+        self.sync.command = Some((actor.clone(), command));
+    }
+
+    /// A change that no event names (people, links), for the change log.
+    pub(crate) fn changed(&mut self, change: Change) {
+        self.sync.changes.push(change);
+    }
+}
+
+/// The record an event's subject is, for kinds whose records phones replicate.
+fn entity_of(kind: EventKind) -> Option<&'static str> {
+    let code = kind.code();
+    let prefix = code.split('_').next().unwrap_or("");
+    match prefix {
+        "booking" | "visit" => Some("booking"),
+        "meal" => Some("meal_order"),
+        "device" | "rental" => Some("rental"),
+        "alert" => Some("alert"),
+        _ => None,
+    }
+}
+
+/// Runs at the end of every rules transaction: on a phone, puts the command in the outbox; on
+/// the platform, logs what changed (the events' subjects, the events, and explicit changes).
+pub(crate) fn finish_write(cc: &CareCircle, tx: &dyn Sql, em: &mut Emitter) -> Result<()> {
+    if cc.replica.get() {
+        if let Some((actor, command)) = em.sync.command.take() {
+            phone::put_in_outbox(tx, &actor, &command, em.at)?;
+        }
+        return Ok(());
+    }
+    let mut changes = std::mem::take(&mut em.sync.changes);
+    for e in &em.events {
+        if let Some(entity) = entity_of(e.kind) {
+            changes.push(Change { entity, id: e.subject_id.clone(), senior: Some(e.senior_id.clone()), party: e.party_id.clone() });
+        }
+        changes.push(Change { entity: "event", id: e.seq.to_string(), senior: Some(e.senior_id.clone()), party: e.party_id.clone() });
+    }
+    log_changes(cc, tx, changes)
+}
+
+/// Logs changes under one new version, in the caller's transaction (not on phones).
+pub(crate) fn log_changes(cc: &CareCircle, tx: &dyn Sql, mut changes: Vec<Change>) -> Result<()> {
+    if changes.is_empty() || cc.replica.get() {
+        return Ok(());
+    }
+    let mut seen = std::collections::HashSet::new();
+    changes.retain(|c| seen.insert((c.entity, c.id.clone())));
+    let version = next_version(tx)?;
+    for (n, c) in changes.iter().enumerate() {
+        tx.execute(
+            "INSERT INTO change_log (version, n, entity, entity_id, senior_id, party_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            args![version, n as i64, c.entity, c.id, c.senior, c.party],
+        )?;
+    }
+    Ok(())
+}
+
+/// A new version for this transaction, in commit order: on PostgreSQL a transaction-scoped lock
+/// makes writers take versions one after another and keep theirs until they commit (SQLite has
+/// one writer at a time anyway).
+fn next_version(tx: &dyn Sql) -> Result<i64> {
+    if tx.dialect() == Dialect::Postgres {
+        tx.query("SELECT pg_advisory_xact_lock(7305002)", &[])?;
+    }
+    let v: i64 = tx.scalar("INSERT INTO change_version DEFAULT VALUES RETURNING version", &[])?;
+    tx.execute("DELETE FROM change_version WHERE version = ?1", args![v])?;
+    Ok(v)
+}
+
+// ----- Replica state (phone side) -----
+
+/// Whether this database is a phone's replica, and whether a sync is running.
+#[derive(Default)]
+pub(crate) struct Replica {
+    on: AtomicBool,
+    #[cfg_attr(not(feature = "sync-client"), allow(dead_code))]
+    pub(crate) syncing: AtomicBool,
+}
+
+impl Replica {
+    pub(crate) fn load(sql: &dyn Sql) -> Result<Self> {
+        let on = sql.exists("SELECT 1 FROM sync_state", &[])?;
+        Ok(Replica { on: AtomicBool::new(on), syncing: AtomicBool::new(false) })
+    }
+    pub(crate) fn get(&self) -> bool {
+        self.on.load(Ordering::Acquire)
+    }
+    pub(crate) fn set(&self) {
+        self.on.store(true, Ordering::Release)
+    }
+}
+
+// ----- Values on the wire -----
+
+impl Serialize for Value {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            Value::Null => s.serialize_none(),
+            Value::Int(i) => s.serialize_i64(*i),
+            Value::Real(f) => s.serialize_f64(*f),
+            Value::Text(t) => s.serialize_str(t),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Value {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        match serde_json::Value::deserialize(d)? {
+            serde_json::Value::Null => Ok(Value::Null),
+            serde_json::Value::Bool(b) => Ok(Value::Int(i64::from(b))),
+            serde_json::Value::Number(n) => match n.as_i64() {
+                Some(i) => Ok(Value::Int(i)),
+                None => n.as_f64().map(Value::Real).ok_or_else(|| serde::de::Error::custom("number out of range")),
+            },
+            serde_json::Value::String(s) => Ok(Value::Text(s)),
+            _ => Err(serde::de::Error::custom("expected null, a number or a string")),
+        }
+    }
+}

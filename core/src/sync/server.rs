@@ -1,0 +1,486 @@
+//! The platform's side of sync: applying a pushed change as the signed-in actor, and pulls.
+//! The server does transport and authentication only; everything here is the rules.
+
+use super::{Command, PushEntry, PushResult, Subject, is_rule_error, public_error};
+use crate::args;
+use crate::booking::BookingRequest;
+use crate::carecircle::CareCircle;
+use crate::db::{Row, Sql, SqlExt, Value};
+use crate::error::{Error, Result};
+use crate::event::Emitter;
+use crate::person::{Actor, may_act_for, senior_in};
+use crate::position::Position;
+use chrono::Duration;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A replicated table: its name, the columns sent, and its primary key.
+pub(super) struct TableSpec {
+    pub name: &'static str,
+    pub columns: &'static [&'static str],
+    pub key: &'static [&'static str],
+}
+
+/// Everything a phone replicates, parents before children. Orders, rentals and alerts come
+/// with the platform's meal, rental and alert modules; a new kind of record is one line here
+/// plus, if its changes emit no event, a `Change` logged where it is written.
+pub(super) const TABLES: &[TableSpec] = &[
+    TableSpec {
+        name: "facility",
+        columns: &["id", "name", "kind", "lat", "lon", "address", "phone", "hours", "services", "capacity", "division", "updated_at", "deleted"],
+        key: &["id"],
+    },
+    TableSpec { name: "family_member", columns: &["id", "name", "phone"], key: &["id"] },
+    TableSpec {
+        name: "senior",
+        columns: &["id", "name", "birth_date", "gender", "lat", "lon", "address", "lives_alone", "phone", "station_id", "division"],
+        key: &["id"],
+    },
+    TableSpec {
+        name: "family_link",
+        columns: &["senior_id", "family_id", "relation", "can_book", "can_see_visits", "receives_alerts"],
+        key: &["senior_id", "family_id"],
+    },
+    TableSpec {
+        name: "caregiver",
+        columns: &["id", "name", "organisation", "station_id", "skills", "lat", "lon", "radius_m", "availability"],
+        key: &["id"],
+    },
+    TableSpec {
+        name: "booking",
+        columns: &[
+            "id", "senior_id", "service", "start_at", "end_at", "state", "requested_by", "caregiver_id", "note", "cancelled_by", "reason",
+            "price_fen_per_hour", "government_paid", "created_at", "updated_at",
+        ],
+        key: &["id"],
+    },
+    TableSpec { name: "offer", columns: &["booking_id", "caregiver_id", "status", "distance_m", "at"], key: &["booking_id", "caregiver_id"] },
+    TableSpec {
+        name: "visit",
+        columns: &[
+            "booking_id", "service", "senior_id", "caregiver_id", "check_in_at", "check_in_lat", "check_in_lon", "check_in_distance_m", "check_out_at",
+            "check_out_lat", "check_out_lon", "check_out_distance_m", "flagged", "review", "reviewed_by", "reviewed_at",
+        ],
+        key: &["booking_id"],
+    },
+    TableSpec {
+        name: "meal_order",
+        columns: &["id", "senior_id", "facility_id", "date", "meal", "mode", "price_fen", "subsidy_fen", "state", "ordered_by", "created_at", "cancelled_by", "updated_at"],
+        key: &["id"],
+    },
+    TableSpec {
+        name: "rental",
+        columns: &[
+            "id", "senior_id", "facility_id", "device", "state", "deposit_fen", "daily_fee_fen", "fee_fen", "reserved_by", "reserved_at", "picked_up_at",
+            "returned_at", "updated_at",
+        ],
+        key: &["id"],
+    },
+    TableSpec {
+        name: "alert",
+        columns: &[
+            "id", "senior_id", "lat", "lon", "state", "station_id", "raised_by", "raised_at", "notified_at", "acknowledged_by", "acknowledged_at",
+            "resolved_by", "resolved_at", "note", "updated_at",
+        ],
+        key: &["id"],
+    },
+    // The platform's events of the phone's scope; the phone keeps them in `sync_event`.
+    TableSpec { name: "event", columns: &["seq", "at", "kind", "subject_id", "senior_id", "party_id", "detail"], key: &["seq"] },
+];
+
+pub(super) fn spec(name: &str) -> Option<&'static TableSpec> {
+    TABLES.iter().find(|t| t.name == name)
+}
+
+/// Rows of one table in a pull.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TableRows {
+    pub table: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Value>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct PullRequest {
+    /// From the previous page; empty for everything.
+    #[serde(default)]
+    pub cursor: String,
+    /// Change-log entries per page (1 to 2000, default 500).
+    #[serde(default)]
+    pub limit: Option<u32>,
+    /// Records to send whatever the cursor (after a refused change): those no longer visible come back in `gone`.
+    #[serde(default)]
+    pub refresh: Vec<Subject>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct PullPage {
+    /// Pass back in the next pull.
+    pub cursor: String,
+    /// More changes wait: pull again at once.
+    pub more: bool,
+    /// Current rows of what changed, parents before children.
+    pub tables: Vec<TableRows>,
+    /// Records the phone must drop: a senior no longer shared with it, a booking it cannot see.
+    pub gone: Vec<Subject>,
+}
+
+const MAX_PULL: u32 = 2000;
+const DEFAULT_PULL: u32 = 500;
+const MAX_REFRESH: usize = 200;
+/// How far back a phone's time is believed.
+const MAX_OFFLINE_DAYS: i64 = 7;
+
+fn parse_cursor(c: &str) -> Result<(i64, i64)> {
+    if c.is_empty() {
+        return Ok((0, -1));
+    }
+    let bad = || Error::invalid("cursor", "not a cursor this platform gave");
+    let (v, n) = c.split_once('.').ok_or_else(bad)?;
+    Ok((v.parse().map_err(|_| bad())?, n.parse().map_err(|_| bad())?))
+}
+
+/// The change-log predicate of an actor's scope (on alias `c`) and its argument.
+fn scope(actor: &Actor) -> Result<(&'static str, Option<String>)> {
+    Ok(match actor {
+        Actor::District => ("1 = 1", None),
+        Actor::Senior(id) => ("(c.entity = 'facility' OR c.senior_id = ?4 OR (c.entity = 'family_member' AND c.entity_id IN (SELECT family_id FROM family_link WHERE senior_id = ?4)))", Some(id.clone())),
+        Actor::Family(id) => (
+            "(c.entity = 'facility' OR (c.entity IN ('family_link', 'family_member') AND c.party_id = ?4)
+              OR c.senior_id IN (SELECT senior_id FROM family_link WHERE family_id = ?4 AND (can_book <> 0 OR can_see_visits <> 0))
+              OR (c.entity IN ('alert', 'event') AND c.party_id = ?4))",
+            Some(id.clone()),
+        ),
+        Actor::Operator(station) => (
+            "(c.entity = 'facility' OR c.senior_id IN (SELECT id FROM senior WHERE station_id = ?4)
+              OR (c.entity = 'caregiver' AND c.entity_id IN (SELECT id FROM caregiver WHERE station_id = ?4))
+              OR (c.entity = 'alert' AND c.entity_id IN (SELECT alert_id FROM alert_station WHERE station_id = ?4))
+              OR (c.entity = 'event' AND c.party_id = ?4))",
+            Some(station.clone()),
+        ),
+        Actor::Caregiver(id) => (
+            "(c.entity = 'facility' OR (c.entity = 'caregiver' AND c.entity_id = ?4)
+              OR (c.entity = 'booking' AND EXISTS (SELECT 1 FROM offer o WHERE o.booking_id = c.entity_id AND o.caregiver_id = ?4))
+              OR (c.entity = 'event' AND c.party_id = ?4))",
+            Some(id.clone()),
+        ),
+        Actor::System => return Err(Error::Forbidden("the system does not pull".into())),
+    })
+}
+
+/// May `actor` see the senior's records (bookings, visits, orders)?
+pub(crate) fn sees_senior(sql: &dyn Sql, actor: &Actor, senior_id: &str) -> Result<bool> {
+    let Ok(senior) = senior_in(sql, senior_id) else { return Ok(false) };
+    Ok(may_act_for(sql, actor, &senior, |p| p.can_see_visits || p.can_book, "see").is_ok())
+}
+
+/// May `actor` see this booking? Caregivers see the bookings offered to them.
+pub(crate) fn sees_booking(sql: &dyn Sql, actor: &Actor, booking_id: &str) -> Result<bool> {
+    let Some(r) = sql.one("SELECT senior_id FROM booking WHERE id = ?1", args![booking_id])? else { return Ok(false) };
+    match actor {
+        Actor::Caregiver(c) => sql.exists("SELECT 1 FROM offer WHERE booking_id = ?1 AND caregiver_id = ?2", args![booking_id, c]),
+        _ => sees_senior(sql, actor, &r.get::<String>(0)?),
+    }
+}
+
+/// Collects the rows of one pull page.
+struct Page<'a> {
+    sql: &'a dyn Sql,
+    actor: &'a Actor,
+    tables: BTreeMap<&'static str, Vec<Vec<Value>>>,
+    sent: BTreeSet<(&'static str, String)>,
+}
+
+impl<'a> Page<'a> {
+    fn fetch(&mut self, table: &'static str, filter: &str, args: &[Value]) -> Result<Vec<Vec<Value>>> {
+        let spec = spec(table).expect("known table");
+        let sql_table = if table == "event" { "event" } else { table };
+        let rows = self.sql.query(&format!("SELECT {} FROM {sql_table} WHERE {filter}", spec.columns.join(", ")), args)?;
+        Ok(rows.into_iter().map(|Row(v)| v).collect())
+    }
+
+    fn add(&mut self, table: &'static str, id: String, rows: Vec<Vec<Value>>) {
+        if self.sent.insert((table, id)) {
+            self.tables.entry(table).or_default().extend(rows);
+        }
+    }
+
+    fn seen(&self, table: &'static str, id: &str) -> bool {
+        self.sent.contains(&(table, id.to_string()))
+    }
+
+    fn senior(&mut self, id: &str) -> Result<()> {
+        if !self.seen("senior", id) {
+            let rows = self.fetch("senior", "id = ?1", args![id])?;
+            self.add("senior", id.to_string(), rows);
+        }
+        Ok(())
+    }
+
+    fn family_member(&mut self, id: &str) -> Result<()> {
+        if !self.seen("family_member", id) {
+            let rows = self.fetch("family_member", "id = ?1", args![id])?;
+            self.add("family_member", id.to_string(), rows);
+        }
+        Ok(())
+    }
+
+    /// A booking with its offers and visit, as the actor may see them, and its senior.
+    fn booking(&mut self, id: &str) -> Result<()> {
+        if self.seen("booking", id) {
+            return Ok(());
+        }
+        let mut rows = self.fetch("booking", "id = ?1", args![id])?;
+        let Some(row) = rows.first() else { return Ok(()) };
+        let senior = match &row[1] {
+            Value::Text(s) => s.clone(),
+            _ => return Err(Error::Database("booking without a senior".into())),
+        };
+        let me = match self.actor {
+            Actor::Caregiver(c) => Some(c.clone()),
+            _ => None,
+        };
+        if let Some(me) = &me {
+            // Another caregiver's name is not this caregiver's business.
+            for r in &mut rows {
+                if !matches!(&r[7], Value::Text(c) if c == me) {
+                    r[7] = Value::Null;
+                }
+            }
+        }
+        self.senior(&senior)?;
+        self.add("booking", id.to_string(), rows);
+        let offers = match &me {
+            Some(me) => self.fetch("offer", "booking_id = ?1 AND caregiver_id = ?2", args![id, me])?,
+            None => self.fetch("offer", "booking_id = ?1", args![id])?,
+        };
+        self.tables.entry("offer").or_default().extend(offers);
+        let visits = match &me {
+            Some(me) => self.fetch("visit", "booking_id = ?1 AND caregiver_id = ?2", args![id, me])?,
+            None => self.fetch("visit", "booking_id = ?1", args![id])?,
+        };
+        self.tables.entry("visit").or_default().extend(visits);
+        Ok(())
+    }
+
+    /// An order, rental or alert, and its senior.
+    fn owned(&mut self, table: &'static str, id: &str) -> Result<()> {
+        if self.seen(table, id) {
+            return Ok(());
+        }
+        let rows = self.fetch(table, "id = ?1", args![id])?;
+        if let Some(Value::Text(senior)) = rows.first().map(|r| r[1].clone()) {
+            self.senior(&senior)?;
+        }
+        self.add(table, id.to_string(), rows);
+        Ok(())
+    }
+
+    /// Everything of a senior who just came into the actor's view.
+    fn whole_senior(&mut self, id: &str) -> Result<()> {
+        self.senior(id)?;
+        for r in self.sql.query("SELECT id FROM booking WHERE senior_id = ?1", args![id])? {
+            self.booking(&r.get::<String>(0)?)?;
+        }
+        for table in ["meal_order", "rental", "alert"] {
+            for r in self.sql.query(&format!("SELECT id FROM {table} WHERE senior_id = ?1"), args![id])? {
+                self.owned(table, &r.get::<String>(0)?)?;
+            }
+        }
+        for r in self.sql.query("SELECT family_id FROM family_link WHERE senior_id = ?1", args![id])? {
+            let family: String = r.get(0)?;
+            self.link(id, &family)?;
+        }
+        Ok(())
+    }
+
+    fn link(&mut self, senior: &str, family: &str) -> Result<()> {
+        let key = format!("{senior}|{family}");
+        if self.seen("family_link", &key) {
+            return Ok(());
+        }
+        let rows = self.fetch("family_link", "senior_id = ?1 AND family_id = ?2", args![senior, family])?;
+        if !rows.is_empty() {
+            self.senior(senior)?;
+            self.family_member(family)?;
+        }
+        self.add("family_link", key, rows);
+        Ok(())
+    }
+
+    fn finish(self, cursor: String, more: bool, gone: Vec<Subject>) -> PullPage {
+        let mut tables = Vec::new();
+        let mut by_name = self.tables;
+        for spec in TABLES {
+            if let Some(rows) = by_name.remove(spec.name) {
+                if !rows.is_empty() {
+                    tables.push(TableRows { table: spec.name.to_string(), columns: spec.columns.iter().map(|c| c.to_string()).collect(), rows });
+                }
+            }
+        }
+        PullPage { cursor, more, tables, gone }
+    }
+}
+
+impl CareCircle {
+    /// Applies one pushed change as the signed-in `actor`, by the same rules as on the phone,
+    /// exactly once per key: a key seen before gets its first answer again. A refusal by the
+    /// rules is an answer too (recorded, and the change's partial work rolled back); a storage
+    /// failure is an error and records nothing, so the phone pushes the entry again.
+    pub fn apply_pushed(&self, actor: &Actor, entry: &PushEntry) -> Result<PushResult> {
+        if entry.key.is_empty() || entry.key.chars().count() > 128 {
+            return Err(Error::invalid("key", "1 to 128 characters"));
+        }
+        let subject = entry.command.subject();
+        let label = actor.label();
+        if entry.actor != label {
+            let (code, message) = public_error(&Error::Forbidden(String::new()));
+            return Ok(PushResult { key: entry.key.clone(), ok: false, subject, code: Some(code.into()), message: Some(message) });
+        }
+        let now = self.now();
+        let at = entry.at.clamp(now - Duration::days(MAX_OFFLINE_DAYS), now);
+        self.write_at(at, |tx, em| {
+            if let Some(r) = tx.one("SELECT result FROM sync_receipt WHERE actor = ?1 AND idem_key = ?2", args![label, entry.key])? {
+                return serde_json::from_str(&r.get::<String>(0)?).map_err(|_| Error::Database("a stored receipt is corrupt".into()));
+            }
+            tx.batch("SAVEPOINT pushed_change")?;
+            let (events, changes) = (em.events.len(), em.sync.changes.len());
+            let result = match apply_in(self, tx, em, actor, &entry.command) {
+                Ok(()) => PushResult { key: entry.key.clone(), ok: true, subject: subject.clone(), code: None, message: None },
+                Err(e) if is_rule_error(&e) => {
+                    tx.batch("ROLLBACK TO SAVEPOINT pushed_change")?;
+                    em.events.truncate(events);
+                    em.sync.changes.truncate(changes);
+                    let (code, message) = public_error(&e);
+                    PushResult { key: entry.key.clone(), ok: false, subject: subject.clone(), code: Some(code.into()), message: Some(message) }
+                }
+                Err(e) => return Err(e),
+            };
+            tx.batch("RELEASE SAVEPOINT pushed_change")?;
+            let json = serde_json::to_string(&result).map_err(|e| Error::Database(e.to_string()))?;
+            tx.execute("INSERT INTO sync_receipt (actor, idem_key, result, at) VALUES (?1, ?2, ?3, ?4)", args![label, entry.key, json, em.at])?;
+            Ok(result)
+        })
+    }
+
+    /// The next page of what changed in `actor`'s scope since the request's cursor, read from one snapshot.
+    pub fn pull(&self, actor: &Actor, req: &PullRequest) -> Result<PullPage> {
+        let (filter, who) = scope(actor)?;
+        let limit = req.limit.unwrap_or(DEFAULT_PULL).clamp(1, MAX_PULL);
+        let (after_v, after_n) = parse_cursor(&req.cursor)?;
+        if req.refresh.len() > MAX_REFRESH {
+            return Err(Error::invalid("refresh", format!("at most {MAX_REFRESH} records")));
+        }
+        self.store.read(|sql| {
+            let query = format!(
+                "SELECT c.version, c.n, c.entity, c.entity_id, c.party_id FROM change_log c
+                 WHERE (c.version > ?1 OR (c.version = ?1 AND c.n > ?2)) AND {filter} ORDER BY c.version, c.n LIMIT ?3"
+            );
+            let mut a = vec![Value::Int(after_v), Value::Int(after_n), Value::Int(i64::from(limit))];
+            if let Some(w) = &who {
+                a.push(Value::Text(w.clone()));
+            }
+            let log = sql.query(&query, &a)?;
+            let more = log.len() == limit as usize;
+            let cursor = match log.last() {
+                Some(last) if more => format!("{}.{}", last.get::<i64>(0)?, last.get::<i64>(1)?),
+                // Everything in scope up to the snapshot's head is in this page: start after it next time.
+                _ => {
+                    let head: i64 = sql.scalar("SELECT COALESCE(MAX(version), 0) FROM change_log", &[])?;
+                    format!("{}.{}", head.max(after_v), i64::MAX)
+                }
+            };
+            let mut page = Page { sql, actor, tables: BTreeMap::new(), sent: BTreeSet::new() };
+            let mut gone = Vec::new();
+            for r in &log {
+                let entity: String = r.get(2)?;
+                let id: String = r.get(3)?;
+                match entity.as_str() {
+                    "facility" => {
+                        let rows = page.fetch("facility", "id = ?1", args![id])?;
+                        page.add("facility", id, rows);
+                    }
+                    "senior" => {
+                        // A senior who changed station comes into an operator's view whole.
+                        if matches!(actor, Actor::Operator(_) | Actor::District) {
+                            page.whole_senior(&id)?;
+                        } else {
+                            page.senior(&id)?;
+                        }
+                    }
+                    "family_member" => page.family_member(&id)?,
+                    "family_link" => {
+                        let Some((senior, family)) = id.split_once('|') else { continue };
+                        if let Actor::Family(me) = actor {
+                            if family == me && !sees_senior(sql, actor, senior)? {
+                                gone.push(Subject::new("senior", senior));
+                                continue;
+                            }
+                            if family == me {
+                                page.whole_senior(senior)?;
+                            }
+                        }
+                        page.link(senior, family)?;
+                    }
+                    "caregiver" => {
+                        let rows = page.fetch("caregiver", "id = ?1", args![id])?;
+                        page.add("caregiver", id, rows);
+                    }
+                    "booking" => page.booking(&id)?,
+                    "meal_order" | "rental" | "alert" => {
+                        let table = spec(&entity).map(|s| s.name).unwrap_or("alert");
+                        page.owned(table, &id)?;
+                    }
+                    "event" => {
+                        let seq: i64 = id.parse().map_err(|_| Error::Database("bad event reference".into()))?;
+                        let rows = page.fetch("event", "seq = ?1", args![seq])?;
+                        page.add("event", id, rows);
+                    }
+                    _ => {}
+                }
+            }
+            for s in &req.refresh {
+                match s.entity.as_str() {
+                    "booking" if sees_booking(sql, actor, &s.id)? => page.booking(&s.id)?,
+                    "booking" => gone.push(s.clone()),
+                    "senior" if sees_senior(sql, actor, &s.id)? => page.whole_senior(&s.id)?,
+                    "family_link" => {
+                        let (senior, family) = s.id.split_once('|').unwrap_or((&s.id, ""));
+                        let mine = matches!(actor, Actor::Family(me) if me == family) || matches!(actor, Actor::Senior(me) if me == senior);
+                        if (mine || sees_senior(sql, actor, senior)?) && sql.exists("SELECT 1 FROM family_link WHERE senior_id = ?1 AND family_id = ?2", args![senior, family])? {
+                            page.link(senior, family)?;
+                        } else {
+                            gone.push(s.clone());
+                        }
+                    }
+                    "family_member" => {
+                        let mine = matches!(actor, Actor::Family(me) if *me == s.id);
+                        if mine || matches!(actor, Actor::District) {
+                            page.family_member(&s.id)?;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Ok(page.finish(cursor.clone(), more, gone.clone()))
+        })
+    }
+}
+
+/// Runs one command's rule inside the caller's transaction.
+fn apply_in(cc: &CareCircle, tx: &dyn Sql, em: &mut Emitter, actor: &Actor, command: &Command) -> Result<()> {
+    match command {
+        Command::RequestBooking { booking_id, senior_id, service, start, duration_minutes, note } => {
+            let req = BookingRequest { senior_id: senior_id.clone(), service: *service, start: *start, duration_minutes: *duration_minutes, note: note.clone() };
+            cc.request_booking_in(tx, em, actor, booking_id, &req).map(drop)
+        }
+        Command::AcceptBooking { booking_id } => cc.accept_booking_in(tx, em, actor, booking_id).map(drop),
+        Command::DeclineBooking { booking_id, reason } => cc.decline_booking_in(tx, em, actor, booking_id, reason).map(drop),
+        Command::CancelBooking { booking_id, reason } => cc.cancel_booking_in(tx, em, actor, booking_id, reason).map(drop),
+        Command::CheckIn { booking_id, lat, lon } => cc.check_in_in(tx, em, actor, booking_id, Position::new(*lat, *lon)?).map(drop),
+        Command::CheckOut { booking_id, lat, lon } => cc.check_out_in(tx, em, actor, booking_id, Position::new(*lat, *lon)?).map(drop),
+        Command::ReviewVisit { booking_id, review } => cc.review_visit_in(tx, em, actor, booking_id, *review).map(drop),
+        Command::PutFamilyMember { member } => cc.put_family_member_in(tx, em, actor, member),
+        Command::LinkFamily { link } => cc.link_family_in(tx, em, actor, link),
+    }
+}
