@@ -157,10 +157,14 @@ fn print_coverage(r: &CoverageReport, show: usize) {
     }
 }
 
-pub fn demo(cc: &CareCircle, out: &Output) -> Result<()> {
+pub fn demo(cc: &CareCircle, out: &Output, db: &std::path::Path) -> Result<()> {
     let report = cc.load_demo_facilities()?;
     let (seniors, caregivers) = cc.load_demo_people()?;
     cc.load_demo_programmes(cc.today())?;
+    // Care plans, family doctors, subsidies and last month's history (see `care`).
+    let care = cc.load_demo_care(db)?;
+    let (year, month) = carecircle_core::entitlement::parse_month(&care.month)?;
+    let stats = cc.district_stats(&carecircle_core::Actor::District, year, month)?;
     let homes = carecircle_core::demo::homes()?;
     // A senior's phone at Zhaobaoshan, as Amap reports it (GCJ-02).
     let here = Position::new(29.9609, 121.7180)?;
@@ -172,7 +176,7 @@ pub fn demo(cc: &CareCircle, out: &Output) -> Result<()> {
     if out.json {
         return out.value(&serde_json::json!({
             "facilities": cc.facility_count(), "imported": report, "homes": homes.len(), "seniors": seniors, "caregivers": caregivers,
-            "nearest_canteens": canteens, "circle": circle, "coverage": coverage,
+            "nearest_canteens": canteens, "circle": circle, "coverage": coverage, "care": care, "stats": stats,
         }));
     }
     println!("CareCircle demo: synthetic district shaped like Zhenhai, Ningbo (data/README.md)");
@@ -182,5 +186,15 @@ pub fn demo(cc: &CareCircle, out: &Output) -> Result<()> {
     println!("\nIts 15-minute circle lacks: {}", circle.missing_kinds().collect::<Vec<_>>().join(", "));
     println!();
     print_coverage(&coverage, 5);
+    println!(
+        "\nCare programmes: {} family doctors, {} contracts, {} health checks; {} care plans ({} family care beds); {} subsidy applications ({} approved)",
+        care.doctors, care.contracts, care.health_checks, care.plans, care.family_care_beds, care.subsidy_applications, care.subsidies_approved
+    );
+    println!(
+        "{}: {} visits completed ({} flagged), {} no-shows, {} declined and re-offered, {} absences, {} meals ordered, {} ratings, {} complaints; {} visits ahead",
+        care.month, care.visits_completed, care.visits_flagged, care.no_shows, care.declined_and_reoffered, care.absences, care.meal_orders, care.ratings, care.complaints, care.upcoming_visits
+    );
+    println!();
+    crate::care::print_stats(&stats, false);
     Ok(())
 }

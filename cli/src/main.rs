@@ -1,8 +1,10 @@
 //! `carecircle`: the core from a terminal, with human output or `--json`.
 
+mod care;
 mod facilities;
 mod output;
 mod people;
+mod sync;
 mod programmes;
 mod visits;
 
@@ -110,6 +112,23 @@ enum Command {
     /// The volunteer time bank.
     #[command(subcommand)]
     Timebank(programmes::TimeBankCmd),
+    /// Care plans: weekly visits generated week by week; caregivers' absences; holidays.
+    #[command(subcommand)]
+    Plan(care::PlanCmd),
+    /// Family doctors: contracts, home rounds, annual health checks.
+    #[command(subcommand)]
+    Doctor(care::DoctorCmd),
+    /// Subsidy applications: apply, review, decide.
+    #[command(subcommand)]
+    Subsidy(care::SubsidyCmd),
+    /// Rate a completed visit or a served meal (1-5 stars, once).
+    Rate(care::RateArgs),
+    /// Complain about a visit or a meal.
+    Complain(care::ComplainArgs),
+    /// The district's monthly ranking of organisations.
+    Ranking(care::MonthArgs),
+    /// District statistics against the seeds' targets, per township or village.
+    Stats(care::StatsArgs),
     /// The event log after a sequence number.
     Events {
         #[arg(long, default_value_t = 0)]
@@ -119,6 +138,8 @@ enum Command {
     },
     /// Load the bundled synthetic demo district and show what it looks like.
     Demo,
+    /// Sync this database with the district platform: push local changes, pull what changed.
+    Sync(sync::SyncArgs),
 }
 
 fn main() -> ExitCode {
@@ -170,7 +191,15 @@ fn run(cli: Cli) -> Result<(), carecircle_core::Error> {
         Command::Rental(c) => programmes::rental(&cc, &out, c),
         Command::Alert(c) => programmes::alert(&cc, &out, c),
         Command::Timebank(c) => programmes::timebank(&cc, &out, c),
+        Command::Plan(c) => care::plan(&cc, &out, c),
+        Command::Doctor(c) => care::doctor(&cc, &out, c),
+        Command::Subsidy(c) => care::subsidy(&cc, &out, c),
+        Command::Rate(a) => care::rate(&cc, &out, a),
+        Command::Complain(a) => care::complain(&cc, &out, a),
+        Command::Ranking(a) => care::ranking(&cc, &out, a),
+        Command::Stats(a) => care::stats(&cc, &out, a),
         Command::Events { since, limit } => out.value(&cc.events_since(since, limit)?),
-        Command::Demo => facilities::demo(&cc, &out),
+        Command::Demo => facilities::demo(&cc, &out, &cli.db),
+        Command::Sync(a) => sync::sync(&cc, &out, a),
     }
 }

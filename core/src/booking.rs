@@ -6,6 +6,7 @@
 //!     |                  |  \--all decline--> declined --offer--> offered
 //!     +--cancel/expire---+--cancel/expire------+                     accepted --cancel--> cancelled
 //!                                                                    accepted --no_show--> no_show
+//!                                                                    accepted --withdraw--> declined
 //! ```
 //! Every transition goes through [`next_state`]; anything else is a typed error.
 
@@ -46,6 +47,8 @@ pub enum BookingAction {
     Cancel,
     Expire,
     MarkNoShow,
+    /// The assigned caregiver can no longer come (marked absent): back to matching.
+    Withdraw,
 }
 
 impl BookingState {
@@ -92,6 +95,7 @@ impl BookingAction {
             BookingAction::Cancel => "cancelled",
             BookingAction::Expire => "expired",
             BookingAction::MarkNoShow => "marked no-show",
+            BookingAction::Withdraw => "withdrawn",
         }
     }
 }
@@ -109,6 +113,7 @@ pub fn next_state(from: BookingState, action: BookingAction) -> Option<BookingSt
         (S::Requested | S::Offered | S::Declined | S::Accepted, A::Cancel) => Some(S::Cancelled),
         (S::Requested | S::Offered | S::Declined, A::Expire) => Some(S::Expired),
         (S::Accepted, A::MarkNoShow) => Some(S::NoShow),
+        (S::Accepted, A::Withdraw) => Some(S::Declined),
         _ => None,
     }
 }
@@ -241,10 +246,25 @@ impl CareCircle {
         if tx.exists("SELECT 1 FROM booking WHERE id = ?1", args![id])? {
             return Err(Error::Duplicate { what: "booking", id: id.to_string() });
         }
+        let senior = senior_in(tx, &req.senior_id)?;
+        may_act_for(tx, actor, &senior, |p| p.can_book, "book visits")?;
+        let b = self.create_booking_in(tx, em, actor, id, req)?;
+        match self.offer_in(tx, em, b, &senior) {
+            Ok(_) | Err(Error::NoCaregiverAvailable { .. }) => {}
+            Err(e) => return Err(e),
+        }
+        booking_in(tx, id)
+    }
+
+    /// Writes a new booking in state requested (the caller has checked who may ask, and offers it).
+    /// Care plans and family doctors' home rounds create their visits through here too.
+    pub(crate) fn create_booking_in(&self, tx: &dyn Sql, em: &mut Emitter, actor: &Actor, id: &str, req: &BookingRequest) -> Result<Booking> {
+        check_reason(&req.note)?;
+        if req.start < em.at || req.start > em.at + Duration::days(366) {
+            return Err(Error::invalid("start", "a visit starts in the future, at most a year ahead"));
+        }
         {
             let id = id.to_string();
-            let senior = senior_in(tx, &req.senior_id)?;
-            may_act_for(tx, actor, &senior, |p| p.can_book, "book visits")?;
             let terms = terms_in(tx, req.service)?;
             let minutes = req.duration_minutes.unwrap_or(terms.duration_minutes);
             if !(15..=12 * 60).contains(&minutes) {
@@ -252,7 +272,7 @@ impl CareCircle {
             }
             let b = Booking {
                 id: id.clone(),
-                senior_id: senior.id.clone(),
+                senior_id: req.senior_id.clone(),
                 service: req.service,
                 start: req.start,
                 end: req.start + Duration::minutes(i64::from(minutes)),
@@ -288,11 +308,7 @@ impl CareCircle {
                 ],
             )?;
             em.emit(tx, EventKind::BookingRequested, &b.id, &b.senior_id, None, format!("service={}", b.service.code()))?;
-            match self.offer_in(tx, em, b, &senior) {
-                Ok(_) | Err(Error::NoCaregiverAvailable { .. }) => {}
-                Err(e) => return Err(e),
-            }
-            booking_in(tx, &id)
+            Ok(b)
         }
     }
 
@@ -312,7 +328,13 @@ impl CareCircle {
         })
     }
 
-    fn offer_in(&self, tx: &dyn Sql, em: &mut Emitter, mut b: Booking, senior: &Senior) -> Result<Vec<Offer>> {
+    pub(crate) fn offer_in(&self, tx: &dyn Sql, em: &mut Emitter, b: Booking, senior: &Senior) -> Result<Vec<Offer>> {
+        self.offer_matching_in(tx, em, b, senior, self.settings.offers_per_request as usize, &|_| true)
+    }
+
+    /// Offers to the `k` nearest qualified, free caregivers not yet asked (nor absent that day)
+    /// that `admit` also admits: a care plan's regular caregiver first, a clinic's own doctor.
+    pub(crate) fn offer_matching_in(&self, tx: &dyn Sql, em: &mut Emitter, mut b: Booking, senior: &Senior, k: usize, admit: &dyn Fn(&crate::person::Caregiver) -> bool) -> Result<Vec<Offer>> {
         let next = transition(&b, BookingAction::Offer)?;
         let ids = |rows: Vec<Row>| rows.iter().map(|r| r.get::<String>(0)).collect::<Result<HashSet<String>>>();
         let asked = ids(tx.query("SELECT caregiver_id FROM offer WHERE booking_id = ?1", args![b.id])?)?;
@@ -320,10 +342,11 @@ impl CareCircle {
             "SELECT DISTINCT caregiver_id FROM booking WHERE state IN ('accepted', 'checked_in') AND start_at < ?2 AND end_at > ?1 AND caregiver_id IS NOT NULL",
             args![b.start, b.end],
         )?)?;
+        let absent = crate::plan::absent_between(tx, b.start, b.end)?;
         let chosen: Vec<Offer> = self
             .caregivers()
-            .nearest_reaching(senior.home, self.settings.offers_per_request as usize, |c| {
-                c.skills.contains(b.service) && c.availability.covers(b.start, b.end) && !busy.contains(&c.id) && !asked.contains(&c.id)
+            .nearest_reaching(senior.home, k, |c| {
+                c.skills.contains(b.service) && c.availability.covers(b.start, b.end) && !busy.contains(&c.id) && !asked.contains(&c.id) && !absent.contains(&c.id) && admit(c)
             })
             .into_iter()
             .map(|c| Offer { booking_id: b.id.clone(), caregiver_id: c.id.clone(), status: "open".into(), distance_m: c.base.distance_m(senior.home) })
@@ -419,6 +442,15 @@ impl CareCircle {
                 save_state(tx, &b)?;
             }
             em.emit(tx, EventKind::BookingDeclined, &b.id, &b.senior_id, Some(caregiver), format!("open_offers={open}"))?;
+            if open == 0 && crate::plan::is_plan_visit(tx, &b.id)? {
+                // A care plan's visit is re-offered at once to the next nearest qualified caregivers.
+                let senior = senior_in(tx, &b.senior_id)?;
+                match self.offer_in(tx, em, b, &senior) {
+                    Ok(_) | Err(Error::NoCaregiverAvailable { .. }) => {}
+                    Err(e) => return Err(e),
+                }
+                return booking_in(tx, booking_id);
+            }
             Ok(b)
         }
     }
@@ -558,8 +590,9 @@ mod tests {
             (S::Offered, A::Expire, S::Expired),
             (S::Declined, A::Expire, S::Expired),
             (S::Accepted, A::MarkNoShow, S::NoShow),
+            (S::Accepted, A::Withdraw, S::Declined),
         ];
-        let actions = [A::Offer, A::Accept, A::Decline, A::CheckIn, A::CheckOut, A::Cancel, A::Expire, A::MarkNoShow];
+        let actions = [A::Offer, A::Accept, A::Decline, A::CheckIn, A::CheckOut, A::Cancel, A::Expire, A::MarkNoShow, A::Withdraw];
         for from in S::ALL {
             for action in actions {
                 let want = allowed.iter().find(|(f, a, _)| *f == from && *a == action).map(|t| t.2);

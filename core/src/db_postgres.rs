@@ -240,7 +240,11 @@ impl PgSql<'_> {
             return Ok(s.clone());
         }
         let text = self.db.rewrite(sql);
-        let stmt = self.tx.borrow_mut().prepare(&text).map_err(|e| self.fail(e))?;
+        let stmt = self.tx.borrow_mut().prepare(&text).map_err(|e| match self.fail(e) {
+            // Name the statement: a statement PostgreSQL rejects is a bug to fix in the rules' SQL.
+            Error::Database(m) => Error::Database(format!("{m} in: {}", crate::facility::truncate(sql.trim(), 200))),
+            other => other,
+        })?;
         self.statements.borrow_mut().insert(sql.to_string(), stmt.clone());
         Ok(stmt)
     }

@@ -125,7 +125,11 @@ pub struct Statement {
     /// "2026-11".
     pub month: String,
     pub eligibility: Eligibility,
+    /// The rules' hours (if eligible) plus `subsidy_hours`.
     pub quota_hours: f64,
+    /// Hours added by an approved service subsidy (涉老补助) valid in the month.
+    #[serde(default)]
+    pub subsidy_hours: f64,
     pub government_hours: f64,
     pub remaining_hours: f64,
     pub self_paid_hours: f64,
@@ -228,7 +232,7 @@ fn completed_visits(sql: &dyn Sql, senior: Option<&str>, first: NaiveDate, next:
                 v.check_out_at, v.check_out_lat, v.check_out_lon, v.check_out_distance_m, v.flagged, v.review, v.reviewed_by,
                 b.start_at, b.end_at, b.government_paid, b.price_fen_per_hour
          FROM visit v JOIN booking b ON b.id = v.booking_id
-         WHERE (?1 IS NULL OR v.senior_id = ?1) AND b.state = 'completed' AND v.check_in_at >= ?2 AND v.check_in_at < ?3
+         WHERE (CAST(?1 AS TEXT) IS NULL OR v.senior_id = ?1) AND b.state = 'completed' AND v.check_in_at >= ?2 AND v.check_in_at < ?3
          ORDER BY v.check_in_at, v.booking_id",
         args![senior, from, to],
     )?;
@@ -258,15 +262,29 @@ fn completed_visits(sql: &dyn Sql, senior: Option<&str>, first: NaiveDate, next:
 
 /// The statement of one senior, given what the rule needs.
 pub fn statement(senior: &Senior, rules: &DistrictRules, level: Option<CapabilityLevel>, year: i32, month: u32, visits: &[CompletedVisit]) -> Result<Statement> {
+    statement_with_subsidy(senior, rules, level, year, month, 0.0, visits)
+}
+
+/// As [`statement`], with hours an approved service subsidy adds to the month's quota.
+pub fn statement_with_subsidy(
+    senior: &Senior,
+    rules: &DistrictRules,
+    level: Option<CapabilityLevel>,
+    year: i32,
+    month: u32,
+    subsidy_hours: f64,
+    visits: &[CompletedVisit],
+) -> Result<Statement> {
     let (first, _) = month_bounds(year, month)?;
     let elig = eligibility(rules, senior, level, first);
-    let quota = if elig.eligible { elig.monthly_hours } else { 0.0 };
+    let quota = if elig.eligible { elig.monthly_hours } else { 0.0 } + subsidy_hours;
     let lines = draw(quota, visits);
     let government_hours: f64 = lines.iter().map(|l| l.government_hours).sum();
     Ok(Statement {
         senior_id: senior.id.clone(),
         month: format!("{year:04}-{month:02}"),
         quota_hours: quota,
+        subsidy_hours,
         government_hours,
         remaining_hours: (quota - government_hours).max(0.0),
         self_paid_hours: lines.iter().map(|l| l.self_paid_hours).sum(),
@@ -282,7 +300,18 @@ fn statement_in(conn: &dyn Sql, senior: &Senior, year: i32, month: u32) -> Resul
     let rules = rules_for(conn, &senior.division)?;
     let level = latest_assessment_in(conn, &senior.id)?.filter(|a| a.date < next).map(|a| a.level);
     let visits: Vec<CompletedVisit> = completed_visits(conn, Some(&senior.id), first, next)?.into_iter().map(|(_, v)| v).collect();
-    statement(senior, &rules, level, year, month, &visits)
+    let subsidy = crate::subsidy::service_hours_in(conn, &senior.id, first, next)?;
+    statement_with_subsidy(senior, &rules, level, year, month, subsidy, &visits)
+}
+
+/// A senior's quota of government-paid hours for a month: the rules' hours if the senior
+/// qualifies on the month's first day, plus approved service subsidies (care plans read this).
+pub(crate) fn quota_hours_in(conn: &dyn Sql, senior: &Senior, year: i32, month: u32) -> Result<f64> {
+    let (first, next) = month_bounds(year, month)?;
+    let rules = rules_for(conn, &senior.division)?;
+    let level = latest_assessment_in(conn, &senior.id)?.filter(|a| a.date < next).map(|a| a.level);
+    let elig = eligibility(&rules, senior, level, first);
+    Ok(if elig.eligible { elig.monthly_hours } else { 0.0 } + crate::subsidy::service_hours_in(conn, &senior.id, first, next)?)
 }
 
 impl CareCircle {
@@ -324,9 +353,35 @@ impl CareCircle {
     /// The district's month: seniors, who qualifies, hours drawn and self-paid.
     /// Reads rules, assessments and visits in bulk: one pass over the district.
     pub fn district_summary(&self, year: i32, month: u32) -> Result<DistrictSummary> {
+        let statements = self.district_statements(year, month)?;
+        let mut s = DistrictSummary {
+            month: format!("{year:04}-{month:02}"),
+            seniors: statements.len() as u32,
+            eligible: 0,
+            served: 0,
+            quota_hours: 0.0,
+            government_hours: 0.0,
+            self_paid_hours: 0.0,
+            visits: 0,
+            pending_review: 0,
+        };
+        for (_, st) in &statements {
+            s.eligible += u32::from(st.eligibility.eligible);
+            s.served += u32::from(st.government_hours > 0.0);
+            s.quota_hours += st.quota_hours;
+            s.government_hours += st.government_hours;
+            s.self_paid_hours += st.self_paid_hours;
+            s.visits += st.lines.len() as u32;
+            s.pending_review += st.pending_review;
+        }
+        Ok(s)
+    }
+
+    /// Every senior's statement for a month, read in bulk (the summary and district statistics).
+    pub(crate) fn district_statements(&self, year: i32, month: u32) -> Result<Vec<(Senior, Statement)>> {
         let (first, next) = month_bounds(year, month)?;
         let seniors = self.seniors()?;
-        let (rule_rows, level_rows, visit_rows) = self.store.read(|sql| {
+        let (rule_rows, level_rows, visit_rows, subsidies) = self.store.read(|sql| {
             Ok((
                 sql.query("SELECT rules FROM district_rules ORDER BY length(district) DESC", &[])?,
                 // The latest assessment before the month ends, per senior.
@@ -337,6 +392,7 @@ impl CareCircle {
                     args![next.to_string()],
                 )?,
                 completed_visits(sql, None, first, next)?,
+                crate::subsidy::service_hours_all(sql, first, next)?,
             ))
         })?;
         let all_rules: Vec<DistrictRules> = rule_rows
@@ -350,29 +406,14 @@ impl CareCircle {
         for (senior, v) in visit_rows {
             visits.entry(senior).or_default().push(v);
         }
-        let mut s = DistrictSummary {
-            month: format!("{year:04}-{month:02}"),
-            seniors: seniors.len() as u32,
-            eligible: 0,
-            served: 0,
-            quota_hours: 0.0,
-            government_hours: 0.0,
-            self_paid_hours: 0.0,
-            visits: 0,
-            pending_review: 0,
-        };
-        for senior in &seniors {
+        let mut out = Vec::with_capacity(seniors.len());
+        for senior in seniors {
             let rules = all_rules.iter().find(|r| senior.division.starts_with(&r.district)).unwrap_or(&default_rules);
-            let st = statement(senior, rules, levels.get(&senior.id).copied(), year, month, visits.get(&senior.id).map_or(&[][..], Vec::as_slice))?;
-            s.eligible += u32::from(st.eligibility.eligible);
-            s.served += u32::from(st.government_hours > 0.0);
-            s.quota_hours += st.quota_hours;
-            s.government_hours += st.government_hours;
-            s.self_paid_hours += st.self_paid_hours;
-            s.visits += st.lines.len() as u32;
-            s.pending_review += st.pending_review;
+            let subsidy = subsidies.get(&senior.id).copied().unwrap_or(0.0);
+            let st = statement_with_subsidy(&senior, rules, levels.get(&senior.id).copied(), year, month, subsidy, visits.get(&senior.id).map_or(&[][..], Vec::as_slice))?;
+            out.push((senior, st));
         }
-        Ok(s)
+        Ok(out)
     }
 }
 

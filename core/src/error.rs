@@ -37,6 +37,9 @@ pub enum Error {
     Forbidden(String),
     #[error("booking {booking} is {from}: it cannot be {action}")]
     InvalidTransition { booking: String, from: String, action: String },
+    /// A care plan, contract or subsidy application asked to move where its state machine does not go.
+    #[error("{what} {id} is {from}: it cannot be {action}")]
+    InvalidStateChange { what: &'static str, id: String, from: String, action: String },
     #[error("already taken: booking {booking} was accepted by another caregiver")]
     AlreadyTaken { booking: String },
     #[error("caregiver {caregiver} already has a visit at that time")]

@@ -41,6 +41,27 @@ pub enum EventKind {
     HoursTransferred,
     HoursSpent,
     HoursDonated,
+    /// A visit's caregiver can no longer come (marked absent); it goes back to matching.
+    BookingWithdrawn,
+    PlanCreated,
+    PlanChanged,
+    PlanEnded,
+    /// A plan's occurrence was not booked: a holiday, or over the month's quota.
+    PlanVisitSkipped,
+    CaregiverAbsent,
+    ContractSigned,
+    ContractTerminated,
+    HealthCheckRecorded,
+    HealthCheckDue,
+    SubsidyApplied,
+    SubsidyRecommended,
+    SubsidyReturned,
+    SubsidyResubmitted,
+    SubsidyApproved,
+    SubsidyRefused,
+    SubsidyWithdrawn,
+    Rated,
+    Complained,
 }
 
 impl EventKind {

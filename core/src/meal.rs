@@ -190,6 +190,11 @@ fn cutoff_instant(c: &CanteenSettings, date: NaiveDate, meal: Meal) -> DateTime<
     from_shanghai(date.and_time(c.cutoff(meal)))
 }
 
+/// When orders for a canteen's meal close (after which the meal counts as served, for ratings).
+pub(crate) fn cutoff_in(sql: &dyn Sql, facility_id: &str, date: NaiveDate, meal: Meal) -> Result<DateTime<Utc>> {
+    Ok(cutoff_instant(&canteen_in(sql, facility_id)?, date, meal))
+}
+
 impl CareCircle {
     /// Sets up a facility (a canteen, or a station that serves meals) as a canteen.
     pub fn set_canteen(&self, c: &CanteenSettings) -> Result<()> {
@@ -292,7 +297,9 @@ impl CareCircle {
                 return Err(Error::Duplicate { what: "meal order", id: format!("{senior_id} {date} {}", meal.code()) });
             }
             let age = senior.age_on(date);
-            let subsidy = subsidy_rules.for_senior(age, eligible).min(menu.price_fen);
+            // An approved meal subsidy application (see `subsidy`) adds to the senior's tier.
+            let extra = crate::subsidy::meal_fen_in(tx, senior_id, date)?;
+            let subsidy = subsidy_rules.for_senior(age, eligible).saturating_add(extra).min(menu.price_fen);
             let order = MealOrder {
                 id: id.clone(),
                 senior_id: senior_id.into(),

@@ -240,14 +240,23 @@ impl CareCircle {
             if in_use(tx, facility_id, device)? >= stock.total {
                 return Err(Error::Full(format!("no {} is free at {facility_id}", device.code())));
             }
+            // An approved rental subsidy application (see `subsidy`) waives the deposit and pays a
+            // share of the daily fee; the rental keeps what the senior pays.
+            let (mut deposit_fen, mut daily_fee_fen) = (stock.deposit_fen, stock.daily_fee_fen);
+            if let Some((waived, share)) = crate::subsidy::rental_relief_in(tx, senior_id, crate::clock::shanghai_date(em.at))? {
+                if waived {
+                    deposit_fen = 0;
+                }
+                daily_fee_fen = (f64::from(daily_fee_fen) * (1.0 - share)).round() as u32;
+            }
             let r = Rental {
                 id: id.clone(),
                 senior_id: senior_id.into(),
                 facility_id: facility_id.into(),
                 device,
                 state: RentalState::Reserved,
-                deposit_fen: stock.deposit_fen,
-                daily_fee_fen: stock.daily_fee_fen,
+                deposit_fen,
+                daily_fee_fen,
                 fee_fen: None,
                 reserved_by: actor.label(),
                 reserved_at: em.at,

@@ -315,6 +315,138 @@ const MIGRATIONS: &[&str] = &[
         party_id TEXT,
         detail TEXT NOT NULL DEFAULT ''
     );",
+    // Care plans and caregivers' absences, family-doctor contracts and health checks, subsidy
+    // applications with their history, ratings and complaints (plan, doctor, subsidy, rating).
+    "CREATE TABLE care_plan (
+        id TEXT PRIMARY KEY NOT NULL,
+        senior_id TEXT NOT NULL REFERENCES senior(id),
+        kind TEXT NOT NULL,
+        items TEXT NOT NULL,
+        regular_caregiver_id TEXT,
+        over_quota TEXT NOT NULL,
+        starts_on TEXT NOT NULL,
+        ends_on TEXT,
+        state TEXT NOT NULL,
+        generated_through TEXT,
+        note TEXT NOT NULL DEFAULT '',
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX care_plan_senior ON care_plan(senior_id, state);
+    CREATE TABLE plan_occurrence (
+        plan_id TEXT NOT NULL REFERENCES care_plan(id),
+        date TEXT NOT NULL,
+        item BIGINT NOT NULL,
+        outcome TEXT NOT NULL,
+        booking_id TEXT,
+        PRIMARY KEY (plan_id, date, item)
+    );
+    CREATE INDEX plan_occurrence_booking ON plan_occurrence(booking_id);
+    CREATE TABLE caregiver_absence (
+        id TEXT PRIMARY KEY NOT NULL,
+        caregiver_id TEXT NOT NULL,
+        from_date TEXT NOT NULL,
+        to_date TEXT NOT NULL,
+        reason TEXT NOT NULL DEFAULT '',
+        recorded_by TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX caregiver_absence_dates ON caregiver_absence(to_date, from_date);
+    CREATE TABLE doctor_contract (
+        id TEXT PRIMARY KEY NOT NULL,
+        senior_id TEXT NOT NULL REFERENCES senior(id),
+        doctor_id TEXT NOT NULL,
+        clinic_id TEXT NOT NULL,
+        starts_on TEXT NOT NULL,
+        ends_on TEXT NOT NULL,
+        services TEXT NOT NULL,
+        state TEXT NOT NULL,
+        signed_by TEXT NOT NULL,
+        signed_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX doctor_contract_senior ON doctor_contract(senior_id, starts_on);
+    CREATE INDEX doctor_contract_dates ON doctor_contract(ends_on, starts_on);
+    CREATE TABLE health_check (
+        id TEXT PRIMARY KEY NOT NULL,
+        senior_id TEXT NOT NULL REFERENCES senior(id),
+        date TEXT NOT NULL,
+        clinic_id TEXT NOT NULL,
+        doctor_id TEXT,
+        summary TEXT NOT NULL DEFAULT '',
+        recorded_by TEXT NOT NULL,
+        recorded_at TEXT NOT NULL
+    );
+    CREATE INDEX health_check_senior ON health_check(senior_id, date);
+    CREATE TABLE health_check_reminder (
+        senior_id TEXT NOT NULL,
+        due_on TEXT NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (senior_id, due_on)
+    );
+    CREATE TABLE subsidy_application (
+        id TEXT PRIMARY KEY NOT NULL,
+        senior_id TEXT NOT NULL REFERENCES senior(id),
+        kind TEXT NOT NULL,
+        assessment_id TEXT,
+        assessment_level TEXT,
+        note TEXT NOT NULL DEFAULT '',
+        state TEXT NOT NULL,
+        applied_by TEXT NOT NULL,
+        applied_at TEXT NOT NULL,
+        monthly_hours DOUBLE PRECISION,
+        meal_fen BIGINT,
+        deposit_waived BIGINT,
+        fee_share DOUBLE PRECISION,
+        valid_from TEXT,
+        valid_until TEXT,
+        reason TEXT,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX subsidy_senior ON subsidy_application(senior_id, kind, state);
+    CREATE INDEX subsidy_state ON subsidy_application(state, kind);
+    CREATE TABLE subsidy_step (
+        application_id TEXT NOT NULL REFERENCES subsidy_application(id),
+        n BIGINT NOT NULL,
+        action TEXT NOT NULL,
+        from_state TEXT,
+        to_state TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        at TEXT NOT NULL,
+        reason TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (application_id, n)
+    );
+    CREATE TABLE rating (
+        id TEXT PRIMARY KEY NOT NULL,
+        subject TEXT NOT NULL,
+        subject_id TEXT NOT NULL,
+        senior_id TEXT NOT NULL,
+        org_kind TEXT NOT NULL,
+        org TEXT NOT NULL,
+        month TEXT NOT NULL,
+        stars BIGINT NOT NULL,
+        comment TEXT NOT NULL DEFAULT '',
+        rated_by TEXT NOT NULL,
+        at TEXT NOT NULL,
+        UNIQUE (subject, subject_id)
+    );
+    CREATE INDEX rating_month ON rating(month, org_kind, org);
+    CREATE INDEX rating_senior ON rating(senior_id);
+    CREATE TABLE complaint (
+        id TEXT PRIMARY KEY NOT NULL,
+        subject TEXT NOT NULL,
+        subject_id TEXT NOT NULL,
+        senior_id TEXT NOT NULL,
+        org_kind TEXT NOT NULL,
+        org TEXT NOT NULL,
+        month TEXT NOT NULL,
+        text TEXT NOT NULL,
+        by_actor TEXT NOT NULL,
+        at TEXT NOT NULL,
+        UNIQUE (subject, subject_id, by_actor)
+    );
+    CREATE INDEX complaint_month ON complaint(month, org_kind, org);",
 ];
 
 pub struct Store {

@@ -265,7 +265,8 @@ pub(crate) fn log_changes(cc: &CareCircle, tx: &dyn Sql, mut changes: Vec<Change
         return Ok(());
     }
     let mut seen = std::collections::HashSet::new();
-    changes.retain(|c| seen.insert((c.entity, c.id.clone())));
+    // One row per record and party: a caregiver offered a visit, a family member told of an alert.
+    changes.retain(|c| seen.insert((c.entity, c.id.clone(), c.party.clone())));
     let version = next_version(tx)?;
     for (n, c) in changes.iter().enumerate() {
         tx.execute(

@@ -374,7 +374,7 @@ impl CareCircle {
         self.store.read(|sql| {
             let query = format!(
                 "SELECT c.version, c.n, c.entity, c.entity_id, c.party_id FROM change_log c
-                 WHERE (c.version > ?1 OR (c.version = ?1 AND c.n > ?2)) AND {filter} ORDER BY c.version, c.n LIMIT ?3"
+                 WHERE (c.version, c.n) > (?1, ?2) AND {filter} ORDER BY c.version, c.n LIMIT ?3"
             );
             let mut a = vec![Value::Int(after_v), Value::Int(after_n), Value::Int(i64::from(limit))];
             if let Some(w) = &who {

@@ -1,0 +1,190 @@
+//! Offline-first sync with the district platform. The first sync makes this database a
+//! replica of the signed-in account's scope; from then on every change made through the rules
+//! is applied here at once and queued in the outbox, and `sync` pushes the outbox, then pulls
+//! what changed. A sync stopped anywhere (app killed, network gone, coroutine or task
+//! cancelled) resumes where it stopped when run again.
+
+use crate::carecircle::CareCircle;
+use crate::error::SyncError;
+use crate::event::Event;
+use crate::time::to_system_time;
+use carecircle_core::sync::{Command, Credentials, OutboxEntry as CoreOutboxEntry, PushResult, SyncOptions as CoreOptions, SyncReport as CoreReport};
+use std::time::{Duration, SystemTime};
+
+/// How hard a sync tries. Start from `defaultSyncOptions()`.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct SyncOptions {
+    /// Attempts per request before the sync gives up (default 8).
+    pub attempts: u32,
+    /// The first wait between attempts; it doubles each time, up to `maxBackoff`.
+    pub backoff: Duration,
+    pub max_backoff: Duration,
+    /// One request's time limit (default 30 s).
+    pub timeout: Duration,
+    /// Outbox entries per push (default 100).
+    pub push_batch: u32,
+    /// Changes per pulled page (default 500).
+    pub pull_limit: u32,
+}
+
+impl From<CoreOptions> for SyncOptions {
+    fn from(o: CoreOptions) -> Self {
+        SyncOptions { attempts: o.attempts, backoff: o.backoff, max_backoff: o.max_backoff, timeout: o.timeout, push_batch: o.push_batch, pull_limit: o.pull_limit }
+    }
+}
+
+impl From<SyncOptions> for CoreOptions {
+    fn from(o: SyncOptions) -> Self {
+        CoreOptions { attempts: o.attempts, backoff: o.backoff, max_backoff: o.max_backoff, timeout: o.timeout, push_batch: o.push_batch, pull_limit: o.pull_limit }
+    }
+}
+
+/// Eight attempts per request from 200 ms apart up to 5 s, 30 s per request.
+#[uniffi::export]
+pub fn default_sync_options() -> SyncOptions {
+    CoreOptions::default().into()
+}
+
+/// A change the platform refused; it stays in the outbox with the reason until dismissed.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Refusal {
+    /// The outbox entry's key (for `dismissOutboxEntry`).
+    pub key: String,
+    /// "booking", "senior", "family_member" or "family_link".
+    pub entity: String,
+    /// The record's id; a family link is "SENIOR|FAMILY".
+    pub subject_id: String,
+    /// A stable code: "already_taken", "forbidden", "not_found", "invalid_input", ...
+    pub code: Option<String>,
+    /// In plain words, naming nobody else.
+    pub message: Option<String>,
+}
+
+impl From<PushResult> for Refusal {
+    fn from(r: PushResult) -> Self {
+        Refusal { key: r.key, entity: r.subject.entity, subject_id: r.subject.id, code: r.code, message: r.message }
+    }
+}
+
+/// What one sync did.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SyncReport {
+    /// Outbox entries the platform applied.
+    pub applied: u32,
+    /// Entries the platform refused in this sync.
+    pub refused: Vec<Refusal>,
+    /// Pages pulled and rows they carried.
+    pub pages: u32,
+    pub rows: u32,
+    /// Requests that had to be tried again.
+    pub retries: u32,
+    /// Where the next pull starts.
+    pub cursor: String,
+}
+
+impl From<CoreReport> for SyncReport {
+    fn from(r: CoreReport) -> Self {
+        SyncReport { applied: r.applied, refused: r.refused.into_iter().map(Into::into).collect(), pages: r.pages, rows: r.rows, retries: r.retries, cursor: r.cursor }
+    }
+}
+
+/// A change waiting in the outbox, or one the platform refused.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct OutboxEntry {
+    pub seq: i64,
+    pub key: String,
+    /// Who made the change, as "family:F1".
+    pub actor: String,
+    /// When it was made on this device.
+    pub at: SystemTime,
+    /// What it does: "request_booking", "accept_booking", "decline_booking", "cancel_booking",
+    /// "check_in", "check_out", "review_visit", "put_family_member", "link_family".
+    pub op: String,
+    /// What it is about: "booking", "family_member" or "family_link", and its id.
+    pub entity: String,
+    pub subject_id: String,
+    /// "pending" or "rejected".
+    pub state: String,
+    pub error_code: Option<String>,
+    pub error: Option<String>,
+}
+
+fn op(c: &Command) -> &'static str {
+    match c {
+        Command::RequestBooking { .. } => "request_booking",
+        Command::AcceptBooking { .. } => "accept_booking",
+        Command::DeclineBooking { .. } => "decline_booking",
+        Command::CancelBooking { .. } => "cancel_booking",
+        Command::CheckIn { .. } => "check_in",
+        Command::CheckOut { .. } => "check_out",
+        Command::ReviewVisit { .. } => "review_visit",
+        Command::PutFamilyMember { .. } => "put_family_member",
+        Command::LinkFamily { .. } => "link_family",
+    }
+}
+
+impl From<CoreOutboxEntry> for OutboxEntry {
+    fn from(e: CoreOutboxEntry) -> Self {
+        let subject = e.command.subject();
+        OutboxEntry {
+            seq: e.seq,
+            key: e.key,
+            actor: e.actor,
+            at: to_system_time(e.at),
+            op: op(&e.command).to_string(),
+            entity: subject.entity,
+            subject_id: subject.id,
+            state: e.state,
+            error_code: e.error_code,
+            error: e.error,
+        }
+    }
+}
+
+/// The account and platform this database syncs with.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SyncBinding {
+    pub server: String,
+    pub login: String,
+    pub cursor: String,
+    pub synced_at: Option<SystemTime>,
+}
+
+#[uniffi::export(async_runtime = "tokio")]
+impl CareCircle {
+    /// Signs in to the platform at `serverUrl` ("https://...") as `login`, pushes the outbox,
+    /// then pulls everything in the account's scope changed since the last sync. Kotlin
+    /// `suspend`, Swift `async`; cancelling it is safe.
+    pub async fn sync(&self, server_url: String, login: String, password: String) -> Result<SyncReport, SyncError> {
+        Ok(self.inner.sync(&server_url, &Credentials { login, password }).await?.into())
+    }
+
+    /// As `sync`, with the caller's retry and batch settings.
+    pub async fn sync_with(&self, server_url: String, login: String, password: String, options: SyncOptions) -> Result<SyncReport, SyncError> {
+        Ok(self.inner.sync_with(&server_url, &Credentials { login, password }, &options.into()).await?.into())
+    }
+}
+
+#[uniffi::export]
+impl CareCircle {
+    /// Changes not yet confirmed by the platform, oldest first, and the refused ones.
+    pub fn outbox(&self) -> Result<Vec<OutboxEntry>, SyncError> {
+        Ok(self.inner.outbox()?.into_iter().map(Into::into).collect())
+    }
+
+    /// Drops a refused entry once the app has shown it.
+    pub fn dismiss_outbox_entry(&self, key: String) -> Result<(), SyncError> {
+        Ok(self.inner.dismiss_outbox_entry(&key)?)
+    }
+
+    /// The platform and account this database syncs with; null/nil before the first sync.
+    pub fn sync_binding(&self) -> Result<Option<SyncBinding>, SyncError> {
+        Ok(self.inner.sync_binding()?.map(|b| SyncBinding { server: b.server, login: b.login, cursor: b.cursor, synced_at: b.synced_at.map(to_system_time) }))
+    }
+
+    /// The platform's events of this account's scope, pulled by sync, after `afterSeq` (the
+    /// platform's numbering), oldest first.
+    pub fn synced_events(&self, after_seq: i64, limit: u32) -> Result<Vec<Event>, SyncError> {
+        Ok(self.inner.synced_events(after_seq, limit)?.into_iter().map(Into::into).collect())
+    }
+}

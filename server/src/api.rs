@@ -1,0 +1,388 @@
+//! The HTTP JSON API under `/v1`: transport and authentication only. Every rule, including who
+//! may see what, is the core's; handlers turn requests into core calls and answers into JSON.
+
+use crate::auth::{Caller, dummy_hash, hash_password, new_token, token_hash, verify_password};
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use carecircle_core::account::Account;
+use carecircle_core::booking::{Booking, Offer};
+use carecircle_core::sync::{Command, PullRequest, PushEntry, PushResult};
+use carecircle_core::visit::{Review, Visit};
+use carecircle_core::{Actor, Crs, FacilityKind, NearbyQuery, Position, Service, ServiceSet};
+use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+/// At most this many changes per push.
+pub const MAX_PUSH: usize = 100;
+
+/// A JSON body whose refusals are the API's JSON errors.
+pub struct Body<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        Json::<T>::from_request(req, state).await.map(|Json(v)| Body(v)).map_err(|e: JsonRejection| e.into())
+    }
+}
+
+/// Query parameters whose refusals are the API's JSON errors.
+pub struct Params<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> axum::extract::FromRequestParts<S> for Params<T> {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, ApiError> {
+        Query::<T>::from_request_parts(parts, state).await.map(|Query(v)| Params(v)).map_err(|e: QueryRejection| e.into())
+    }
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/auth/login", post(login))
+        .route("/v1/auth/logout", post(logout))
+        .route("/v1/me", get(me))
+        .route("/v1/accounts", post(create_account))
+        .route("/v1/sync/push", post(push))
+        .route("/v1/sync/pull", post(pull))
+        .route("/v1/facilities/nearest", get(nearest))
+        .route("/v1/facilities/{id}", get(facility))
+        .route("/v1/seniors/{id}", get(senior))
+        .route("/v1/seniors/{id}/bookings", get(senior_bookings))
+        .route("/v1/bookings", post(request_booking))
+        .route("/v1/bookings/{id}", get(booking))
+        .route("/v1/bookings/{id}/accept", post(accept))
+        .route("/v1/bookings/{id}/decline", post(decline))
+        .route("/v1/bookings/{id}/cancel", post(cancel))
+        .route("/v1/bookings/{id}/check-in", post(check_in))
+        .route("/v1/bookings/{id}/check-out", post(check_out))
+        .route("/v1/bookings/{id}/review", post(review))
+        .route("/v1/caregivers/{id}/agenda", get(agenda))
+        .route("/v1/district/summary", get(summary))
+}
+
+// ----- accounts -----
+
+#[derive(Deserialize)]
+struct LoginBody {
+    login: String,
+    password: String,
+}
+
+#[derive(Serialize)]
+struct SessionOut {
+    token: String,
+    expires_at: DateTime<Utc>,
+    login: String,
+    actor: Actor,
+}
+
+async fn login(State(st): State<AppState>, Body(b): Body<LoginBody>) -> Result<Json<SessionOut>, ApiError> {
+    if b.login.len() > 64 || b.password.len() > 256 {
+        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "wrong login or password"));
+    }
+    let login = b.login.clone();
+    let account = st.blocking(move |cc| cc.account(&login)).await?;
+    let password = b.password;
+    let (ok, account) = tokio::task::spawn_blocking(move || match account {
+        Some(a) if !a.disabled => (verify_password(&password, &a.password_hash), Some(a)),
+        _ => (verify_password(&password, dummy_hash()) && false, None),
+    })
+    .await
+    .map_err(|_| ApiError::internal())?;
+    let account = match (ok, account) {
+        (true, Some(a)) => a,
+        _ => return Err(ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "wrong login or password")),
+    };
+    let token = new_token();
+    let expires_at = Utc::now() + st.token_lifetime;
+    let (hash, who) = (token_hash(&token), account.login.clone());
+    st.blocking(move |cc| cc.put_session(&hash, &who, expires_at)).await?;
+    tracing::info!(login = %account.login, role = role(&account.actor), "signed in");
+    Ok(Json(SessionOut { token, expires_at, login: account.login, actor: account.actor }))
+}
+
+fn role(a: &Actor) -> &'static str {
+    match a {
+        Actor::Senior(_) => "senior",
+        Actor::Family(_) => "family",
+        Actor::Caregiver(_) => "caregiver",
+        Actor::Operator(_) => "operator",
+        Actor::District => "district",
+        Actor::System => "system",
+    }
+}
+
+async fn logout(State(st): State<AppState>, caller: Caller) -> Result<StatusCode, ApiError> {
+    st.sessions.forget(&caller.token_hash);
+    let h = caller.token_hash.clone();
+    st.blocking(move |cc| cc.end_session(&h)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize)]
+struct Me {
+    login: String,
+    actor: Actor,
+}
+
+async fn me(caller: Caller) -> Json<Me> {
+    Json(Me { login: caller.login, actor: caller.actor })
+}
+
+#[derive(Deserialize)]
+struct NewAccount {
+    login: String,
+    password: String,
+    /// "family:F1", "caregiver:C1", "senior:S1", "operator:STATION", "district".
+    actor: String,
+}
+
+async fn create_account(State(st): State<AppState>, caller: Caller, Body(b): Body<NewAccount>) -> Result<(StatusCode, Json<Me>), ApiError> {
+    if caller.actor != Actor::District {
+        return Err(ApiError::from(carecircle_core::Error::Forbidden(String::new())));
+    }
+    if b.password.chars().count() < 8 || b.password.len() > 256 {
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", "a password has 8 to 256 characters"));
+    }
+    let actor = Actor::parse(&b.actor)?;
+    carecircle_core::account::check_login(&b.login)?;
+    let password = b.password;
+    let hash = tokio::task::spawn_blocking(move || hash_password(&password)).await.map_err(|_| ApiError::internal())??;
+    let account = Account { login: b.login.clone(), actor: actor.clone(), password_hash: hash, disabled: false };
+    st.blocking(move |cc| cc.put_account(&account)).await?;
+    Ok((StatusCode::CREATED, Json(Me { login: b.login, actor })))
+}
+
+// ----- sync -----
+
+#[derive(Deserialize)]
+struct PushBody {
+    entries: Vec<PushEntry>,
+}
+
+#[derive(Serialize)]
+struct PushOut {
+    results: Vec<PushResult>,
+}
+
+async fn push(State(st): State<AppState>, caller: Caller, Body(b): Body<PushBody>) -> Result<Json<PushOut>, ApiError> {
+    if b.entries.len() > MAX_PUSH {
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", format!("at most {MAX_PUSH} changes per push")));
+    }
+    let actor = caller.actor;
+    let results = st.blocking(move |cc| b.entries.iter().map(|e| cc.apply_pushed(&actor, e)).collect::<carecircle_core::Result<Vec<_>>>()).await?;
+    Ok(Json(PushOut { results }))
+}
+
+async fn pull(State(st): State<AppState>, caller: Caller, Body(req): Body<PullRequest>) -> Result<Response, ApiError> {
+    let actor = caller.actor;
+    let page = st.blocking(move |cc| cc.pull(&actor, &req)).await?;
+    Ok(Json(page).into_response())
+}
+
+// ----- facilities -----
+
+#[derive(Deserialize)]
+struct NearQuery {
+    lat: f64,
+    lon: f64,
+    #[serde(default)]
+    crs: Option<Crs>,
+    /// Comma-separated kind codes.
+    #[serde(default)]
+    kind: Option<String>,
+    /// Comma-separated service codes, all required.
+    #[serde(default)]
+    service: Option<String>,
+    #[serde(default)]
+    k: Option<u32>,
+    #[serde(default)]
+    radius_m: Option<f64>,
+}
+
+async fn nearest(State(st): State<AppState>, _caller: Caller, Params(q): Params<NearQuery>) -> Result<Response, ApiError> {
+    let at = Position::from_crs(q.lat, q.lon, q.crs.unwrap_or_default())?;
+    let mut query = NearbyQuery::new(at).k(q.k.unwrap_or(5));
+    if let Some(kinds) = &q.kind {
+        query.kinds = kinds.split(',').filter(|s| !s.is_empty()).map(str::parse::<FacilityKind>).collect::<carecircle_core::Result<_>>()?;
+    }
+    if let Some(services) = &q.service {
+        query.services = ServiceSet::parse_list(services)?;
+    }
+    query.radius_m = q.radius_m;
+    let found = st.blocking(move |cc| cc.nearest(&query)).await?;
+    Ok(Json(found).into_response())
+}
+
+async fn facility(State(st): State<AppState>, _caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let f = st.blocking(move |cc| cc.facility(&id)).await?;
+    Ok(Json(f).into_response())
+}
+
+// ----- seniors, bookings, visits -----
+
+async fn senior(State(st): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let s = st.blocking(move |cc| cc.senior_for(&caller.actor, &id)).await?;
+    Ok(Json(s).into_response())
+}
+
+async fn senior_bookings(State(st): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let list = st
+        .blocking(move |cc| {
+            // Not found rather than forbidden: nobody learns which seniors exist.
+            cc.senior_for(&caller.actor, &id)?;
+            cc.bookings_for_senior(&caller.actor, &id)
+        })
+        .await?;
+    Ok(Json(list).into_response())
+}
+
+#[derive(Serialize)]
+struct BookingOut {
+    booking: Booking,
+    offers: Vec<Offer>,
+    visit: Option<Visit>,
+}
+
+async fn booking(State(st): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<BookingOut>, ApiError> {
+    let (booking, offers, visit) = st.blocking(move |cc| cc.booking_for(&caller.actor, &id)).await?;
+    Ok(Json(BookingOut { booking, offers, visit }))
+}
+
+/// Applies a change as the caller, through the same path as a pushed one: an `Idempotency-Key`
+/// header makes retries safe; the answer is the booking as the caller may see it.
+async fn apply(st: &AppState, caller: Caller, headers: &HeaderMap, command: Command) -> Result<(StatusCode, Json<BookingOut>), ApiError> {
+    let key = match headers.get("idempotency-key") {
+        Some(v) => v.to_str().ok().filter(|k| !k.is_empty() && k.len() <= 128).ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "bad_header", "Idempotency-Key: 1 to 128 visible characters"))?.to_string(),
+        None => uuid::Uuid::new_v4().to_string(),
+    };
+    let booking_id = command.subject().id;
+    let entry = PushEntry { key, actor: caller.actor.label(), at: Utc::now(), command };
+    let actor = caller.actor;
+    let (result, view) = st
+        .blocking(move |cc| {
+            let r = cc.apply_pushed(&actor, &entry)?;
+            let view = if r.ok { Some(cc.booking_for(&actor, &booking_id)?) } else { None };
+            Ok((r, view))
+        })
+        .await?;
+    match view {
+        Some((booking, offers, visit)) => Ok((StatusCode::OK, Json(BookingOut { booking, offers, visit }))),
+        None => {
+            let code = result.code.as_deref().unwrap_or("refused");
+            let code: &'static str = crate::error::static_code(code);
+            Err(ApiError::new(crate::error::status_of(code), code, result.message.unwrap_or_default()))
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct NewBooking {
+    /// Chosen by the client (a UUID) or by the platform.
+    #[serde(default)]
+    id: Option<String>,
+    senior_id: String,
+    service: Service,
+    start: DateTime<Utc>,
+    #[serde(default)]
+    duration_minutes: Option<u32>,
+    #[serde(default)]
+    note: String,
+}
+
+async fn request_booking(State(st): State<AppState>, caller: Caller, headers: HeaderMap, Body(b): Body<NewBooking>) -> Result<(StatusCode, Json<BookingOut>), ApiError> {
+    let command = Command::RequestBooking {
+        booking_id: b.id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+        senior_id: b.senior_id,
+        service: b.service,
+        start: b.start,
+        duration_minutes: b.duration_minutes,
+        note: b.note,
+    };
+    let (_, out) = apply(&st, caller, &headers, command).await?;
+    Ok((StatusCode::CREATED, out))
+}
+
+async fn accept(State(st): State<AppState>, caller: Caller, headers: HeaderMap, Path(id): Path<String>) -> Result<(StatusCode, Json<BookingOut>), ApiError> {
+    apply(&st, caller, &headers, Command::AcceptBooking { booking_id: id }).await
+}
+
+#[derive(Deserialize, Default)]
+struct Reason {
+    #[serde(default)]
+    reason: String,
+}
+
+async fn decline(State(st): State<AppState>, caller: Caller, headers: HeaderMap, Path(id): Path<String>, Body(b): Body<Reason>) -> Result<(StatusCode, Json<BookingOut>), ApiError> {
+    apply(&st, caller, &headers, Command::DeclineBooking { booking_id: id, reason: b.reason }).await
+}
+
+async fn cancel(State(st): State<AppState>, caller: Caller, headers: HeaderMap, Path(id): Path<String>, Body(b): Body<Reason>) -> Result<(StatusCode, Json<BookingOut>), ApiError> {
+    apply(&st, caller, &headers, Command::CancelBooking { booking_id: id, reason: b.reason }).await
+}
+
+#[derive(Deserialize)]
+struct Place {
+    lat: f64,
+    lon: f64,
+    #[serde(default)]
+    crs: Option<Crs>,
+}
+
+impl Place {
+    fn wgs84(&self) -> Result<Position, ApiError> {
+        Ok(Position::from_crs(self.lat, self.lon, self.crs.unwrap_or_default())?)
+    }
+}
+
+async fn check_in(State(st): State<AppState>, caller: Caller, headers: HeaderMap, Path(id): Path<String>, Body(p): Body<Place>) -> Result<(StatusCode, Json<BookingOut>), ApiError> {
+    let at = p.wgs84()?;
+    apply(&st, caller, &headers, Command::CheckIn { booking_id: id, lat: at.lat, lon: at.lon }).await
+}
+
+async fn check_out(State(st): State<AppState>, caller: Caller, headers: HeaderMap, Path(id): Path<String>, Body(p): Body<Place>) -> Result<(StatusCode, Json<BookingOut>), ApiError> {
+    let at = p.wgs84()?;
+    apply(&st, caller, &headers, Command::CheckOut { booking_id: id, lat: at.lat, lon: at.lon }).await
+}
+
+#[derive(Deserialize)]
+struct ReviewBody {
+    review: Review,
+}
+
+async fn review(State(st): State<AppState>, caller: Caller, headers: HeaderMap, Path(id): Path<String>, Body(b): Body<ReviewBody>) -> Result<(StatusCode, Json<BookingOut>), ApiError> {
+    apply(&st, caller, &headers, Command::ReviewVisit { booking_id: id, review: b.review }).await
+}
+
+#[derive(Serialize)]
+struct AgendaItem {
+    booking: Booking,
+    offer: Offer,
+}
+
+async fn agenda(State(st): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Vec<AgendaItem>>, ApiError> {
+    let items = st.blocking(move |cc| cc.agenda_for(&caller.actor, &id)).await?;
+    Ok(Json(items.into_iter().map(|(booking, offer)| AgendaItem { booking, offer }).collect()))
+}
+
+#[derive(Deserialize)]
+struct MonthQuery {
+    /// YYYY-MM
+    month: String,
+}
+
+async fn summary(State(st): State<AppState>, caller: Caller, Params(q): Params<MonthQuery>) -> Result<Response, ApiError> {
+    let (y, m) = carecircle_core::entitlement::parse_month(&q.month)?;
+    let s = st.blocking(move |cc| cc.district_summary_for(&caller.actor, y, m)).await?;
+    Ok(Json(s).into_response())
+}
+
+pub async fn not_found() -> ApiError {
+    ApiError::not_found()
+}

@@ -1,0 +1,122 @@
+//! The OpenAPI 3.1 document of the API, written by hand beside the routes it describes (a test
+//! calls every operation listed here, so the two cannot drift apart unnoticed).
+
+use serde_json::{Value, json};
+
+fn op(summary: &str, auth: bool, body: Option<&str>, ok: &str, refusals: &[u16]) -> Value {
+    let mut responses = serde_json::Map::new();
+    let (status, schema) = ok.split_once(' ').unwrap_or((ok, ""));
+    let mut ok_resp = json!({"description": "done"});
+    if !schema.is_empty() {
+        ok_resp["content"] = json!({"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}});
+    }
+    responses.insert(status.to_string(), ok_resp);
+    for code in refusals {
+        responses.insert(code.to_string(), json!({"$ref": "#/components/responses/Error"}));
+    }
+    if auth {
+        responses.insert("401".into(), json!({"$ref": "#/components/responses/Error"}));
+    }
+    let mut o = json!({"summary": summary, "responses": responses});
+    if !auth {
+        o["security"] = json!([]);
+    }
+    if let Some(b) = body {
+        o["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{b}")}}}});
+    }
+    o
+}
+
+fn path_id() -> Value {
+    json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}])
+}
+
+fn idempotency() -> Value {
+    json!({"name": "Idempotency-Key", "in": "header", "required": false, "schema": {"type": "string", "maxLength": 128},
+           "description": "Makes a retried change harmless: the same key gets the first answer."})
+}
+
+fn with_params(mut o: Value, params: Value) -> Value {
+    o["parameters"] = params;
+    o
+}
+
+pub fn document() -> Value {
+    let change = |summary: &str, body: Option<&str>| {
+        let mut params = path_id();
+        params.as_array_mut().expect("array").push(idempotency());
+        with_params(op(summary, true, body, "200 BookingView", &[400, 403, 404, 409, 422]), params)
+    };
+    json!({
+        "openapi": "3.1.0",
+        "info": {"title": "CareCircle district platform", "version": env!("CARGO_PKG_VERSION"),
+                 "description": "Home-based elderly care: bookings, visits and sync for phones. Every rule is carecircle-core's; errors are {\"error\": code, \"message\": text}."},
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "responses": {"Error": {"description": "refused", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}},
+            "schemas": {
+                "Error": {"type": "object", "required": ["error", "message"], "properties": {"error": {"type": "string"}, "message": {"type": "string"}}},
+                "Health": {"type": "object", "properties": {"status": {"type": "string"}}},
+                "Login": {"type": "object", "required": ["login", "password"], "properties": {"login": {"type": "string"}, "password": {"type": "string"}}},
+                "Session": {"type": "object", "properties": {"token": {"type": "string"}, "expires_at": {"type": "string", "format": "date-time"}, "login": {"type": "string"}, "actor": {"$ref": "#/components/schemas/Actor"}}},
+                "Actor": {"type": "object", "properties": {"role": {"enum": ["senior", "family", "caregiver", "operator", "district"]}, "id": {"type": "string"}}},
+                "Me": {"type": "object", "properties": {"login": {"type": "string"}, "actor": {"$ref": "#/components/schemas/Actor"}}},
+                "NewAccount": {"type": "object", "required": ["login", "password", "actor"], "properties": {"login": {"type": "string"}, "password": {"type": "string", "minLength": 8}, "actor": {"type": "string", "description": "senior:ID, family:ID, caregiver:ID, operator:STATION or district"}}},
+                "Command": {"type": "object", "required": ["op"], "description": "request_booking, accept_booking, decline_booking, cancel_booking, check_in, check_out, review_visit, put_family_member, link_family; fields as in carecircle_core::sync::Command",
+                            "properties": {"op": {"type": "string"}, "booking_id": {"type": "string"}}},
+                "PushEntry": {"type": "object", "required": ["key", "actor", "at", "command"], "properties": {"key": {"type": "string", "maxLength": 128}, "actor": {"type": "string"}, "at": {"type": "string", "format": "date-time"}, "command": {"$ref": "#/components/schemas/Command"}}},
+                "Push": {"type": "object", "required": ["entries"], "properties": {"entries": {"type": "array", "maxItems": 100, "items": {"$ref": "#/components/schemas/PushEntry"}}}},
+                "PushResults": {"type": "object", "properties": {"results": {"type": "array", "items": {"type": "object", "properties": {"key": {"type": "string"}, "ok": {"type": "boolean"}, "subject": {"type": "object"}, "code": {"type": "string"}, "message": {"type": "string"}}}}}},
+                "PullRequest": {"type": "object", "properties": {"cursor": {"type": "string"}, "limit": {"type": "integer", "minimum": 1, "maximum": 2000}, "refresh": {"type": "array", "items": {"type": "object", "properties": {"entity": {"type": "string"}, "id": {"type": "string"}}}}}},
+                "PullPage": {"type": "object", "properties": {"cursor": {"type": "string"}, "more": {"type": "boolean"},
+                             "tables": {"type": "array", "items": {"type": "object", "properties": {"table": {"type": "string"}, "columns": {"type": "array", "items": {"type": "string"}}, "rows": {"type": "array", "items": {"type": "array"}}}}},
+                             "gone": {"type": "array", "items": {"type": "object"}}}},
+                "Nearby": {"type": "array", "items": {"type": "object", "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "kind": {"type": "string"}, "lat": {"type": "number"}, "lon": {"type": "number"}, "distance_m": {"type": "number"}, "walk_minutes": {"type": "number"}}}},
+                "Facility": {"type": "object"},
+                "Senior": {"type": "object"},
+                "Bookings": {"type": "array", "items": {"type": "object"}},
+                "NewBooking": {"type": "object", "required": ["senior_id", "service", "start"], "properties": {"id": {"type": "string"}, "senior_id": {"type": "string"}, "service": {"type": "string"}, "start": {"type": "string", "format": "date-time"}, "duration_minutes": {"type": "integer"}, "note": {"type": "string"}}},
+                "BookingView": {"type": "object", "properties": {"booking": {"type": "object"}, "offers": {"type": "array"}, "visit": {"type": ["object", "null"]}}},
+                "Reason": {"type": "object", "properties": {"reason": {"type": "string"}}},
+                "Place": {"type": "object", "required": ["lat", "lon"], "properties": {"lat": {"type": "number"}, "lon": {"type": "number"}, "crs": {"enum": ["wgs84", "gcj02", "bd09"]}}},
+                "Review": {"type": "object", "required": ["review"], "properties": {"review": {"enum": ["approved", "rejected"]}}},
+                "Agenda": {"type": "array", "items": {"type": "object", "properties": {"booking": {"type": "object"}, "offer": {"type": "object"}}}},
+                "Summary": {"type": "object"}
+            }
+        },
+        "security": [{"bearer": []}],
+        "paths": {
+            "/health": {"get": op("The process answers", false, None, "200 Health", &[])},
+            "/ready": {"get": op("Storage answers: ready for traffic", false, None, "200 Health", &[503])},
+            "/v1/openapi.json": {"get": op("This document", false, None, "200", &[])},
+            "/v1/auth/login": {"post": op("Sign in; the token expires", false, Some("Login"), "200 Session", &[400, 401])},
+            "/v1/auth/logout": {"post": op("End this session", true, None, "204", &[])},
+            "/v1/me": {"get": op("Who the token signs in as", true, None, "200 Me", &[])},
+            "/v1/accounts": {"post": op("Create an account (district administrators)", true, Some("NewAccount"), "201 Me", &[400, 403, 422])},
+            "/v1/sync/push": {"post": op("Apply a phone's outbox, in order, once per key", true, Some("Push"), "200 PushResults", &[400, 413, 422])},
+            "/v1/sync/pull": {"post": op("What changed in the caller's scope since the cursor", true, Some("PullRequest"), "200 PullPage", &[400, 422])},
+            "/v1/facilities/nearest": {"get": with_params(op("Nearest facilities", true, None, "200 Nearby", &[400, 422]), json!([
+                {"name": "lat", "in": "query", "required": true, "schema": {"type": "number"}},
+                {"name": "lon", "in": "query", "required": true, "schema": {"type": "number"}},
+                {"name": "crs", "in": "query", "schema": {"enum": ["wgs84", "gcj02", "bd09"]}},
+                {"name": "kind", "in": "query", "schema": {"type": "string"}},
+                {"name": "service", "in": "query", "schema": {"type": "string"}},
+                {"name": "k", "in": "query", "schema": {"type": "integer"}},
+                {"name": "radius_m", "in": "query", "schema": {"type": "number"}}]))},
+            "/v1/facilities/{id}": {"get": with_params(op("One facility", true, None, "200 Facility", &[404]), path_id())},
+            "/v1/seniors/{id}": {"get": with_params(op("A senior the caller may see", true, None, "200 Senior", &[404]), path_id())},
+            "/v1/seniors/{id}/bookings": {"get": with_params(op("A senior's bookings", true, None, "200 Bookings", &[403, 404]), path_id())},
+            "/v1/bookings": {"post": with_params(op("Request a home visit", true, Some("NewBooking"), "201 BookingView", &[400, 403, 404, 409, 422]), json!([idempotency()]))},
+            "/v1/bookings/{id}": {"get": with_params(op("A booking the caller may see", true, None, "200 BookingView", &[404]), path_id())},
+            "/v1/bookings/{id}/accept": {"post": change("The offered caregiver accepts; the first accept wins", None)},
+            "/v1/bookings/{id}/decline": {"post": change("The offered caregiver declines", Some("Reason"))},
+            "/v1/bookings/{id}/cancel": {"post": change("Cancel, saying why", Some("Reason"))},
+            "/v1/bookings/{id}/check-in": {"post": change("The assigned caregiver checks in (EVV)", Some("Place"))},
+            "/v1/bookings/{id}/check-out": {"post": change("The assigned caregiver checks out", Some("Place"))},
+            "/v1/bookings/{id}/review": {"post": change("Approve or reject a flagged visit", Some("Review"))},
+            "/v1/caregivers/{id}/agenda": {"get": with_params(op("A caregiver's offers and visits", true, None, "200 Agenda", &[404]), path_id())},
+            "/v1/district/summary": {"get": with_params(op("The district's month (administrators)", true, None, "200 Summary", &[400, 403, 422]),
+                json!([{"name": "month", "in": "query", "required": true, "schema": {"type": "string", "pattern": "^\\d{4}-\\d{2}$"}}]))}
+        }
+    })
+}

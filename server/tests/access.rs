@@ -1,0 +1,263 @@
+//! The access matrix: every role against every endpoint of the OpenAPI document, allowed and
+//! refused. Allowed means the rules let the role through (2xx, or 409/422 when the booking's
+//! state or the input says no); refused means 403 or 404, with a body that names nobody.
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+
+const ROLES: &[&str] = &[
+    "anonymous", "senior", "senior2", "family", "family2", "caregiver1", "caregiver2", "caregiver4", "operator", "operator2", "district",
+];
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Want {
+    Allowed,
+    Refused,
+    Unauthenticated,
+}
+
+/// Who may use each operation (a role not listed is refused; anonymous callers get 401
+/// wherever a token is needed).
+fn allowed(op: &str) -> &'static [&'static str] {
+    const ALL: &[&str] = &["senior", "senior2", "family", "family2", "caregiver1", "caregiver2", "caregiver4", "operator", "operator2", "district"];
+    match op {
+        "GET /health" | "GET /ready" | "GET /v1/openapi.json" | "POST /v1/auth/login" => &["anonymous", "senior", "senior2", "family", "family2", "caregiver1", "caregiver2", "caregiver4", "operator", "operator2", "district"],
+        "POST /v1/auth/logout" | "GET /v1/me" | "POST /v1/sync/push" | "POST /v1/sync/pull" | "GET /v1/facilities/nearest" | "GET /v1/facilities/{id}" => ALL,
+        "POST /v1/accounts" | "GET /v1/district/summary" => &["district"],
+        // S1 is seen by herself, F1, the caregivers offered her visits, her station and the district.
+        "GET /v1/seniors/{id}" | "GET /v1/bookings/{id}" => &["senior", "family", "caregiver1", "caregiver2", "operator", "district"],
+        "GET /v1/seniors/{id}/bookings" | "POST /v1/bookings" | "POST /v1/bookings/{id}/cancel" => &["senior", "family", "operator", "district"],
+        "POST /v1/bookings/{id}/accept" | "POST /v1/bookings/{id}/decline" => &["caregiver1", "caregiver2"],
+        "POST /v1/bookings/{id}/check-in" | "POST /v1/bookings/{id}/check-out" => &["caregiver1"],
+        "POST /v1/bookings/{id}/review" => &["operator", "district"],
+        "GET /v1/caregivers/{id}/agenda" => &["caregiver1", "operator", "district"],
+        other => panic!("the matrix does not know {other}: add it"),
+    }
+}
+
+fn want(op: &str, role: &str) -> Want {
+    let public = allowed(op).contains(&"anonymous");
+    if role == "anonymous" && !public {
+        Want::Unauthenticated
+    } else if allowed(op).contains(&role) {
+        Want::Allowed
+    } else {
+        Want::Refused
+    }
+}
+
+struct World {
+    api: Api,
+    tokens: std::collections::HashMap<String, String>,
+    n: std::sync::atomic::AtomicI64,
+}
+
+impl World {
+    fn token(&self, role: &str) -> Option<&str> {
+        self.tokens.get(role).map(String::as_str)
+    }
+
+    /// A fresh booking of S1, requested by F1 (so offered to C1, C2, C3), in its own time slot.
+    async fn booking(&self, soon: bool) -> String {
+        let i = self.n.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let start = if soon { chrono::Utc::now() + chrono::Duration::minutes(30) } else { chrono::Utc::now() + chrono::Duration::days(2) + chrono::Duration::hours(i) };
+        let (s, v) = self
+            .api
+            .call("POST", "/v1/bookings", self.token("family"), Some(json!({"senior_id": "S1", "service": "cleaning", "start": start, "duration_minutes": 15})))
+            .await;
+        assert_eq!(s, 201, "{v}");
+        v["booking"]["id"].as_str().unwrap().to_string()
+    }
+
+    async fn as_c1(&self, id: &str, action: &str, body: Value) {
+        let (s, v) = self.api.call("POST", &format!("/v1/bookings/{id}/{action}"), self.token("caregiver1"), Some(body)).await;
+        assert_eq!(s, 200, "{action}: {v}");
+    }
+
+    /// The path and body to call `op` with, after putting the booking in the state it needs.
+    async fn target(&self, op: &str) -> (String, Option<Value>, Option<String>) {
+        let here = json!({"lat": HOME.0, "lon": HOME.1});
+        let (method, path) = op.split_once(' ').unwrap();
+        let mut booking = None;
+        let (path, body) = match path {
+            "/v1/auth/login" => (path.to_string(), Some(json!({"login": "family", "password": PASSWORD}))),
+            "/v1/accounts" => {
+                let i = self.n.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                (path.to_string(), Some(json!({"login": format!("new{i}"), "password": "a long password", "actor": "family:F2"})))
+            }
+            "/v1/sync/push" => (path.to_string(), Some(json!({"entries": []}))),
+            "/v1/sync/pull" => (path.to_string(), Some(json!({}))),
+            "/v1/facilities/nearest" => (format!("{path}?lat={}&lon={}&k=2", HOME.0, HOME.1), None),
+            "/v1/facilities/{id}" => ("/v1/facilities/ST1".into(), None),
+            "/v1/seniors/{id}" => ("/v1/seniors/S1".into(), None),
+            "/v1/seniors/{id}/bookings" => ("/v1/seniors/S1/bookings".into(), None),
+            "/v1/bookings" => {
+                let start = chrono::Utc::now() + chrono::Duration::days(300);
+                (path.to_string(), Some(json!({"senior_id": "S1", "service": "cleaning", "start": start, "duration_minutes": 15})))
+            }
+            "/v1/caregivers/{id}/agenda" => ("/v1/caregivers/C1/agenda".into(), None),
+            "/v1/district/summary" => (format!("{path}?month={}", chrono::Utc::now().format("%Y-%m")), None),
+            p if p.starts_with("/v1/bookings/{id}") => {
+                let action = p.trim_start_matches("/v1/bookings/{id}").trim_start_matches('/');
+                let id = match action {
+                    "check-in" => {
+                        let id = self.booking(true).await;
+                        self.as_c1(&id, "accept", json!({})).await;
+                        id
+                    }
+                    "check-out" => {
+                        let id = self.booking(true).await;
+                        self.as_c1(&id, "accept", json!({})).await;
+                        self.as_c1(&id, "check-in", here.clone()).await;
+                        id
+                    }
+                    "review" => {
+                        let id = self.booking(true).await;
+                        self.as_c1(&id, "accept", json!({})).await;
+                        let far = json!({"lat": HOME.0 + 0.01, "lon": HOME.1});
+                        self.as_c1(&id, "check-in", far.clone()).await;
+                        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                        self.as_c1(&id, "check-out", far).await;
+                        id
+                    }
+                    _ => self.booking(false).await,
+                };
+                booking = Some(id.clone());
+                let body = match action {
+                    "" => None,
+                    "check-in" | "check-out" => Some(here),
+                    "review" => Some(json!({"review": "approved"})),
+                    "cancel" => Some(json!({"reason": "不需要了"})),
+                    _ => Some(json!({})),
+                };
+                (p.replace("{id}", &id), body)
+            }
+            _ => (path.to_string(), None),
+        };
+        let _ = method;
+        (path, body, booking)
+    }
+
+    /// Frees C1 again after a test left a booking accepted or checked in.
+    async fn tidy(&self, booking: Option<String>) {
+        let Some(id) = booking else { return };
+        let (_, v) = self.api.call("GET", &format!("/v1/bookings/{id}"), self.token("district"), None).await;
+        match v["booking"]["state"].as_str() {
+            Some("checked_in") => self.as_c1(&id, "check-out", json!({"lat": HOME.0, "lon": HOME.1})).await,
+            Some("accepted" | "offered" | "requested" | "declined") => {
+                self.api.call("POST", &format!("/v1/bookings/{id}/cancel"), self.token("district"), Some(json!({"reason": "tidy"}))).await;
+            }
+            _ => {}
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_role_against_every_endpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    for backend in backends(dir.path()) {
+        eprintln!("backend {}", backend.name());
+        seed(&backend);
+        let server = Server::start(&backend);
+        let api = Api::new(&server.url);
+        let (_, doc) = api.call("GET", "/v1/openapi.json", None, None).await;
+        let mut ops = BTreeSet::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for method in item.as_object().unwrap().keys() {
+                ops.insert(format!("{} {path}", method.to_uppercase()));
+            }
+        }
+        assert!(ops.len() >= 20, "{ops:?}");
+        let mut tokens = std::collections::HashMap::new();
+        for role in ROLES.iter().filter(|r| **r != "anonymous") {
+            tokens.insert(role.to_string(), api.token(role).await);
+        }
+        let w = World { api, tokens, n: Default::default() };
+        let mut failures = Vec::new();
+        let mut checked = 0;
+        for op in &ops {
+            for role in ROLES {
+                let expected = want(op, role);
+                let (path, body, booking) = w.target(op).await;
+                let token = if op == "POST /v1/auth/logout" && *role != "anonymous" {
+                    // Logging out ends the session: use a session of its own.
+                    Some(w.api.token(role).await)
+                } else {
+                    w.token(role).map(String::from)
+                };
+                let (method, _) = op.split_once(' ').unwrap();
+                let (status, reply) = w.api.call(method, &path, token.as_deref(), body).await;
+                let got = match status {
+                    401 => Want::Unauthenticated,
+                    403 | 404 => Want::Refused,
+                    s if (200..300).contains(&s) || s == 409 || s == 422 => Want::Allowed,
+                    _ => {
+                        failures.push(format!("{op} as {role}: unexpected {status} {reply}"));
+                        continue;
+                    }
+                };
+                checked += 1;
+                if got != expected {
+                    failures.push(format!("{op} as {role}: wanted {expected:?}, got {status} {reply}"));
+                }
+                if got == Want::Refused {
+                    let text = reply.to_string();
+                    assert!(reply["error"].is_string(), "refusals are JSON errors: {text}");
+                    for secret in ["S1", "王秀英", "0574", "丰山路"] {
+                        assert!(!text.contains(secret), "{op} as {role} leaks {secret}: {text}");
+                    }
+                }
+                w.tidy(booking).await;
+            }
+        }
+        assert!(failures.is_empty(), "{} of {checked} cells wrong:\n{}", failures.len(), failures.join("\n"));
+        eprintln!("{checked} cells of the access matrix checked on {}", backend.name());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_requests_get_clear_json_errors_and_never_take_the_server_down() {
+    let dir = tempfile::tempdir().unwrap();
+    let backend = Backend::Sqlite(dir.path().join("platform.db"));
+    seed(&backend);
+    let server = Server::start(&backend);
+    let api = Api::new(&server.url);
+    let token = api.token("family").await;
+    let raw = |path: &str, body: &'static [u8]| {
+        api.http.post(format!("{}{path}", server.url)).bearer_auth(&token).header("content-type", "application/json").body(body).send()
+    };
+    let r = raw("/v1/sync/push", b"{not json").await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "bad_json");
+    let huge = vec![b' '; 3 * 1024 * 1024];
+    // (On a client of its own: the server answers before reading it all and closes the connection.)
+    let r = reqwest::Client::new().post(format!("{}/v1/sync/push", server.url)).bearer_auth(&token).header("content-type", "application/json").body(huge).send().await.unwrap();
+    assert_eq!(r.status(), 413);
+    let (s, v) = api.call("GET", "/v1/bookings/no-such-booking", Some(&token), None).await;
+    assert_eq!((s, v["error"].as_str()), (404, Some("not_found")));
+    let (s, _) = api.call("GET", "/v1/no/such/route", Some(&token), None).await;
+    assert_eq!(s, 404);
+    let (s, v) = api.call("POST", "/v1/sync/pull", Some(&token), Some(json!({"cursor": "garbage"}))).await;
+    assert_eq!((s, v["error"].as_str()), (422, Some("invalid_input")));
+    let (s, _) = api.call("GET", "/v1/facilities/nearest?lat=999&lon=1", Some(&token), None).await;
+    assert_eq!(s, 422);
+    let (s, _) = api.call("GET", "/v1/facilities/nearest?lat=abc", Some(&token), None).await;
+    assert_eq!(s, 400);
+    let (s, _) = api.call("GET", "/v1/me", Some("not-a-token"), None).await;
+    assert_eq!(s, 401);
+    let (s, _) = api.call("POST", "/v1/auth/login", None, Some(json!({"login": "family", "password": "wrong"}))).await;
+    assert_eq!(s, 401);
+    let too_many: Vec<Value> = (0..101).map(|i| json!({"key": format!("k{i}"), "actor": "family:F1", "at": chrono::Utc::now(), "command": {"op": "accept_booking", "booking_id": "x"}})).collect();
+    let (s, _) = api.call("POST", "/v1/sync/push", Some(&token), Some(json!({"entries": too_many}))).await;
+    assert_eq!(s, 422);
+    // Someone else's entries in a push are refused entry by entry, naming nobody.
+    let (s, v) = api
+        .call("POST", "/v1/sync/push", Some(&token), Some(json!({"entries": [{"key": "k1", "actor": "family:F2", "at": chrono::Utc::now(), "command": {"op": "accept_booking", "booking_id": "x"}}]})))
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(v["results"][0]["code"], "forbidden");
+    assert_eq!(api.call("GET", "/health", None, None).await.0, 200, "still up");
+}

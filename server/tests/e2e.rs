@@ -1,0 +1,95 @@
+//! End to end: the real server on a random loopback port; a daughter's phone and a caregiver's
+//! phone (each its own core and SQLite file) book, accept, check in and out, all through sync,
+//! and end with the platform's state.
+
+mod common;
+
+use carecircle_core::booking::{BookingRequest, BookingState};
+use carecircle_core::{Actor, Service};
+use common::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_daughter_books_and_a_caregiver_accepts_checks_in_and_out_all_through_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    for backend in backends(dir.path()) {
+        eprintln!("backend {}", backend.name());
+        let sub = dir.path().join(backend.name());
+        std::fs::create_dir_all(&sub).unwrap();
+        seed(&backend);
+        let server = Server::start(&backend);
+        let family = Phone::new(&sub, "family");
+        let carer = Phone::new(&sub, "caregiver1");
+        family.sync(&server.url).await.unwrap();
+        carer.sync(&server.url).await.unwrap();
+        assert!(family.cc.senior("S1").is_ok());
+        assert!(family.cc.senior("S2").is_err(), "S2 is not F1's");
+
+        // Offline on the family phone: the booking waits in the outbox.
+        let req = BookingRequest { senior_id: "S1".into(), service: Service::Cleaning, start: soon(), duration_minutes: Some(60), note: "请带拖把".into() };
+        let b = family.cc.request_booking(&family.actor, &req).unwrap();
+        assert_eq!(family.cc.outbox().unwrap().len(), 1);
+        let report = family.sync(&server.url).await.unwrap();
+        assert_eq!(report.applied, 1);
+        assert!(family.cc.outbox().unwrap().is_empty());
+        assert_eq!(family.cc.booking(&b.id).unwrap().state, BookingState::Offered);
+
+        carer.sync(&server.url).await.unwrap();
+        assert_eq!(carer.cc.offers(&b.id).unwrap().len(), 1, "only its own offer");
+        carer.cc.accept_booking(&carer.actor, &b.id).unwrap();
+        carer.sync(&server.url).await.unwrap();
+        carer.cc.check_in(&carer.actor, &b.id, home()).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        carer.cc.check_out(&carer.actor, &b.id, home()).unwrap();
+        let report = carer.sync(&server.url).await.unwrap();
+        assert_eq!((report.applied, report.refused.len()), (2, 0));
+        family.sync(&server.url).await.unwrap();
+
+        let platform = open_platform(&backend);
+        let on_platform = platform.with(|cc| cc.booking(&b.id)).unwrap();
+        assert_eq!(on_platform.state, BookingState::Completed);
+        assert_eq!(on_platform.caregiver_id.as_deref(), Some("C1"));
+        let visit = platform.with(|cc| cc.visit(&b.id)).unwrap().unwrap();
+        for phone in [&family, &carer] {
+            assert_eq!(phone.cc.booking(&b.id).unwrap(), on_platform, "{} has the platform's booking", phone.login);
+            assert_eq!(phone.cc.visit(&b.id).unwrap().unwrap(), visit, "{} has the platform's visit", phone.login);
+        }
+        assert_eq!(family.cc.offers(&b.id).unwrap(), platform.with(|cc| cc.offers(&b.id)).unwrap());
+        let kinds: Vec<_> = family.cc.synced_events(0, 100).unwrap().into_iter().map(|e| e.kind.code()).collect();
+        assert!(kinds.contains(&"visit_completed".to_string()), "{kinds:?}");
+    }
+}
+
+/// The README's main job: `carecircle-server --demo` serves the demo district and its accounts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_platform_serves_the_demo_district() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_with(&Backend::Sqlite(dir.path().join("demo.db")), &["--demo"]);
+    let api = Api::new(&server.url);
+    assert_eq!(api.call("GET", "/health", None, None).await.0, 200);
+    assert_eq!(api.call("GET", "/ready", None, None).await.0, 200);
+    let (status, doc) = api.call("GET", "/v1/openapi.json", None, None).await;
+    assert_eq!(status, 200);
+    assert!(doc["paths"]["/v1/sync/pull"]["post"].is_object());
+    let phone = carecircle_core::CareCircle::open(dir.path().join("phone.db"), Default::default()).unwrap();
+    let creds = carecircle_core::sync::Credentials { login: "family".into(), password: "demo".into() };
+    let report = phone.sync_with(&server.url, &creds, &quick()).await.unwrap();
+    assert!(report.rows > 100, "facilities and the family's senior: {report:?}");
+    assert!(phone.facility_count() > 100);
+    let senior = phone.senior("ZH-S-000001").unwrap();
+    let b = phone
+        .request_booking(&Actor::Family("ZH-F-000001".into()), &BookingRequest { senior_id: senior.id, service: Service::Cleaning, start: chrono::Utc::now() + chrono::Duration::days(2), duration_minutes: None, note: String::new() })
+        .unwrap();
+    phone.sync_with(&server.url, &creds, &quick()).await.unwrap();
+    let admin = api.token_with("district", "demo").await;
+    let (status, view) = api.call("GET", &format!("/v1/bookings/{}", b.id), Some(&admin), None).await;
+    assert_eq!(status, 200, "{view}");
+    let offered: Vec<String> = view["offers"].as_array().unwrap().iter().map(|o| o["caregiver_id"].as_str().unwrap().to_string()).collect();
+    // Each demo caregiver account sees the visit exactly when it was offered to them.
+    for login in ["caregiver1", "caregiver2", "caregiver3"] {
+        let token = api.token_with(login, "demo").await;
+        let (_, me) = api.call("GET", "/v1/me", Some(&token), None).await;
+        let id = me["actor"]["id"].as_str().unwrap().to_string();
+        let (status, _) = api.call("GET", &format!("/v1/bookings/{}", b.id), Some(&token), None).await;
+        assert_eq!(status == 200, offered.contains(&id), "{login} ({id}) and offers {offered:?}");
+    }
+}
