@@ -41,4 +41,6 @@ fi
 log "building carecircle-bench (release)"
 cargo build --release -p carecircle-bench >&2
 log "running (sizes: ${BENCH_SIZES:-1000,100000,1000000}); a full run takes a few minutes"
-exec cargo run --release --quiet -p carecircle-bench --bin carecircle-bench
+cargo run --release --quiet -p carecircle-bench --bin carecircle-bench
+log "booking benchmark: matching among 10,000 caregivers, accept throughput"
+cargo run --release --quiet -p carecircle-bench --bin booking-bench

@@ -615,15 +615,14 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     };
     let out = std::env::var_os("BENCH_OUT").map(PathBuf::from).unwrap_or_else(|| bench_dir.join("results/latest.md"));
     let base = std::env::var_os("BENCH_TMPDIR").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
-    let work = base.join(format!("carecircle-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&work)?;
-
     if std::env::var_os("BENCH_INDEX_ONLY").is_some() {
         for &n in &sizes {
             index_only(n, q_count);
         }
         return Ok(());
     }
+    let work = base.join(format!("carecircle-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&work)?;
     let timer = time_each(100_000, |_| ()).median;
     let started = chrono::Utc::now();
     let t0 = Instant::now();

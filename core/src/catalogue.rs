@@ -94,10 +94,12 @@ pub(crate) struct FacilityTable {
 
 impl FacilityTable {
     pub fn load(sql: &dyn Sql) -> Result<Self> {
+        // Districts repeat a few opening-hours and service strings; parse each once.
+        let mut parsed = ParseCache::default();
         let slots: Vec<Option<Slot>> = sql
             .query("SELECT id, name, kind, lat, lon, services, hours FROM facility WHERE deleted = 0", &[])?
             .iter()
-            .map(|row| slot_from_row(row).map(Some))
+            .map(|row| slot_from_row(row, &mut parsed).map(Some))
             .collect::<Result<_>>()?;
         let index = SphereIndex::bulk_load(
             FacilityKind::ALL.len(),
@@ -158,23 +160,25 @@ impl FacilityTable {
     }
 
     /// The raw query: hits nearest first, unfiltered by distance beyond the radius.
-    pub(crate) fn query(&self, q: &NearbyQuery, nearest: bool, extra: &dyn Fn(&Slot) -> bool) -> Result<Vec<Hit>> {
+    pub(crate) fn query(&self, q: &NearbyQuery, nearest: bool, extra: Option<&dyn Fn(&Slot) -> bool>) -> Result<Vec<Hit>> {
         let max_chord2 = q.max_chord2()?;
         // Each kind once, even if the caller named it twice.
         let partitions: Vec<usize> =
             FacilityKind::ALL.iter().filter(|k| q.kinds.is_empty() || q.kinds.contains(k)).map(|k| k.index()).collect();
         let accept = |i: u32| {
             let s = self.slot(i);
-            s.services.contains_all(q.services) && q.open_at.is_none_or(|t| s.hours.is_open_at(t)) && extra(s)
+            s.services.contains_all(q.services) && q.open_at.is_none_or(|t| s.hours.is_open_at(t)) && extra.is_none_or(|f| f(s))
         };
+        // Without filters the walk never needs to read a slot.
+        let unfiltered = q.services.is_empty() && q.open_at.is_none() && extra.is_none();
         let xyz = q.at.unit_vector();
         Ok(if nearest {
             if q.k == 0 || q.k > MAX_K {
                 return Err(Error::invalid("k", format!("must be between 1 and {MAX_K}")));
             }
-            self.index.nearest(&partitions, xyz, q.k as usize, max_chord2, accept)
+            if unfiltered { self.index.nearest(&partitions, xyz, q.k as usize, max_chord2, |_| true) } else { self.index.nearest(&partitions, xyz, q.k as usize, max_chord2, accept) }
         } else {
-            self.index.within(&partitions, xyz, max_chord2, accept)
+            if unfiltered { self.index.within(&partitions, xyz, max_chord2, |_| true) } else { self.index.within(&partitions, xyz, max_chord2, accept) }
         })
     }
 
@@ -201,21 +205,27 @@ impl FacilityTable {
     }
 }
 
-fn slot_from_row(row: &Row) -> Result<Slot> {
+#[derive(Default)]
+struct ParseCache {
+    hours: HashMap<String, WeeklyHours>,
+    services: HashMap<String, ServiceSet>,
+}
+
+fn slot_from_row(row: &Row, cache: &mut ParseCache) -> Result<Slot> {
     let id: String = row.get(0)?;
     let kind: String = row.get(2)?;
     let position = Position::new(row.get(3)?, row.get(4)?)?;
     let services: String = row.get(5)?;
     let hours: String = row.get(6)?;
-    Ok(Slot {
-        name: row.get(1)?,
-        kind: kind.parse()?,
-        xyz: position.unit_vector(),
-        position,
-        services: ServiceSet::parse_list(&services)?,
-        hours: WeeklyHours::parse(&hours)?,
-        id,
-    })
+    let services = match cache.services.get(&services) {
+        Some(s) => *s,
+        None => *cache.services.entry(services.clone()).or_insert(ServiceSet::parse_list(&services)?),
+    };
+    let hours = match cache.hours.get(&hours) {
+        Some(h) => h.clone(),
+        None => cache.hours.entry(hours.clone()).or_insert(WeeklyHours::parse(&hours)?).clone(),
+    };
+    Ok(Slot { name: row.get(1)?, kind: kind.parse()?, xyz: position.unit_vector(), position, services, hours, id })
 }
 
 const FACILITY_COLUMNS: &str = "id, name, kind, lat, lon, address, phone, hours, services, capacity, division, updated_at, deleted";
@@ -277,7 +287,10 @@ pub struct BatchReport {
 impl CareCircle {
     /// The k nearest facilities matching the query, nearest first.
     pub fn nearest(&self, q: &NearbyQuery) -> Result<Vec<Nearby>> {
-        self.nearest_where(q, &|_| true)
+        self.refresh_indexes_if_due();
+        let table = self.facilities();
+        let hits = table.query(q, true, None)?;
+        Ok(table.to_nearby(q, hits, &self.settings.walk))
     }
 
     /// As [`CareCircle::nearest`], among the facilities `ids` admits (a rental point with a
@@ -285,7 +298,7 @@ impl CareCircle {
     pub(crate) fn nearest_where(&self, q: &NearbyQuery, admit: &dyn Fn(&str) -> bool) -> Result<Vec<Nearby>> {
         self.refresh_indexes_if_due();
         let table = self.facilities();
-        let hits = table.query(q, true, &|s: &Slot| admit(&s.id))?;
+        let hits = table.query(q, true, Some(&|s: &Slot| admit(&s.id)))?;
         Ok(table.to_nearby(q, hits, &self.settings.walk))
     }
 
@@ -296,7 +309,7 @@ impl CareCircle {
         }
         self.refresh_indexes_if_due();
         let table = self.facilities();
-        let hits = table.query(q, false, &|_| true)?;
+        let hits = table.query(q, false, None)?;
         Ok(table.to_nearby(q, hits, &self.settings.walk))
     }
 
