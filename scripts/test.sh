@@ -24,7 +24,7 @@ run() {
 if pg_url=$(./scripts/postgres.sh); then
   export CARECIRCLE_TEST_PG="$pg_url"
 else
-  echo "PostgreSQL could not be started: its variants of the server tests will fail" >&2
+  echo "PostgreSQL could not be started: the PostgreSQL variants of the storage and server tests are skipped" >&2
 fi
 run rust cargo nextest run --workspace --no-fail-fast
 run kotlin ./scripts/kotlin-test.sh
