@@ -1124,6 +1124,11 @@ public protocol CareCircleProtocol: AnyObject, Sendable {
     func subscribe(listener: EventListener)  -> Subscription
     
     /**
+     * Marks a facility deleted (a tombstone that sync passes on).
+     */
+    func deleteFacility(id: String) throws 
+    
+    /**
      * One facility by id (a deleted one comes back with `deleted` set).
      */
     func facility(id: String) throws  -> Facility
@@ -1139,6 +1144,13 @@ public protocol CareCircleProtocol: AnyObject, Sendable {
      * GPS), nearest first. Results carry WGS-84 coordinates.
      */
     func nearest(lat: Double, lon: Double, crs: Crs, query: NearbyQuery) throws  -> [Nearby]
+    
+    /**
+     * Adds or replaces facilities in one transaction (a station or district editing the
+     * catalogue); their positions are given in `crs`. One with `deleted` set becomes a
+     * tombstone that searches no longer find.
+     */
+    func putFacilities(facilities: [Facility], crs: Crs) throws  -> ImportReport
     
     /**
      * Every facility matching `query` within `query.radiusM` metres of the position `lat`,
@@ -2654,6 +2666,18 @@ open func subscribe(listener: EventListener) -> Subscription  {
 }
     
     /**
+     * Marks a facility deleted (a tombstone that sync passes on).
+     */
+open func deleteFacility(id: String)throws   {try rustCallWithError(FfiConverterTypeFacilityError_lift) {
+        uniffiCallStatus in
+    uniffi_carecircle_ffi_fn_method_carecircle_delete_facility(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(id),uniffiCallStatus
+    )
+}
+}
+    
+    /**
      * One facility by id (a deleted one comes back with `deleted` set).
      */
 open func facility(id: String)throws  -> Facility  {
@@ -2692,6 +2716,22 @@ open func nearest(lat: Double, lon: Double, crs: Crs, query: NearbyQuery)throws 
         FfiConverterDouble.lower(lon),
         FfiConverterTypeCrs_lower(crs),
         FfiConverterTypeNearbyQuery_lower(query),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Adds or replaces facilities in one transaction (a station or district editing the
+     * catalogue); their positions are given in `crs`. One with `deleted` set becomes a
+     * tombstone that searches no longer find.
+     */
+open func putFacilities(facilities: [Facility], crs: Crs)throws  -> ImportReport  {
+    return try  FfiConverterTypeImportReport_lift(try rustCallWithError(FfiConverterTypeFacilityError_lift) {
+        uniffiCallStatus in
+    uniffi_carecircle_ffi_fn_method_carecircle_put_facilities(
+            self.uniffiCloneHandle(),
+        FfiConverterSequenceTypeFacility.lower(facilities),
+        FfiConverterTypeCrs_lower(crs),uniffiCallStatus
     )
 })
 }
@@ -6608,7 +6648,8 @@ public func FfiConverterTypeEvent_lower(_ value: Event) -> RustBuffer {
 
 
 /**
- * A facility as stored. Coordinates are WGS-84.
+ * A facility as stored. Coordinates are WGS-84 when returned (`putFacilities` takes them in
+ * its `crs`).
  */
 public struct Facility: Equatable, Hashable {
     public var id: String
@@ -6648,16 +6689,16 @@ public struct Facility: Equatable, Hashable {
          */lat: Double, 
         /**
          * WGS-84 longitude.
-         */lon: Double, address: String, phone: String, 
+         */lon: Double, address: String = "", phone: String = "", 
         /**
          * Weekly opening hours, e.g. "mon-fri 08:00-17:30; sat 09:00-12:00"; empty if unknown.
-         */hours: String, services: [Service], capacity: UInt32, 
+         */hours: String = "", services: [Service] = [], capacity: UInt32 = UInt32(0), 
         /**
          * 12-digit administrative division code of its village or community (may be empty).
-         */division: String, updatedAt: Date, 
+         */division: String = "", updatedAt: Date, 
         /**
          * A deleted facility is kept as a tombstone for sync and is never found by searches.
-         */deleted: Bool) {
+         */deleted: Bool = false) {
         self.id = id
         self.name = name
         self.kind = kind
@@ -16153,6 +16194,31 @@ fileprivate struct FfiConverterSequenceTypeEvent: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeEvent.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeFacility: FfiConverterRustBuffer {
+    typealias SwiftType = [Facility]
+
+    public static func write(_ value: [Facility], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeFacility.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Facility] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Facility]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeFacility.read(from: &buf))
         }
         return seq
     }

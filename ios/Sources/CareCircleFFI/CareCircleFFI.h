@@ -689,6 +689,11 @@ RustBuffer uniffi_carecircle_ffi_fn_method_carecircle_events_since(uint64_t ptr,
 uint64_t uniffi_carecircle_ffi_fn_method_carecircle_subscribe(uint64_t ptr, uint64_t listener, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CARECIRCLE_FFI_FN_METHOD_CARECIRCLE_DELETE_FACILITY
+#define UNIFFI_FFIDEF_UNIFFI_CARECIRCLE_FFI_FN_METHOD_CARECIRCLE_DELETE_FACILITY
+void uniffi_carecircle_ffi_fn_method_carecircle_delete_facility(uint64_t ptr, RustBuffer id, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CARECIRCLE_FFI_FN_METHOD_CARECIRCLE_FACILITY
 #define UNIFFI_FFIDEF_UNIFFI_CARECIRCLE_FFI_FN_METHOD_CARECIRCLE_FACILITY
 RustBuffer uniffi_carecircle_ffi_fn_method_carecircle_facility(uint64_t ptr, RustBuffer id, RustCallStatus *_Nonnull out_status
@@ -702,6 +707,11 @@ uint64_t uniffi_carecircle_ffi_fn_method_carecircle_facility_count(uint64_t ptr,
 #ifndef UNIFFI_FFIDEF_UNIFFI_CARECIRCLE_FFI_FN_METHOD_CARECIRCLE_NEAREST
 #define UNIFFI_FFIDEF_UNIFFI_CARECIRCLE_FFI_FN_METHOD_CARECIRCLE_NEAREST
 RustBuffer uniffi_carecircle_ffi_fn_method_carecircle_nearest(uint64_t ptr, double lat, double lon, RustBuffer crs, RustBuffer query, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CARECIRCLE_FFI_FN_METHOD_CARECIRCLE_PUT_FACILITIES
+#define UNIFFI_FFIDEF_UNIFFI_CARECIRCLE_FFI_FN_METHOD_CARECIRCLE_PUT_FACILITIES
+RustBuffer uniffi_carecircle_ffi_fn_method_carecircle_put_facilities(uint64_t ptr, RustBuffer facilities, RustBuffer crs, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CARECIRCLE_FFI_FN_METHOD_CARECIRCLE_WITHIN
@@ -1956,6 +1966,12 @@ uint16_t uniffi_carecircle_ffi_checksum_method_carecircle_subscribe(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CARECIRCLE_FFI_CHECKSUM_METHOD_CARECIRCLE_DELETE_FACILITY
+#define UNIFFI_FFIDEF_UNIFFI_CARECIRCLE_FFI_CHECKSUM_METHOD_CARECIRCLE_DELETE_FACILITY
+uint16_t uniffi_carecircle_ffi_checksum_method_carecircle_delete_facility(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CARECIRCLE_FFI_CHECKSUM_METHOD_CARECIRCLE_FACILITY
 #define UNIFFI_FFIDEF_UNIFFI_CARECIRCLE_FFI_CHECKSUM_METHOD_CARECIRCLE_FACILITY
 uint16_t uniffi_carecircle_ffi_checksum_method_carecircle_facility(void
@@ -1971,6 +1987,12 @@ uint16_t uniffi_carecircle_ffi_checksum_method_carecircle_facility_count(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_CARECIRCLE_FFI_CHECKSUM_METHOD_CARECIRCLE_NEAREST
 #define UNIFFI_FFIDEF_UNIFFI_CARECIRCLE_FFI_CHECKSUM_METHOD_CARECIRCLE_NEAREST
 uint16_t uniffi_carecircle_ffi_checksum_method_carecircle_nearest(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CARECIRCLE_FFI_CHECKSUM_METHOD_CARECIRCLE_PUT_FACILITIES
+#define UNIFFI_FFIDEF_UNIFFI_CARECIRCLE_FFI_CHECKSUM_METHOD_CARECIRCLE_PUT_FACILITIES
+uint16_t uniffi_carecircle_ffi_checksum_method_carecircle_put_facilities(void
     
 );
 #endif

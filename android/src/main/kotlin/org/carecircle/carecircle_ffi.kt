@@ -885,11 +885,15 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_carecircle_ffi_checksum_method_carecircle_subscribe(
     ): Int
+    external fun uniffi_carecircle_ffi_checksum_method_carecircle_delete_facility(
+    ): Int
     external fun uniffi_carecircle_ffi_checksum_method_carecircle_facility(
     ): Int
     external fun uniffi_carecircle_ffi_checksum_method_carecircle_facility_count(
     ): Int
     external fun uniffi_carecircle_ffi_checksum_method_carecircle_nearest(
+    ): Int
+    external fun uniffi_carecircle_ffi_checksum_method_carecircle_put_facilities(
     ): Int
     external fun uniffi_carecircle_ffi_checksum_method_carecircle_within(
     ): Int
@@ -1210,11 +1214,15 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_carecircle_ffi_fn_method_carecircle_subscribe(`ptr`: Long,`listener`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
+    external fun uniffi_carecircle_ffi_fn_method_carecircle_delete_facility(`ptr`: Long,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
     external fun uniffi_carecircle_ffi_fn_method_carecircle_facility(`ptr`: Long,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_carecircle_ffi_fn_method_carecircle_facility_count(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_carecircle_ffi_fn_method_carecircle_nearest(`ptr`: Long,`lat`: Double,`lon`: Double,`crs`: RustBuffer.ByValue,`query`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_carecircle_ffi_fn_method_carecircle_put_facilities(`ptr`: Long,`facilities`: RustBuffer.ByValue,`crs`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_carecircle_ffi_fn_method_carecircle_within(`ptr`: Long,`lat`: Double,`lon`: Double,`crs`: RustBuffer.ByValue,`query`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -2554,6 +2562,11 @@ public interface CareCircleInterface {
     fun `subscribe`(`listener`: EventListener): Subscription
     
     /**
+     * Marks a facility deleted (a tombstone that sync passes on).
+     */
+    fun `deleteFacility`(`id`: kotlin.String)
+    
+    /**
      * One facility by id (a deleted one comes back with `deleted` set).
      */
     fun `facility`(`id`: kotlin.String): Facility
@@ -2569,6 +2582,13 @@ public interface CareCircleInterface {
      * GPS), nearest first. Results carry WGS-84 coordinates.
      */
     fun `nearest`(`lat`: kotlin.Double, `lon`: kotlin.Double, `crs`: Crs, `query`: NearbyQuery): List<Nearby>
+    
+    /**
+     * Adds or replaces facilities in one transaction (a station or district editing the
+     * catalogue); their positions are given in `crs`. One with `deleted` set becomes a
+     * tombstone that searches no longer find.
+     */
+    fun `putFacilities`(`facilities`: List<Facility>, `crs`: Crs): ImportReport
     
     /**
      * Every facility matching `query` within `query.radiusM` metres of the position `lat`,
@@ -4483,6 +4503,23 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
 
     
     /**
+     * Marks a facility deleted (a tombstone that sync passes on).
+     */
+    @Throws(FacilityException::class)override fun `deleteFacility`(`id`: kotlin.String)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(FacilityException) { _status ->
+    UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_delete_facility(
+        it,
+        
+        FfiConverterString.lower(`id`),_status)
+}
+    }
+    
+    
+
+    
+    /**
      * One facility by id (a deleted one comes back with `deleted` set).
      */
     @Throws(FacilityException::class)override fun `facility`(`id`: kotlin.String): Facility {
@@ -4532,6 +4569,27 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
         FfiConverterDouble.lower(`lon`),
         FfiConverterTypeCrs.lower(`crs`),
         FfiConverterTypeNearbyQuery.lower(`query`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Adds or replaces facilities in one transaction (a station or district editing the
+     * catalogue); their positions are given in `crs`. One with `deleted` set becomes a
+     * tombstone that searches no longer find.
+     */
+    @Throws(FacilityException::class)override fun `putFacilities`(`facilities`: List<Facility>, `crs`: Crs): ImportReport {
+            return FfiConverterTypeImportReport.lift(
+    callWithHandle {
+    uniffiRustCallWithError(FacilityException) { _status ->
+    UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_put_facilities(
+        it,
+        
+        FfiConverterSequenceTypeFacility.lower(`facilities`),
+        FfiConverterTypeCrs.lower(`crs`),_status)
 }
     }
     )
@@ -8671,7 +8729,8 @@ public object FfiConverterTypeEvent: FfiConverterRustBuffer<Event> {
 
 
 /**
- * A facility as stored. Coordinates are WGS-84.
+ * A facility as stored. Coordinates are WGS-84 when returned (`putFacilities` takes them in
+ * its `crs`).
  */
 data class Facility (
     var `id`: kotlin.String
@@ -8690,30 +8749,30 @@ data class Facility (
      */
     var `lon`: kotlin.Double
     , 
-    var `address`: kotlin.String
+    var `address`: kotlin.String = "" 
     , 
-    var `phone`: kotlin.String
+    var `phone`: kotlin.String = "" 
     , 
     /**
      * Weekly opening hours, e.g. "mon-fri 08:00-17:30; sat 09:00-12:00"; empty if unknown.
      */
-    var `hours`: kotlin.String
+    var `hours`: kotlin.String = "" 
     , 
-    var `services`: List<Service>
+    var `services`: List<Service> = listOf() 
     , 
-    var `capacity`: kotlin.UInt
+    var `capacity`: kotlin.UInt = 0u 
     , 
     /**
      * 12-digit administrative division code of its village or community (may be empty).
      */
-    var `division`: kotlin.String
+    var `division`: kotlin.String = "" 
     , 
     var `updatedAt`: java.time.Instant
     , 
     /**
      * A deleted facility is kept as a tombstone for sync and is never found by searches.
      */
-    var `deleted`: kotlin.Boolean
+    var `deleted`: kotlin.Boolean = false 
     
 ){
     
@@ -15902,6 +15961,34 @@ public object FfiConverterSequenceTypeEvent: FfiConverterRustBuffer<List<Event>>
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeEvent.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeFacility: FfiConverterRustBuffer<List<Facility>> {
+    override fun read(buf: ByteBuffer): List<Facility> {
+        val len = buf.getInt()
+        return List<Facility>(len) {
+            FfiConverterTypeFacility.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Facility>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeFacility.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Facility>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeFacility.write(it, buf)
         }
     }
 }
