@@ -808,6 +808,33 @@ def geojson_text(features, crs_code, description, coords_fn=lambda f: (f["lat"],
     return head + ",\n".join(lines) + "\n]}\n"
 
 
+def divisions_geojson(villages):
+    """District outline (Polygon) and one Point per street/town and village/community."""
+    def feature(geometry, props):
+        return '{"type":"Feature","geometry":%s,"properties":%s}' % (
+            geometry, json.dumps(props, ensure_ascii=False, separators=(",", ":")))
+    ring = OUTLINE + [OUTLINE[0]]
+    lines = [feature('{"type":"Polygon","coordinates":[[%s]]}' % ",".join(
+        "[%s,%s]" % (f6(lon), f6(lat)) for lon, lat in ring),
+        dict(code="330211000000", name="镇海区", level="district", parent=""))]
+    for sub in SUBDIVISIONS:
+        lat, lon = sub["centre"]
+        lines.append(feature('{"type":"Point","coordinates":[%s,%s]}' % (f6(lon), f6(lat)),
+                             dict(code=sub["code"], name=sub["name"], level=sub["type"],
+                                  parent="330211000000")))
+    for v in sorted(villages, key=lambda v: v["code"]):
+        lines.append(feature('{"type":"Point","coordinates":[%s,%s]}' % (f6(v["lon"]), f6(v["lat"])),
+                             dict(code=v["code"], name=v["full_name"], level=v["type"],
+                                  parent=v["sub"])))
+    head = ('{"type":"FeatureCollection",\n"description":%s,\n"synthetic":true,\n'
+            '"coordinate_system":"wgs84",\n"division":"330211",\n"generator":"data/generate.py",\n'
+            '"features":[\n') % json.dumps(
+        SYNTHETIC_NOTE + " Divisions: the district's rough outline (a drawing aid, NOT the "
+        "official boundary), its seven real streets/towns (plausible centres) and the invented "
+        "villages/communities (centre = where their care station stands).", ensure_ascii=False)
+    return head + ",\n".join(lines) + "\n]}\n"
+
+
 def csv_text(header, rows):
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
@@ -857,6 +884,10 @@ def main():
     write("zhenhai-caregivers.csv", csv_text(CAREGIVERS_HEADER, (
         [c["id"], c["name"], c["organisation"], c["station_id"], c["skills"], f6(c["lat"]),
          f6(c["lon"]), c["radius_m"], c["availability"]] for c in caregivers)), written)
+
+    # 3b. divisions: the district outline (a drawing aid, not the official boundary), its
+    # streets/towns and villages/communities with their centres, for maps and reports.
+    write("zhenhai-divisions.geojson", divisions_geojson(villages), written)
 
     # 4. samples
     fac_by_id = {f["id"]: f for f in facilities}
@@ -1244,7 +1275,9 @@ def manifest(written, facilities, homes, caregivers):
     rows = {"zhenhai-facilities.geojson": len(facilities), "zhenhai-homes.csv": len(homes),
             "zhenhai-caregivers.csv": len(caregivers), "samples/canteens-gcj02.geojson": 5,
             "samples/stations.csv": 10, "samples/homes-small.csv": 20,
-            "samples/bad-facilities.csv": 6}
+            "samples/bad-facilities.csv": 6,
+            "zhenhai-divisions.geojson": 1 + len(SUBDIVISIONS) + len(set(
+                h["division"] for h in homes))}
     files = []
     for rel, size, sha in written:
         if rel == "README.md":

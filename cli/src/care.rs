@@ -603,6 +603,26 @@ pub fn stats(cc: &CareCircle, out: &Output, a: StatsArgs) -> Result<()> {
     out.either(&s, || print_stats(&s, a.level == "village"))
 }
 
+pub fn one_map(cc: &CareCircle, out: &Output, actor: Option<String>) -> Result<()> {
+    let map = cc.one_map(&actor_or_district(&actor)?)?;
+    out.either(&map, || {
+        println!("One map of {} ({}), {}: {} facilities, {} villages, {} seniors in {} cells of {} m", map.area_name, match &map.area {
+            carecircle_core::access::Area::District => "the district".to_string(),
+            carecircle_core::access::Area::Station(s) => format!("station {s}"),
+        }, map.today, map.facilities.len(), map.divisions.len(), map.cells.iter().map(|c| c.seniors).sum::<u32>(), map.cells.len(), map.cell_m);
+        let rows: Vec<Vec<String>> = map.holes.iter().map(|h| vec![h.service.code().to_string(), h.cells.len().to_string(), h.seniors.to_string()]).collect();
+        println!();
+        table(&[&format!("{}-min circle holes", map.circle_minutes), "cells", "seniors"], &rows);
+        println!();
+        println!("open SOS alerts: {}", map.alerts.len());
+        let mut states: std::collections::BTreeMap<&str, u32> = Default::default();
+        for v in &map.visits {
+            *states.entry(v.state.code()).or_default() += 1;
+        }
+        println!("visits today: {} ({})", map.visits.len(), states.iter().map(|(s, n)| format!("{s} {n}")).collect::<Vec<_>>().join(", "));
+    })
+}
+
 pub fn print_stats(s: &DistrictStats, villages: bool) {
     let pct = |x: f64| format!("{:.1}%", x * 100.0);
     let t = &s.targets;

@@ -159,6 +159,7 @@ fn print_coverage(r: &CoverageReport, show: usize) {
 
 pub fn demo(cc: &CareCircle, out: &Output, db: &std::path::Path) -> Result<()> {
     let report = cc.load_demo_facilities()?;
+    cc.load_demo_divisions()?;
     let (seniors, caregivers) = cc.load_demo_people()?;
     cc.load_demo_programmes(cc.today())?;
     // Care plans, family doctors, subsidies and last month's history (see `care`).

@@ -129,6 +129,12 @@ enum Command {
     Ranking(care::MonthArgs),
     /// District statistics against the seeds' targets, per township or village.
     Stats(care::StatsArgs),
+    /// The one map's layers for an area (what the platform's map page draws), summarised.
+    Map {
+        /// operator:STATION or district (the default).
+        #[arg(long = "as")]
+        actor: Option<String>,
+    },
     /// The event log after a sequence number.
     Events {
         #[arg(long, default_value_t = 0)]
@@ -198,6 +204,7 @@ fn run(cli: Cli) -> Result<(), carecircle_core::Error> {
         Command::Complain(a) => care::complain(&cc, &out, a),
         Command::Ranking(a) => care::ranking(&cc, &out, a),
         Command::Stats(a) => care::stats(&cc, &out, a),
+        Command::Map { actor } => care::one_map(&cc, &out, actor),
         Command::Events { since, limit } => out.value(&cc.events_since(since, limit)?),
         Command::Demo => facilities::demo(&cc, &out, &cli.db),
         Command::Sync(a) => sync::sync(&cc, &out, a),

@@ -83,3 +83,30 @@ impl CareCircle {
         self.store.read(|sql| sql.scalar::<i64>("SELECT 1", &[]).map(drop))
     }
 }
+
+/// The part of the district an actor oversees: all of it for the district's administrators, the
+/// seniors a station serves for its operators. The one map and the statistics are cut to it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", content = "station_id", rename_all = "snake_case")]
+pub enum Area {
+    District,
+    Station(String),
+}
+
+impl Area {
+    /// The area `actor` oversees; forbidden for anyone who oversees none.
+    pub fn of(actor: &Actor) -> Result<Area> {
+        match actor {
+            Actor::District | Actor::System => Ok(Area::District),
+            Actor::Operator(station) => Ok(Area::Station(station.clone())),
+            other => Err(Error::Forbidden(format!("{} oversees no area: the district's figures and map are for station operators and district administrators", other.label()))),
+        }
+    }
+
+    pub fn contains(&self, senior: &Senior) -> bool {
+        match self {
+            Area::District => true,
+            Area::Station(s) => senior.station_id.as_deref() == Some(s.as_str()),
+        }
+    }
+}

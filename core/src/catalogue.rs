@@ -313,6 +313,23 @@ impl CareCircle {
         Ok(table.to_nearby(q, hits, &self.settings.walk))
     }
 
+    /// The services some facility within `radius_m` of `at` offers: one walk of the index where
+    /// asking per service would take ten (the circle's statistics and map ask it per home).
+    pub fn services_within(&self, at: Position, radius_m: f64) -> Result<ServiceSet> {
+        self.refresh_indexes_if_due();
+        let q = NearbyQuery::new(at).radius_m(radius_m);
+        let table = self.facilities();
+        let mut bits = 0;
+        for h in table.query(&q, false, None)? {
+            let s = table.slot(h.slot);
+            // The same metric check as the answers of `within` and `nearest`.
+            if at.distance_m(s.position) <= radius_m {
+                bits |= s.services.bits();
+            }
+        }
+        Ok(ServiceSet::from_bits(bits))
+    }
+
     pub fn facility(&self, id: &str) -> Result<Facility> {
         let row = self.store.read(|sql| sql.one(&format!("SELECT {FACILITY_COLUMNS} FROM facility WHERE id = ?1"), args![id]))?;
         facility_from_row(&row.ok_or_else(|| Error::not_found("facility", crate::facility::truncate(id, 64)))?)

@@ -11,6 +11,7 @@ use crate::import::Format;
 pub const FACILITIES_GEOJSON: &str = include_str!("../../data/zhenhai-facilities.geojson");
 pub const HOMES_CSV: &str = include_str!("../../data/zhenhai-homes.csv");
 pub const CAREGIVERS_CSV: &str = include_str!("../../data/zhenhai-caregivers.csv");
+pub const DIVISIONS_GEOJSON: &str = include_str!("../../data/zhenhai-divisions.geojson");
 
 /// The demo district's senior homes.
 pub fn homes() -> Result<Vec<Home>> {
@@ -21,6 +22,12 @@ impl CareCircle {
     /// Loads the demo district's facilities (idempotent: ids are stable).
     pub fn load_demo_facilities(&self) -> Result<BatchReport> {
         self.import_text(FACILITIES_GEOJSON, Format::GeoJson, None)
+    }
+
+    /// Loads the demo district's divisions: its outline, streets, towns, villages and
+    /// communities with their names (idempotent).
+    pub fn load_demo_divisions(&self) -> Result<usize> {
+        self.import_divisions_geojson(DIVISIONS_GEOJSON)
     }
 }
 

@@ -13,6 +13,7 @@ pub mod catalogue;
 pub mod circle;
 pub mod clock;
 pub mod db;
+pub mod division;
 pub mod doctor;
 #[cfg(feature = "postgres")]
 pub mod db_postgres;
@@ -23,6 +24,7 @@ pub mod facility;
 mod freshness;
 pub mod hours;
 pub mod import;
+pub mod map;
 pub mod meal;
 pub mod person;
 pub mod plan;

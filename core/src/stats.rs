@@ -149,11 +149,11 @@ impl Tally {
 }
 
 impl CareCircle {
-    /// The district's statistics for a month (the district's administrators only).
+    /// The district's statistics for a month, over the area `actor` oversees: the whole district
+    /// for its administrators, a station's seniors for its operators (their villages and
+    /// townships counting only those seniors).
     pub fn district_stats(&self, actor: &Actor, year: i32, month: u32) -> Result<DistrictStats> {
-        if !matches!(actor, Actor::District | Actor::System) {
-            return Err(Error::Forbidden(format!("{} may not see the district's figures", actor.label())));
-        }
+        let area = crate::access::Area::of(actor)?;
         let first = NaiveDate::from_ymd_opt(year, month, 1).ok_or_else(|| Error::invalid("month", "not a month"))?;
         let last = first.checked_add_months(Months::new(1)).and_then(|d| d.pred_opt()).expect("valid month");
         let as_of = last.min(shanghai_date(self.now()));
@@ -179,7 +179,7 @@ impl CareCircle {
         let within = |q: NearbyQuery| -> Result<bool> { Ok(!self.nearest(&q.k(1).radius_m(reach))?.is_empty()) };
 
         let mut villages: BTreeMap<String, (Tally, f64, f64)> = BTreeMap::new();
-        for (senior, st) in &statements {
+        for (senior, st) in statements.iter().filter(|(s, _)| area.contains(s)) {
             let (t, lat, lon) = villages.entry(senior.division.clone()).or_insert_with(|| (Tally::default(), 0.0, 0.0));
             t.seniors += 1;
             *lat += senior.home.lat;
@@ -191,10 +191,9 @@ impl CareCircle {
             }
             t.eligible += u32::from(st.eligibility.eligible);
             t.served += u32::from(st.eligibility.eligible && st.government_hours > 0.0);
+            let near = self.services_within(senior.home, reach)?;
             for (i, s) in Service::ALL.iter().enumerate() {
-                let mut q = NearbyQuery::new(senior.home);
-                q.services = ServiceSet::from_iter([*s]);
-                t.circle[i] += u32::from(within(q)?);
+                t.circle[i] += u32::from(near.contains(*s));
             }
         }
         let mut townships: BTreeMap<String, Tally> = BTreeMap::new();

@@ -447,6 +447,16 @@ const MIGRATIONS: &[&str] = &[
         UNIQUE (subject, subject_id, by_actor)
     );
     CREATE INDEX complaint_month ON complaint(month, org_kind, org);",
+    // 6: administrative divisions with names, centres and outlines (the one map and reports).
+    "CREATE TABLE division (
+        code TEXT PRIMARY KEY NOT NULL,
+        name TEXT NOT NULL,
+        level TEXT NOT NULL,
+        parent TEXT NOT NULL DEFAULT '',
+        lat DOUBLE PRECISION,
+        lon DOUBLE PRECISION,
+        outline TEXT NOT NULL DEFAULT '[]'
+    );",
 ];
 
 pub struct Store {

@@ -287,7 +287,11 @@ fn district_statistics_count_contracts_checks_hours_and_meal_reach() {
     let check = carecircle_core::doctor::HealthCheckRecord { senior_id: "S2".into(), date: parse_date("2026-03-01").unwrap(), doctor_id: None, summary: String::new() };
     w.cc.record_health_check(&Actor::District, "CL1", &check).unwrap();
     visit(&w, "C1", "2026-11-24T09:00", false, true);
-    assert!(forbidden(w.cc.district_stats(&station(), 2026, 11)));
+    // Operators see their station's seniors; family members see no area.
+    assert!(forbidden(w.cc.district_stats(&Actor::Family("F1".into()), 2026, 11)));
+    assert_eq!(w.cc.district_stats(&station(), 2026, 11).unwrap().district.seniors, 2, "both seniors are ZH-CS-001's");
+    let other = w.cc.district_stats(&Actor::Operator("ZH-CS-999".into()), 2026, 11).unwrap();
+    assert_eq!((other.district.seniors, other.villages.len()), (0, 0), "another station's operator sees none of them");
     let s = w.cc.district_stats(&Actor::District, 2026, 11).unwrap();
     assert_eq!(s.as_of.to_string(), "2026-11-24", "today, the month is not over");
     let d = &s.district;

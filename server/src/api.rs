@@ -64,6 +64,8 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/bookings/{id}/review", post(review))
         .route("/v1/caregivers/{id}/agenda", get(agenda))
         .route("/v1/district/summary", get(summary))
+        .route("/v1/stats", get(stats))
+        .route("/v1/map", get(one_map))
 }
 
 // ----- accounts -----
@@ -381,6 +383,36 @@ async fn summary(State(st): State<AppState>, caller: Caller, Params(q): Params<M
     let (y, m) = carecircle_core::entitlement::parse_month(&q.month)?;
     let s = st.blocking(move |cc| cc.district_summary_for(&caller.actor, y, m)).await?;
     Ok(Json(s).into_response())
+}
+
+#[derive(Deserialize)]
+struct OptionalMonth {
+    /// YYYY-MM; this month (Shanghai) if omitted.
+    #[serde(default)]
+    month: Option<String>,
+}
+
+/// The seeds' targets and the figures against them, over the caller's area.
+async fn stats(State(st): State<AppState>, caller: Caller, Params(q): Params<OptionalMonth>) -> Result<Response, ApiError> {
+    let s = st
+        .blocking(move |cc| {
+            let (y, m) = match &q.month {
+                Some(month) => carecircle_core::entitlement::parse_month(month)?,
+                None => {
+                    let today = cc.today();
+                    (chrono::Datelike::year(&today), chrono::Datelike::month(&today))
+                }
+            };
+            cc.district_stats(&caller.actor, y, m)
+        })
+        .await?;
+    Ok(Json(s).into_response())
+}
+
+/// Everything the one map draws, over the caller's area (see `carecircle_core::map`).
+async fn one_map(State(st): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
+    let map = st.blocking(move |cc| cc.one_map(&caller.actor)).await?;
+    Ok(Json(map).into_response())
 }
 
 pub async fn not_found() -> ApiError {

@@ -12,15 +12,32 @@ use carecircle_core::{Actor, CareCircle, Service, ServiceSet};
 pub const DEMO_PASSWORD: &str = "demo";
 pub const DEMO_SENIOR: &str = "ZH-S-000001";
 pub const DEMO_FAMILY: &str = "ZH-F-000001";
+/// Seniors whose SOS is open when the demo platform starts (one of them the demo senior's
+/// neighbour, so that the demo station's operator sees one).
+const DEMO_ALERTS: [&str; 3] = ["ZH-S-000007", "ZH-S-012345", "ZH-S-031416"];
 
 /// Loads the demo district once, and makes the demo accounts. Returns the accounts made: (login, actor).
-pub fn load(cc: &CareCircle) -> Result<Vec<(String, Actor)>, String> {
+/// With the SQLite file's path, also its programmes, care plans, family doctors and a month of
+/// history (played on a second handle on that file), and a few open SOS alerts, so that the one
+/// map and the statistics have something to show.
+pub fn load(cc: &CareCircle, sqlite_file: Option<&std::path::Path>) -> Result<Vec<(String, Actor)>, String> {
     let e = |e: carecircle_core::Error| e.to_string();
     if cc.facility_count() == 0 {
         cc.load_demo_facilities().map_err(e)?;
     }
+    cc.load_demo_divisions().map_err(e)?;
     if cc.caregiver_count() == 0 {
         cc.load_demo_people().map_err(e)?;
+    }
+    if let Some(file) = sqlite_file {
+        cc.load_demo_programmes(cc.today()).map_err(e)?;
+        cc.load_demo_care(file).map_err(e)?;
+        if cc.open_alerts().map_err(e)?.is_empty() {
+            for id in DEMO_ALERTS {
+                let senior = cc.senior(id).map_err(e)?;
+                cc.raise_alert(&Actor::Senior(id.to_string()), id, senior.home).map_err(e)?;
+            }
+        }
     }
     let senior = cc.senior(DEMO_SENIOR).map_err(e)?;
     cc.put_family_member(&FamilyMember { id: DEMO_FAMILY.into(), name: "胡丽".into(), phone: "138-0000-0001".into() }).map_err(e)?;

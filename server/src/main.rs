@@ -8,6 +8,7 @@ mod demo;
 mod error;
 mod openapi;
 mod state;
+mod web;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
@@ -84,7 +85,7 @@ fn open(args: &Args) -> Result<CareCircle, String> {
 fn run(args: Args) -> Result<(), String> {
     let cc = open(&args)?;
     if args.demo {
-        let accounts = demo::load(&cc)?;
+        let accounts = demo::load(&cc, args.database_url.is_none().then_some(args.db.as_path()))?;
         tracing::info!(accounts = ?accounts.iter().map(|(l, _)| l.as_str()).collect::<Vec<_>>(), password = demo::DEMO_PASSWORD, "demo district loaded");
     }
     if let Some(n) = args.load_fixture {
@@ -106,6 +107,7 @@ pub fn app(state: AppState) -> Router {
         .route("/ready", get(ready))
         .route("/v1/openapi.json", get(openapi_json))
         .merge(api::routes())
+        .merge(web::routes())
         .fallback(api::not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

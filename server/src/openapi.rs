@@ -81,7 +81,9 @@ pub fn document() -> Value {
                 "Place": {"type": "object", "required": ["lat", "lon"], "properties": {"lat": {"type": "number"}, "lon": {"type": "number"}, "crs": {"enum": ["wgs84", "gcj02", "bd09"]}}},
                 "Review": {"type": "object", "required": ["review"], "properties": {"review": {"enum": ["approved", "rejected"]}}},
                 "Agenda": {"type": "array", "items": {"type": "object", "properties": {"booking": {"type": "object"}, "offer": {"type": "object"}}}},
-                "Summary": {"type": "object"}
+                "Summary": {"type": "object"},
+                "Stats": {"type": "object", "description": "carecircle_core::stats::DistrictStats: the seeds' targets and, for the caller's area, the district, its townships and villages"},
+                "OneMap": {"type": "object", "description": "carecircle_core::map::OneMap: facilities, divisions with outlines, home cells (never homes), holes of the 15-minute circle per service, open SOS alerts and today's visits, for the caller's area"}
             }
         },
         "security": [{"bearer": []}],
@@ -116,7 +118,10 @@ pub fn document() -> Value {
             "/v1/bookings/{id}/review": {"post": change("Approve or reject a flagged visit", Some("Review"))},
             "/v1/caregivers/{id}/agenda": {"get": with_params(op("A caregiver's offers and visits", true, None, "200 Agenda", &[404]), path_id())},
             "/v1/district/summary": {"get": with_params(op("The district's month (administrators)", true, None, "200 Summary", &[400, 403, 422]),
-                json!([{"name": "month", "in": "query", "required": true, "schema": {"type": "string", "pattern": "^\\d{4}-\\d{2}$"}}]))}
+                json!([{"name": "month", "in": "query", "required": true, "schema": {"type": "string", "pattern": "^\\d{4}-\\d{2}$"}}]))},
+            "/v1/stats": {"get": with_params(op("Statistics against the seeds' targets, over the caller's area (operators and administrators)", true, None, "200 Stats", &[400, 403, 422]),
+                json!([{"name": "month", "in": "query", "required": false, "schema": {"type": "string", "pattern": "^\\d{4}-\\d{2}$"}}]))},
+            "/v1/map": {"get": op("The one map of elderly care, over the caller's area (operators and administrators)", true, None, "200 OneMap", &[403])}
         }
     })
 }

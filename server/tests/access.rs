@@ -34,6 +34,8 @@ fn allowed(op: &str) -> &'static [&'static str] {
         "POST /v1/bookings/{id}/check-in" | "POST /v1/bookings/{id}/check-out" => &["caregiver1"],
         "POST /v1/bookings/{id}/review" => &["operator", "district"],
         "GET /v1/caregivers/{id}/agenda" => &["caregiver1", "operator", "district"],
+        // Each within their area: the operator's station, the whole district.
+        "GET /v1/map" | "GET /v1/stats" => &["operator", "operator2", "district"],
         other => panic!("the matrix does not know {other}: add it"),
     }
 }

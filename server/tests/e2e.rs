@@ -92,4 +92,37 @@ async fn the_demo_platform_serves_the_demo_district() {
         let (status, _) = api.call("GET", &format!("/v1/bookings/{}", b.id), Some(&token), None).await;
         assert_eq!(status == 200, offered.contains(&id), "{login} ({id}) and offers {offered:?}");
     }
+
+    // The one map: its page comes whole from the platform, and its data is cut to each area.
+    let http = reqwest::Client::new();
+    for (path, kind) in [("/", "text/html"), ("/map", "text/html"), ("/web/app.js", "text/javascript"), ("/web/app.css", "text/css")] {
+        let r = http.get(format!("{}{path}", server.url)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        assert!(r.headers()["content-type"].to_str().unwrap().starts_with(kind), "{path}");
+        let csp = r.headers()["content-security-policy"].to_str().unwrap().to_string();
+        assert!(csp.contains("default-src 'none'") && csp.contains("connect-src 'self'"), "{csp}");
+        let body = r.text().await.unwrap();
+        // Nothing from outside at run time: the only URL is SVG's namespace name.
+        assert!(!body.replace("http://www.w3.org/2000/svg", "").contains("://"), "{path} names an outside address");
+    }
+    let operator = api.token_with("operator", "demo").await;
+    let family = api.token_with("family", "demo").await;
+    let (status, whole) = api.call("GET", "/v1/map", Some(&admin), None).await;
+    assert_eq!(status, 200);
+    assert_eq!(whole["facilities"].as_array().unwrap().len(), phone.facility_count());
+    assert_eq!(whole["divisions"].as_array().unwrap().len(), 74, "every village and community, named");
+    assert!(whole["divisions"][0]["name"].as_str().unwrap().ends_with("社区") || whole["divisions"][0]["name"].as_str().unwrap().ends_with("村"));
+    assert_eq!(whole["alerts"].as_array().unwrap().len(), 3, "the demo's open SOS alerts");
+    let seniors = |m: &serde_json::Value| m["cells"].as_array().unwrap().iter().map(|c| c["seniors"].as_u64().unwrap()).sum::<u64>();
+    assert_eq!(seniors(&whole), 50_000);
+    let (status, own) = api.call("GET", "/v1/map", Some(&operator), None).await;
+    assert_eq!(status, 200);
+    assert!(seniors(&own) > 0 && seniors(&own) < 50_000, "{}", seniors(&own));
+    let (_, own_stats) = api.call("GET", "/v1/stats", Some(&operator), None).await;
+    assert_eq!(own_stats["district"]["seniors"].as_u64().unwrap(), seniors(&own), "the map and the figures cover the same seniors");
+    let (status, refused) = api.call("GET", "/v1/map", Some(&family), None).await;
+    assert_eq!(status, 403, "{refused}");
+    assert_eq!(refused["error"], "forbidden", "{refused}");
+    let (status, _) = api.call("GET", "/v1/stats?month=2026-13", Some(&admin), None).await;
+    assert_eq!(status, 422);
 }

@@ -1,0 +1,299 @@
+//! The one map of elderly care (养老一张图): what the district platform's map page draws, cut to
+//! the area the asking operator or administrator oversees ([`Area`]).
+//!
+//! Seniors' homes never leave as points: they are counted in square cells of [`CELL_M`] metres,
+//! and every position derived from homes (village outlines, holes, today's visits) is a cell's
+//! centre or corner. Open SOS alerts keep their exact position: the people shown them are the
+//! ones who must send help there.
+
+use crate::access::Area;
+use crate::args;
+use crate::booking::BookingState;
+use crate::carecircle::CareCircle;
+use crate::clock::{from_shanghai, shanghai_date};
+use crate::division::DivisionLevel;
+use crate::error::Result;
+use crate::facility::{FacilityKind, Service, ServiceSet};
+use crate::person::Actor;
+use crate::position::Position;
+use chrono::{DateTime, NaiveDate, Utc};
+use geo::{ConvexHull, MultiPoint, Point};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+
+/// Side of a home cell, metres.
+pub const CELL_M: f64 = 250.0;
+/// Metres per degree of latitude on the mean sphere.
+const M_PER_DEG: f64 = 6_371_008.8 * std::f64::consts::PI / 180.0;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MapFacility {
+    pub id: String,
+    pub name: String,
+    pub kind: FacilityKind,
+    pub lat: f64,
+    pub lon: f64,
+    pub services: ServiceSet,
+    pub division: String,
+    pub capacity: u32,
+    pub address: String,
+    pub phone: String,
+}
+
+/// A village or community of the area, with its seniors (those in the area) and an outline:
+/// the convex hull of its home cells' corners (never of homes).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MapDivision {
+    pub code: String,
+    /// From the division table, or the code if it has no name there.
+    pub name: String,
+    pub level: Option<DivisionLevel>,
+    pub township: String,
+    pub township_name: String,
+    pub seniors: u32,
+    /// [lat, lon] pairs, counter-clockwise.
+    pub hull: Vec<[f64; 2]>,
+}
+
+/// A square of [`CELL_M`] metres with seniors' homes in it, at its centre.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HomeCell {
+    pub lat: f64,
+    pub lon: f64,
+    pub seniors: u32,
+}
+
+/// For one service: the home cells whose centre is beyond the circle's walk of every facility
+/// offering it, as indexes into [`OneMap::cells`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceHoles {
+    pub service: Service,
+    pub cells: Vec<u32>,
+    /// Seniors living in those cells.
+    pub seniors: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MapAlert {
+    pub id: String,
+    pub senior_id: String,
+    pub lat: f64,
+    pub lon: f64,
+    /// raised or acknowledged.
+    pub state: String,
+    pub station_id: Option<String>,
+    pub raised_at: DateTime<Utc>,
+}
+
+/// A visit of today (Shanghai), at its home cell's centre.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MapVisit {
+    pub booking_id: String,
+    pub service: Service,
+    pub state: BookingState,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub caregiver_id: Option<String>,
+    pub lat: f64,
+    pub lon: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bounds {
+    pub south: f64,
+    pub west: f64,
+    pub north: f64,
+    pub east: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OneMap {
+    pub area: Area,
+    /// The area's name: the station's, or the district's.
+    pub area_name: String,
+    pub today: NaiveDate,
+    pub generated_at: DateTime<Utc>,
+    pub circle_minutes: f64,
+    pub reach_m: f64,
+    pub cell_m: f64,
+    /// What to frame: the area's home cells (and the district's outline, for the district), or
+    /// every facility if it has none.
+    pub bounds: Bounds,
+    /// The district's outline, [lat, lon] pairs (empty if the division table has none).
+    pub outline: Vec<[f64; 2]>,
+    /// Every facility of the district: they are public, and people cross area lines for them.
+    pub facilities: Vec<MapFacility>,
+    pub divisions: Vec<MapDivision>,
+    pub cells: Vec<HomeCell>,
+    pub holes: Vec<ServiceHoles>,
+    pub alerts: Vec<MapAlert>,
+    pub visits: Vec<MapVisit>,
+}
+
+/// A square grid anchored at 0°, 0°, its columns narrowed for the latitude the area lies at.
+struct Grid {
+    dlat: f64,
+    dlon: f64,
+}
+
+impl Grid {
+    fn at_latitude(lat: f64) -> Grid {
+        let dlat = CELL_M / M_PER_DEG;
+        // Whole degrees, so that the same district always gets the same grid.
+        Grid { dlat, dlon: dlat / lat.round().to_radians().cos().max(0.05) }
+    }
+    fn cell(&self, p: Position) -> (i64, i64) {
+        ((p.lat / self.dlat).floor() as i64, (p.lon / self.dlon).floor() as i64)
+    }
+    fn centre(&self, (i, j): (i64, i64)) -> [f64; 2] {
+        [(i as f64 + 0.5) * self.dlat, (j as f64 + 0.5) * self.dlon]
+    }
+    fn corners(&self, (i, j): (i64, i64)) -> [[f64; 2]; 4] {
+        let (s, w) = (i as f64 * self.dlat, j as f64 * self.dlon);
+        [[s, w], [s + self.dlat, w], [s, w + self.dlon], [s + self.dlat, w + self.dlon]]
+    }
+}
+
+impl CareCircle {
+    /// The one map for `actor`: a station's operator gets their station's seniors, the district's
+    /// administrators everyone; anyone else is refused.
+    pub fn one_map(&self, actor: &Actor) -> Result<OneMap> {
+        let area = Area::of(actor)?;
+        let now = self.now();
+        let today = shanghai_date(now);
+        let seniors: Vec<_> = self.seniors()?.into_iter().filter(|s| area.contains(s)).collect();
+        let mut facilities: Vec<MapFacility> = self
+            .facilities_changed_since(None, u32::MAX)?
+            .into_iter()
+            .filter(|f| !f.deleted)
+            .map(|f| MapFacility { id: f.id, name: f.name, kind: f.kind, lat: f.position.lat, lon: f.position.lon, services: f.services, division: f.division, capacity: f.capacity, address: f.address, phone: f.phone })
+            .collect();
+        facilities.sort_by(|a, b| a.id.cmp(&b.id));
+        let divisions = self.divisions()?;
+        let names: HashMap<&str, (&str, DivisionLevel)> = divisions.iter().map(|d| (d.code.as_str(), (d.name.as_str(), d.level))).collect();
+        let outline: Vec<[f64; 2]> = divisions.iter().find(|d| d.level == DivisionLevel::District && !d.outline.is_empty()).map(|d| d.outline.iter().map(|p| [p.lat, p.lon]).collect()).unwrap_or_default();
+
+        // Home cells, and each village's cells.
+        let mean_lat = if seniors.is_empty() { facilities.first().map_or(30.0, |f| f.lat) } else { seniors.iter().map(|s| s.home.lat).sum::<f64>() / seniors.len() as f64 };
+        let grid = Grid::at_latitude(mean_lat);
+        let mut cell_index: HashMap<(i64, i64), usize> = HashMap::new();
+        let mut cells: Vec<((i64, i64), u32)> = Vec::new();
+        let mut villages: BTreeMap<&str, (u32, Vec<(i64, i64)>)> = BTreeMap::new();
+        let mut home_cell: HashMap<&str, usize> = HashMap::with_capacity(seniors.len());
+        for s in &seniors {
+            let key = grid.cell(s.home);
+            let i = *cell_index.entry(key).or_insert_with(|| {
+                cells.push((key, 0));
+                cells.len() - 1
+            });
+            cells[i].1 += 1;
+            home_cell.insert(s.id.as_str(), i);
+            let v = villages.entry(s.division.as_str()).or_default();
+            v.0 += 1;
+            v.1.push(key);
+        }
+        let home_cells: Vec<HomeCell> = cells.iter().map(|(key, n)| {
+            let [lat, lon] = grid.centre(*key);
+            HomeCell { lat, lon, seniors: *n }
+        }).collect();
+
+        // Holes: cells whose centre has no facility offering the service within the walk.
+        let minutes = self.settings.circle_minutes;
+        let reach = self.settings.walk.reach_m(minutes);
+        let near = home_cells.iter().map(|c| self.services_within(Position::new(c.lat, c.lon)?, reach)).collect::<Result<Vec<_>>>()?;
+        let holes = Service::ALL
+            .iter()
+            .map(|&service| {
+                let cells: Vec<u32> = (0..home_cells.len()).filter(|&i| !near[i].contains(service)).map(|i| i as u32).collect();
+                let seniors = cells.iter().map(|&i| home_cells[i as usize].seniors).sum();
+                ServiceHoles { service, cells, seniors }
+            })
+            .collect();
+
+        let map_divisions = villages
+            .into_iter()
+            .map(|(code, (n, keys))| {
+                let corners: MultiPoint<f64> = keys.iter().flat_map(|k| grid.corners(*k)).map(|[lat, lon]| Point::new(lon, lat)).collect();
+                let hull = corners.convex_hull().exterior().points().map(|p| [p.y(), p.x()]).collect();
+                let township = crate::circle::township_of(code);
+                let (name, level) = names.get(code).map_or((code.to_string(), None), |(n, l)| (n.to_string(), Some(*l)));
+                let township_name = names.get(township.as_str()).map_or(township.clone(), |(n, _)| n.to_string());
+                MapDivision { code: code.to_string(), name, level, township, township_name, seniors: n, hull }
+            })
+            .collect();
+
+        // Open alerts: the area's seniors', and any a station was told of.
+        let seniors_by_id: HashMap<&str, &crate::person::Senior> = seniors.iter().map(|s| (s.id.as_str(), s)).collect();
+        let told: Vec<String> = match &area {
+            Area::Station(st) => self.store.read(|sql| sql.query("SELECT alert_id FROM alert_station WHERE station_id = ?1", args![st]))?.iter().map(|r| r.get(0)).collect::<Result<_>>()?,
+            Area::District => Vec::new(),
+        };
+        let alerts = self
+            .open_alerts()?
+            .into_iter()
+            .filter(|a| area == Area::District || seniors_by_id.contains_key(a.senior_id.as_str()) || told.contains(&a.id))
+            .map(|a| MapAlert { id: a.id, senior_id: a.senior_id, lat: a.at.lat, lon: a.at.lon, state: a.state, station_id: a.station_id, raised_at: a.raised_at })
+            .collect();
+
+        // Today's visits, Shanghai's day.
+        let (from, to) = (from_shanghai(today.and_hms_opt(0, 0, 0).expect("midnight")), from_shanghai(today.succ_opt().expect("a next day").and_hms_opt(0, 0, 0).expect("midnight")));
+        let rows = self.store.read(|sql| {
+            sql.query(
+                "SELECT id, senior_id, service, start_at, end_at, state, caregiver_id FROM booking WHERE start_at >= ?1 AND start_at < ?2 ORDER BY start_at, id",
+                args![crate::store::ts(from), crate::store::ts(to)],
+            )
+        })?;
+        let mut visits = Vec::new();
+        for r in &rows {
+            let senior: String = r.get(1)?;
+            let Some(&cell) = home_cell.get(senior.as_str()) else { continue };
+            let c = &home_cells[cell];
+            visits.push(MapVisit {
+                booking_id: r.get(0)?,
+                service: r.get::<String>(2)?.parse()?,
+                start: r.get(3)?,
+                end: r.get(4)?,
+                state: BookingState::parse(&r.get::<String>(5)?)?,
+                caregiver_id: r.get(6)?,
+                lat: c.lat,
+                lon: c.lon,
+            });
+        }
+
+        let mut framed: Vec<[f64; 2]> = if home_cells.is_empty() { facilities.iter().map(|f| [f.lat, f.lon]).collect() } else { cells.iter().flat_map(|(k, _)| grid.corners(*k)).collect() };
+        if area == Area::District {
+            // The whole district, port and hills included, not only where seniors live.
+            framed.extend(outline.iter().copied());
+        }
+        if framed.is_empty() {
+            framed.push([0.0, 0.0]);
+        }
+        let bounds = Bounds {
+            south: framed.iter().map(|p| p[0]).fold(f64::INFINITY, f64::min),
+            west: framed.iter().map(|p| p[1]).fold(f64::INFINITY, f64::min),
+            north: framed.iter().map(|p| p[0]).fold(f64::NEG_INFINITY, f64::max),
+            east: framed.iter().map(|p| p[1]).fold(f64::NEG_INFINITY, f64::max),
+        };
+        let area_name = match &area {
+            Area::District => divisions.iter().find(|d| d.level == DivisionLevel::District).map_or_else(|| "district".to_string(), |d| d.name.clone()),
+            Area::Station(st) => self.facility(st).map(|f| f.name).unwrap_or_else(|_| st.clone()),
+        };
+        Ok(OneMap {
+            area,
+            area_name,
+            today,
+            generated_at: now,
+            circle_minutes: minutes,
+            reach_m: reach,
+            cell_m: CELL_M,
+            bounds,
+            outline,
+            facilities,
+            divisions: map_divisions,
+            cells: home_cells,
+            holes,
+            alerts,
+            visits,
+        })
+    }
+}

@@ -1,0 +1,662 @@
+// The one map of elderly care (养老一张图): sign in with the platform's accounts, then draw
+// /v1/map (facilities, home cells, circle holes, SOS alerts, today's visits) on an SVG and
+// /v1/stats (the seeds' targets) beside it. No outside scripts, tiles or fonts: everything is
+// drawn from the platform's own data. Who may see what is the server's decision; this page only
+// shows what it is given.
+'use strict';
+
+const M_PER_DEG = 6371008.8 * Math.PI / 180;
+const KINDS = {
+  regional_center: { zh: '区域中心', en: 'Regional centre', color: '#6c3483', shape: 'square', size: 7 },
+  township_center: { zh: '镇街中心', en: 'Township centre', color: '#1f618d', shape: 'square', size: 6 },
+  community_station: { zh: '村社服务站', en: 'Care station', color: '#0b6e6e', shape: 'circle', size: 5 },
+  canteen: { zh: '老年食堂', en: 'Canteen', color: '#d35400', shape: 'circle', size: 5.5 },
+  clinic: { zh: '医疗机构', en: 'Clinic', color: '#c0392b', shape: 'cross', size: 6 },
+  rental_point: { zh: '辅具租赁', en: 'Device rental', color: '#7d6608', shape: 'diamond', size: 6 },
+};
+const SERVICES = {
+  meals: '助餐 meals', cleaning: '助洁 cleaning', bathing: '助浴 bathing', medical: '助医 medical',
+  mobility: '助行 mobility', emergency: '助急 emergency', day_care: '日间照料 day care',
+  full_time_care: '全托 full-time care', rehabilitation: '康复 rehabilitation', companionship: '慰藉 companionship',
+};
+const STATES = {
+  requested: ['待派单 requested', '#95a5a6'], offered: ['待接单 offered', '#f4d03f'], accepted: ['已接单 accepted', '#2e86c1'],
+  checked_in: ['服务中 in progress', '#8e44ad'], completed: ['已完成 completed', '#1e8449'], cancelled: ['已取消 cancelled', '#7f8c8d'],
+  declined: ['被拒 declined', '#a04000'], expired: ['已过期 expired', '#566573'], no_show: ['未到 no-show', '#c0392b'],
+};
+const SVG = 'http://www.w3.org/2000/svg';
+const $ = (id) => document.getElementById(id);
+const el = (tag, attrs = {}, parent) => {
+  const e = document.createElementNS(SVG, tag);
+  for (const k in attrs) e.setAttribute(k, attrs[k]);
+  if (parent) parent.appendChild(e);
+  return e;
+};
+const html = (tag, attrs = {}, text) => {
+  const e = document.createElement(tag);
+  for (const k in attrs) e.setAttribute(k, attrs[k]);
+  if (text !== undefined) e.textContent = text;
+  return e;
+};
+const pct = (x) => (x * 100).toFixed(1) + '%';
+const timings = (window.oneMapTimings = {});
+
+let token = sessionStorage.getItem('cc-token');
+let me = null;
+let map = null;
+let stats = null;
+let proj = null;
+const view = { s: 1, tx: 0, ty: 0 };
+let markers = []; // overlay items: { node, x, y } in world metres
+let labels = [];
+let probe = null;
+
+function setState(s) {
+  document.body.dataset.state = s;
+  $('login-view').hidden = s !== 'login';
+  $('refused').hidden = s !== 'refused';
+  $('loading').hidden = s !== 'loading';
+  $('app').hidden = !(s === 'ready' || s === 'drawing');
+  $('sign-out').hidden = s === 'login';
+}
+
+async function api(path, options = {}) {
+  const headers = { Accept: 'application/json' };
+  if (token) headers.Authorization = 'Bearer ' + token;
+  if (options.body) headers['Content-Type'] = 'application/json';
+  const r = await fetch(path, { ...options, headers });
+  const body = r.status === 204 ? null : await r.json().catch(() => null);
+  if (!r.ok) {
+    const err = new Error((body && body.message) || r.statusText || 'request failed');
+    err.status = r.status;
+    throw err;
+  }
+  return body;
+}
+
+// ----- signing in -----
+
+async function signIn(ev) {
+  ev.preventDefault();
+  const started = performance.now();
+  $('login-error').textContent = '';
+  try {
+    const s = await api('/v1/auth/login', { method: 'POST', body: JSON.stringify({ login: $('login').value.trim(), password: $('password').value }) });
+    token = s.token;
+    sessionStorage.setItem('cc-token', token);
+    $('password').value = '';
+    timings.login_ms = performance.now() - started;
+    await start(started);
+  } catch (e) {
+    $('login-error').textContent = e.status === 401 ? '账号或密码错误 Wrong login or password' : '无法登录 Cannot sign in: ' + e.message;
+  }
+}
+
+async function signOut() {
+  try { if (token) await api('/v1/auth/logout', { method: 'POST' }); } catch (_) { /* the session may be gone already */ }
+  token = null;
+  sessionStorage.removeItem('cc-token');
+  me = map = stats = null;
+  $('who').textContent = '';
+  $('area').textContent = '';
+  setState('login');
+  $('login').focus();
+}
+
+async function start(started = performance.now()) {
+  setState('loading');
+  try {
+    me = await api('/v1/me');
+  } catch (e) {
+    token = null;
+    sessionStorage.removeItem('cc-token');
+    setState('login');
+    return;
+  }
+  const role = me.actor.role;
+  $('who').textContent = `${me.login} · ${roleName(role)}`;
+  if (role !== 'operator' && role !== 'district') {
+    $('refused-message').textContent = `“${me.login}” 是${roleName(role)}账号。养老一张图仅供服务站运营人员和区级管理员在各自辖区内使用。` +
+      ` This page is for station operators and district administrators, each within their area; the account “${me.login}” belongs to a ${role} role.`;
+    setState('refused');
+    return;
+  }
+  try {
+    // Both at once: the map draws as soon as it arrives, the figures fill in beside it.
+    const mapStarted = performance.now();
+    $('month').value = '';
+    const statsReq = loadStats();
+    map = await api('/v1/map');
+    timings.map_fetch_ms = performance.now() - mapStarted;
+    setState('drawing');
+    const drawStarted = performance.now();
+    drawMap();
+    timings.draw_ms = performance.now() - drawStarted;
+    timings.first_map_ms = performance.now() - started;
+    await statsReq;
+    drawStats();
+    drawTownships();
+    timings.ready_ms = performance.now() - started;
+    setState('ready');
+  } catch (e) {
+    if (e.status === 403) {
+      $('refused-message').textContent = e.message;
+      setState('refused');
+    } else {
+      $('login-error').textContent = '加载失败 Could not load: ' + e.message;
+      setState('login');
+    }
+  }
+}
+
+function roleName(role) {
+  return { senior: '老人', family: '家属', caregiver: '护理员', operator: '服务站运营', district: '区级管理' }[role] || role;
+}
+
+// ----- projection and view -----
+
+function makeProjection(b) {
+  const lat0 = (b.south + b.north) / 2, lon0 = (b.west + b.east) / 2;
+  const kx = Math.cos(lat0 * Math.PI / 180) * M_PER_DEG;
+  return {
+    x: (lon) => (lon - lon0) * kx,
+    y: (lat) => -(lat - lat0) * M_PER_DEG,
+    lon: (x) => x / kx + lon0,
+    lat: (y) => -y / M_PER_DEG + lat0,
+    kx,
+  };
+}
+
+function fit() {
+  const b = map.bounds, r = $('map').getBoundingClientRect();
+  const x0 = proj.x(b.west), x1 = proj.x(b.east), y0 = proj.y(b.north), y1 = proj.y(b.south);
+  const w = Math.max(x1 - x0, 500), h = Math.max(y1 - y0, 500);
+  // Keep the area clear of the layers panel on the left when there is room for it.
+  const panel = $('layers').hidden ? 0 : $('layers').getBoundingClientRect().width + 20;
+  const left = r.width - panel > 500 ? panel : 0;
+  view.s = Math.min((r.width - left) / w, r.height / h) * 0.92;
+  view.tx = left + (r.width - left) / 2 - ((x0 + x1) / 2) * view.s;
+  view.ty = r.height / 2 - ((y0 + y1) / 2) * view.s;
+  render();
+}
+
+let pending = false;
+function schedule() {
+  if (!pending) {
+    pending = true;
+    requestAnimationFrame(() => { pending = false; render(); });
+  }
+}
+
+function render() {
+  $('world').setAttribute('transform', `translate(${view.tx} ${view.ty}) scale(${view.s})`);
+  for (const m of markers) m.node.setAttribute('transform', `translate(${(m.x * view.s + view.tx).toFixed(1)} ${(m.y * view.s + view.ty).toFixed(1)})`);
+  const showLabels = view.s > 0.055;
+  for (const l of labels) {
+    l.node.setAttribute('x', (l.x * view.s + view.tx).toFixed(1));
+    l.node.setAttribute('y', (l.y * view.s + view.ty).toFixed(1));
+    l.node.style.display = showLabels ? '' : 'none';
+  }
+  if (probe) drawProbe();
+  // A scale bar of a round length near 100 px.
+  const metres = 100 / view.s, p = Math.pow(10, Math.floor(Math.log10(metres)));
+  const nice = [1, 2, 5, 10].map((k) => k * p).filter((v) => v <= metres).pop() || p;
+  $('scale-bar').style.width = (nice * view.s).toFixed(0) + 'px';
+  $('scale-label').textContent = nice >= 1000 ? nice / 1000 + ' km' : nice + ' m';
+}
+
+function zoomAt(px, py, factor) {
+  const s = Math.min(Math.max(view.s * factor, 0.002), 2);
+  const k = s / view.s;
+  view.tx = px - (px - view.tx) * k;
+  view.ty = py - (py - view.ty) * k;
+  view.s = s;
+  schedule();
+}
+
+function toLatLon(px, py) {
+  const x = (px - view.tx) / view.s, y = (py - view.ty) / view.s;
+  return { lat: proj.lat(y), lon: proj.lon(x) };
+}
+
+// ----- drawing -----
+
+function drawMap() {
+  proj = makeProjection(map.bounds);
+  const world = $('world'), overlay = $('overlay');
+  world.replaceChildren();
+  overlay.replaceChildren();
+  markers = [];
+  labels = [];
+  probe = null;
+  $('area').textContent = map.area.kind === 'district' ? `${map.area_name} · 全区 whole district` : `${map.area_name} · 本站辖区 this station's seniors`;
+  $('today').textContent = map.today;
+
+  if (map.outline.length) {
+    el('path', { class: 'outline', d: ring(map.outline) + 'Z' }, world);
+  }
+  // Home cells, shaded by how many seniors live there.
+  const cellsLayer = el('g', { id: 'cells' }, world);
+  const maxN = Math.max(1, ...map.cells.map((c) => c.seniors));
+  const side = map.cell_m; // metres, drawn square
+  const frag = document.createDocumentFragment();
+  map.cells.forEach((c, i) => {
+    const t = Math.sqrt(c.seniors / maxN);
+    el('rect', {
+      class: 'cell', 'data-i': i, x: (proj.x(c.lon) - side / 2).toFixed(1), y: (proj.y(c.lat) - side / 2).toFixed(1), width: side, height: side,
+      fill: `rgb(${Math.round(200 - 150 * t)},${Math.round(220 - 120 * t)},${Math.round(240 - 60 * t)})`, 'fill-opacity': (0.35 + 0.6 * t).toFixed(2),
+    }, frag);
+  });
+  cellsLayer.appendChild(frag);
+  el('g', { id: 'holes' }, world);
+  const villages = el('g', { id: 'villages' }, world);
+  for (const v of map.divisions) {
+    el('path', { class: 'village', 'data-division': v.code, d: ring(v.hull) + 'Z' }, villages);
+    const c = centroid(v.hull);
+    const t = el('text', { class: 'label' }, overlay);
+    t.textContent = shortName(v.name);
+    labels.push({ node: t, x: proj.x(c[1]), y: proj.y(c[0]) - 14 });
+  }
+
+  // Overlay markers keep their size on screen whatever the zoom.
+  const visitsLayer = el('g', { id: 'visit-markers' }, overlay);
+  const byCell = new Map();
+  for (const v of map.visits) {
+    const key = v.lat + ',' + v.lon;
+    if (!byCell.has(key)) byCell.set(key, []);
+    byCell.get(key).push(v);
+  }
+  for (const [, list] of byCell) {
+    const g = el('g', { class: 'visit', 'data-count': list.length }, visitsLayer);
+    const worst = list.map((v) => v.state).sort((a, b) => stateRank(a) - stateRank(b))[0];
+    el('rect', { x: -4.5, y: -4.5, width: 9, height: 9, rx: 1.5, fill: STATES[worst] ? STATES[worst][1] : '#999', transform: 'rotate(45)' }, g);
+    if (list.length > 1) el('text', {}, g).textContent = list.length;
+    g.dataset.tip = list.map((v) => `${timeOf(v.start)} ${SERVICES[v.service] || v.service} · ${(STATES[v.state] || [v.state])[0]}`).join('\n');
+    markers.push({ node: g, x: proj.x(list[0].lon), y: proj.y(list[0].lat) });
+  }
+  const facLayer = el('g', { id: 'facility-markers' }, overlay);
+  const order = ['community_station', 'canteen', 'rental_point', 'clinic', 'township_center', 'regional_center'];
+  const sorted = [...map.facilities].sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind));
+  for (const f of sorted) {
+    const k = KINDS[f.kind] || { color: '#555', shape: 'circle', size: 5 };
+    const g = el('g', { class: 'facility', 'data-kind': f.kind, 'data-id': f.id }, facLayer);
+    const s = k.size;
+    if (k.shape === 'circle') el('circle', { r: s, fill: k.color }, g);
+    else if (k.shape === 'square') el('rect', { x: -s, y: -s, width: 2 * s, height: 2 * s, fill: k.color }, g);
+    else if (k.shape === 'diamond') el('rect', { x: -s * 0.8, y: -s * 0.8, width: 1.6 * s, height: 1.6 * s, fill: k.color, transform: 'rotate(45)' }, g);
+    else el('path', { d: `M${-s / 3} ${-s}h${2 * s / 3}v${2 * s / 3}h${2 * s / 3}v${2 * s / 3}h${-2 * s / 3}v${2 * s / 3}h${-2 * s / 3}v${-2 * s / 3}h${-2 * s / 3}v${-2 * s / 3}h${2 * s / 3}z`, fill: k.color }, g);
+    g.dataset.tip = `${f.name}\n${k.zh || f.kind} · ${(f.services || []).map((x) => (SERVICES[x] || x).split(' ')[0]).join(' ')}`;
+    markers.push({ node: g, x: proj.x(f.lon), y: proj.y(f.lat), facility: f });
+  }
+  const alertLayer = el('g', { id: 'alert-markers' }, overlay);
+  map.alerts.forEach((a, i) => {
+    const g = el('g', { class: 'alert', 'data-id': a.id }, alertLayer);
+    el('circle', { class: 'pulse', r: 14 }, g);
+    el('circle', { class: 'core', r: 8 }, g);
+    el('text', {}, g).textContent = 'SOS'.slice(0, 1) + (i + 1);
+    g.dataset.tip = `SOS ${a.state} · ${ageOf(a.raised_at)}\n${a.senior_id}`;
+    markers.push({ node: g, x: proj.x(a.lon), y: proj.y(a.lat) });
+  });
+  el('g', { id: 'probe', class: 'probe' }, overlay);
+
+  buildLayerControls();
+  drawHoles();
+  drawLive();
+  applyToggles();
+  fit();
+}
+
+const ring = (pts) => pts.map((p, i) => (i ? 'L' : 'M') + proj.x(p[1]).toFixed(1) + ' ' + proj.y(p[0]).toFixed(1)).join('');
+const centroid = (pts) => [pts.reduce((a, p) => a + p[0], 0) / pts.length, pts.reduce((a, p) => a + p[1], 0) / pts.length];
+const shortName = (n) => n.replace(/^.*?(街道|镇)/, '');
+const stateRank = (s) => ['checked_in', 'offered', 'requested', 'accepted', 'no_show', 'completed', 'declined', 'expired', 'cancelled'].indexOf(s);
+const timeOf = (t) => new Date(t).toLocaleTimeString('zh-CN', { timeZone: 'Asia/Shanghai', hour: '2-digit', minute: '2-digit' });
+const ageOf = (t) => { const m = Math.round((Date.now() - new Date(t)) / 60000); return m < 60 ? `${m} 分钟前 min ago` : `${Math.round(m / 60)} 小时前 h ago`; };
+
+function drawHoles() {
+  const layer = $('holes');
+  layer.replaceChildren();
+  const svc = $('hole-service').value;
+  const holes = map.holes.find((h) => h.service === svc);
+  if (!holes) return;
+  const side = map.cell_m, frag = document.createDocumentFragment();
+  for (const i of holes.cells) {
+    const c = map.cells[i];
+    el('rect', { class: 'hole', 'data-i': i, x: (proj.x(c.lon) - side / 2).toFixed(1), y: (proj.y(c.lat) - side / 2).toFixed(1), width: side, height: side }, frag);
+  }
+  layer.appendChild(frag);
+  $('hole-count').textContent = `${holes.cells.length} 格 cells · ${holes.seniors} 位老人 seniors`;
+}
+
+function buildLayerControls() {
+  const box = $('kind-toggles');
+  box.replaceChildren();
+  const counts = {};
+  for (const f of map.facilities) counts[f.kind] = (counts[f.kind] || 0) + 1;
+  for (const kind of Object.keys(KINDS)) {
+    const k = KINDS[kind];
+    const label = html('label');
+    const cb = html('input', { type: 'checkbox', 'data-kind': kind });
+    cb.checked = true;
+    cb.addEventListener('change', applyToggles);
+    const sw = html('span', { class: 'swatch' });
+    sw.style.background = k.color;
+    label.append(cb, sw, ` ${k.zh} ${k.en}`, html('span', { class: 'count', 'data-kind-count': kind }, String(counts[kind] || 0)));
+    box.appendChild(label);
+  }
+  const sel = $('hole-service');
+  if (!sel.options.length) {
+    for (const code of Object.keys(SERVICES)) sel.appendChild(html('option', { value: code }, SERVICES[code]));
+    sel.value = 'meals';
+  }
+  if (!$('hole-count')) $('hole-service').after(html('div', { id: 'hole-count', class: 'muted' }));
+}
+
+function applyToggles() {
+  const hidden = new Set([...document.querySelectorAll('#kind-toggles input')].filter((c) => !c.checked).map((c) => c.dataset.kind));
+  for (const m of markers) if (m.facility) m.node.style.display = hidden.has(m.facility.kind) ? 'none' : '';
+  $('cells').style.display = $('show-homes').checked ? '' : 'none';
+  $('holes').style.display = $('show-holes').checked ? '' : 'none';
+  $('alert-markers').style.display = $('show-alerts').checked ? '' : 'none';
+  $('visit-markers').style.display = $('show-visits').checked ? '' : 'none';
+}
+
+function drawLive() {
+  const a = $('alerts');
+  a.replaceChildren(html('div', { class: 'muted' }, `紧急呼叫 Open SOS: ${map.alerts.length}`));
+  map.alerts.forEach((x, i) => {
+    const row = html('div', { class: 'alert-row', 'data-alert': x.id });
+    row.append(html('b', {}, 'S' + (i + 1)), ` ${x.state === 'acknowledged' ? '已响应 acknowledged' : '待响应 waiting'} · ${ageOf(x.raised_at)} · ${x.station_id || ''}`);
+    a.appendChild(row);
+  });
+  const v = $('visits');
+  const counts = {};
+  for (const x of map.visits) counts[x.state] = (counts[x.state] || 0) + 1;
+  v.replaceChildren(html('div', { class: 'muted' }, `今日上门服务 Visits today: ${map.visits.length}`));
+  const list = html('div', { class: 'state-list' });
+  for (const s of Object.keys(STATES)) {
+    if (!counts[s]) continue;
+    const item = html('span', { 'data-visit-state': s, 'data-value': counts[s] });
+    const sw = html('span', { class: 'swatch' });
+    sw.style.background = STATES[s][1];
+    item.append(sw, ` ${STATES[s][0]} ${counts[s]}`);
+    list.appendChild(item);
+  }
+  v.appendChild(list);
+}
+
+// ----- statistics -----
+
+async function loadStats() {
+  const month = $('month').value;
+  const started = performance.now();
+  $('stats-body').textContent = '…';
+  const s = await api('/v1/stats' + (month ? '?month=' + encodeURIComponent(month) : ''));
+  timings.stats_fetch_ms = performance.now() - started;
+  stats = s;
+  if (!$('month').value) $('month').value = s.month;
+  if (!map) return;
+  drawStats();
+  drawTownships();
+  if (probe && probe.division) showVillage(probe.division);
+}
+
+function kpi(parent, stat, name, value, shown, target, level) {
+  const box = html('div', { class: 'kpi ' + (level || '') });
+  const v = html('div', { class: 'value', 'data-stat': stat, 'data-value': String(value) }, shown);
+  box.append(html('div', { class: 'name' }, name), v, html('div', { class: 'target' }, target || ''));
+  parent.appendChild(box);
+}
+
+function level(x, low) { return x >= low ? 'met' : x >= low * 0.8 ? 'short' : 'far'; }
+
+function figures(parent, d, t) {
+  const k = html('div', { class: 'kpis' });
+  kpi(k, 'seniors', '老人 Seniors', d.seniors, d.seniors.toLocaleString('zh-CN'), `65+: ${d.seniors_65.toLocaleString('zh-CN')}`);
+  kpi(k, 'contract_rate', '家庭医生签约 Family-doctor contracts', d.contract_rate, pct(d.contract_rate),
+    `目标 target 镇海 ${pct(t.contract_rate_zhenhai)} · 绍兴 ${pct(t.contract_rate_shaoxing_low)}–${pct(t.contract_rate_shaoxing_high)}`, level(d.contract_rate, t.contract_rate_shaoxing_low));
+  kpi(k, 'check_rate_65', '65岁以上健康管理 Health checks 65+', d.check_rate_65, pct(d.check_rate_65),
+    `目标 target ${pct(t.health_management_65_shaoxing_low)}–${pct(t.health_management_65_shaoxing_high)}`, level(d.check_rate_65, t.health_management_65_shaoxing_low));
+  kpi(k, 'meal_coverage', '助餐覆盖村社 Meal help', d.meal_coverage, pct(d.meal_coverage),
+    `${d.communities_with_meals}/${d.communities} 村社 · 目标 ${pct(t.meal_coverage)}`, level(d.meal_coverage, t.meal_coverage));
+  kpi(k, 'served_rate', '政府购买服务 Gov.-paid hours used', d.served_rate, pct(d.served_rate), `${d.served}/${d.eligible} 符合条件 eligible`);
+  kpi(k, 'contracted', '签约人数 Contracted', d.contracted, d.contracted.toLocaleString('zh-CN'), `体检 checked 65+: ${d.checked_65.toLocaleString('zh-CN')}`);
+  parent.appendChild(k);
+  const bars = html('div', { class: 'bars' });
+  bars.appendChild(html('div', { class: 'muted' }, '15分钟圈'));
+  bars.appendChild(html('div', { class: 'muted' }, `15-minute circle, share of seniors (target ${pct(t.circle)})`));
+  bars.appendChild(html('div'));
+  for (const c of d.circle) {
+    bars.appendChild(html('div', {}, (SERVICES[c.service] || c.service).split(' ')[0]));
+    const bar = html('div', { class: 'bar' + (c.share < 0.8 ? ' low' : '') });
+    const fill = html('div');
+    fill.style.width = (c.share * 100).toFixed(1) + '%';
+    bar.appendChild(fill);
+    bars.appendChild(bar);
+    bars.appendChild(html('div', { class: 'num', 'data-stat': 'circle:' + c.service, 'data-value': String(c.share) }, pct(c.share)));
+  }
+  parent.appendChild(bars);
+}
+
+function drawStats() {
+  const body = $('stats-body');
+  body.replaceChildren();
+  body.classList.remove('muted');
+  $('stats').dataset.month = stats.month;
+  $('as-of').textContent = `截至 as of ${stats.as_of}`;
+  $('stats-scope').textContent = map.area.kind === 'district' ? '全区 district' : '本站 station';
+  figures(body, stats.district, stats.targets);
+}
+
+function drawTownships() {
+  const names = {};
+  for (const v of map.divisions) names[v.township] = v.township_name;
+  const table = html('table');
+  const head = html('tr');
+  for (const h of ['镇街 Township', '老人', '签约', '体检65+', '助餐']) head.appendChild(html('th', {}, h));
+  table.appendChild(head);
+  for (const t of stats.townships) {
+    const tr = html('tr', { 'data-township': t.division });
+    tr.append(html('td', {}, names[t.division] || t.division), html('td', {}, t.seniors.toLocaleString('zh-CN')), html('td', {}, pct(t.contract_rate)),
+      html('td', {}, pct(t.check_rate_65)), html('td', {}, `${t.communities_with_meals}/${t.communities}`));
+    table.appendChild(tr);
+  }
+  $('township-table').replaceChildren(table);
+}
+
+// ----- a clicked point: its village and the nearest facilities -----
+
+function inside(lat, lon, hull) {
+  let hit = false;
+  for (let i = 0, j = hull.length - 1; i < hull.length; j = i++) {
+    const [yi, xi] = hull[i], [yj, xj] = hull[j];
+    if ((yi > lat) !== (yj > lat) && lon < ((xj - xi) * (lat - yi)) / (yj - yi) + xi) hit = !hit;
+  }
+  return hit;
+}
+
+function villageAt(lat, lon) {
+  // Outlines are hulls and may overlap: take the one whose centre is nearest.
+  let best = null, bestD = Infinity;
+  for (const v of map.divisions) {
+    if (!inside(lat, lon, v.hull)) continue;
+    const c = centroid(v.hull), d = (c[0] - lat) ** 2 + ((c[1] - lon) * Math.cos(lat * Math.PI / 180)) ** 2;
+    if (d < bestD) { best = v; bestD = d; }
+  }
+  return best;
+}
+
+function inspect(px, py, facility) {
+  const { lat, lon } = toLatLon(px, py);
+  const v = villageAt(lat, lon);
+  probe = { lat, lon, division: v ? v.code : null, results: [] };
+  document.querySelectorAll('.village.selected').forEach((n) => n.classList.remove('selected'));
+  if (v) document.querySelector(`.village[data-division="${v.code}"]`).classList.add('selected');
+  showVillage(v ? v.code : null);
+  showFacility(facility);
+  findNearest();
+  drawProbe();
+}
+
+function showVillage(code) {
+  const box = $('village');
+  box.replaceChildren();
+  box.classList.remove('muted');
+  if (!code) {
+    delete box.dataset.division;
+    box.textContent = '此处没有本辖区老人居住的村社。No village of this area with seniors here.';
+    box.classList.add('muted');
+    return;
+  }
+  box.dataset.division = code;
+  const v = map.divisions.find((d) => d.code === code);
+  box.appendChild(html('h3', {}, `${v.name}`));
+  box.appendChild(html('div', { class: 'muted' }, `${v.township_name} · ${code}`));
+  const here = map.facilities.filter((f) => f.division === code);
+  const chips = html('div', { class: 'chips' });
+  for (const f of here) chips.appendChild(html('span', { class: 'chip' }, `${(KINDS[f.kind] || {}).zh || f.kind} ${f.name.replace(/^.*?(街道|镇)/, '')}`));
+  const s = stats && stats.villages.find((x) => x.division === code);
+  const svc = $('hole-service').value, holes = map.holes.find((h) => h.service === svc);
+  if (s) {
+    figures(box, s, stats.targets);
+    const missing = s.circle.filter((c) => c.share < 1).map((c) => `${(SERVICES[c.service] || c.service).split(' ')[0]} ${c.seniors === undefined ? '' : ''}${pct(1 - c.share)}`);
+    if (missing.length) {
+      const m = html('div', { class: 'chips' });
+      for (const x of missing) m.appendChild(html('span', { class: 'chip bad' }, '圈外 out of circle: ' + x));
+      box.appendChild(m);
+    }
+  } else {
+    box.appendChild(html('div', { 'data-stat': 'seniors', 'data-value': String(v.seniors) }, `老人 Seniors: ${v.seniors}`));
+  }
+  if (here.length) box.appendChild(chips);
+  if (holes) {
+    // Holes are per cell; count this village's seniors in them roughly by its hull.
+    const n = holes.cells.map((i) => map.cells[i]).filter((c) => inside(c.lat, c.lon, v.hull)).length;
+    if (n) box.appendChild(html('div', { class: 'muted' }, `${SERVICES[svc]}: ${n} 个缺口格 hole cells in this outline`));
+  }
+}
+
+function showFacility(f) {
+  const box = $('facility-card');
+  box.replaceChildren();
+  if (!f) { delete box.dataset.id; return; }
+  box.dataset.id = f.id;
+  box.append(html('h3', {}, f.name), html('div', { class: 'muted' }, `${(KINDS[f.kind] || {}).zh || f.kind} · ${f.address} · ${f.phone} · 床位/容量 ${f.capacity}`));
+  const chips = html('div', { class: 'chips' });
+  for (const s of f.services || []) chips.appendChild(html('span', { class: 'chip' }, SERVICES[s] || s));
+  box.appendChild(chips);
+}
+
+async function findNearest() {
+  if (!probe) return;
+  const p = probe, kind = $('nearest-kind').value;
+  const box = $('nearest');
+  box.dataset.lat = p.lat.toFixed(6);
+  box.dataset.lon = p.lon.toFixed(6);
+  const list = box.querySelector('ol');
+  list.replaceChildren(html('li', { class: 'muted' }, '…'));
+  try {
+    const found = await api(`/v1/facilities/nearest?lat=${box.dataset.lat}&lon=${box.dataset.lon}&kind=${encodeURIComponent(kind)}&k=5`);
+    if (probe !== p) return;
+    p.results = found;
+    list.replaceChildren();
+    for (const f of found) {
+      const li = html('li', { 'data-facility-id': f.id, 'data-distance-m': f.distance_m.toFixed(1) });
+      li.append(`${f.name} `, html('span', { class: 'd' }, `${f.distance_m < 1000 ? Math.round(f.distance_m) + ' m' : (f.distance_m / 1000).toFixed(2) + ' km'} · 步行 ${Math.round(f.walk_minutes)} 分钟 min walk`));
+      list.appendChild(li);
+    }
+    if (!found.length) list.appendChild(html('li', { class: 'muted' }, '没有 none'));
+    box.dataset.kind = kind;
+    drawProbe();
+  } catch (e) {
+    list.replaceChildren(html('li', { class: 'error' }, e.message));
+  }
+}
+
+function drawProbe() {
+  const g = $('probe');
+  g.replaceChildren();
+  if (!probe) return;
+  const sx = (lon) => proj.x(lon) * view.s + view.tx, sy = (lat) => proj.y(lat) * view.s + view.ty;
+  const x = sx(probe.lon), y = sy(probe.lat);
+  probe.results.forEach((f, i) => {
+    el('line', { x1: x, y1: y, x2: sx(f.lon), y2: sy(f.lat) }, g);
+    const t = el('text', { x: sx(f.lon) + 8, y: sy(f.lat) - 8 }, g);
+    t.textContent = String(i + 1);
+  });
+  el('circle', { cx: x, cy: y, r: 6 }, g);
+}
+
+// ----- interaction -----
+
+function tooltipFor(target, ev) {
+  const tip = $('tooltip');
+  const node = target.closest && target.closest('[data-tip]');
+  let text = node ? node.dataset.tip : null;
+  if (!text && target.classList && (target.classList.contains('cell') || target.classList.contains('hole'))) {
+    const c = map.cells[+target.dataset.i];
+    text = `${c.seniors} 位老人 seniors in this 250 m cell`;
+  }
+  if (!text) { tip.hidden = true; return; }
+  const r = $('map-pane').getBoundingClientRect();
+  tip.textContent = text;
+  tip.style.whiteSpace = 'pre-line';
+  tip.style.left = ev.clientX - r.left + 14 + 'px';
+  tip.style.top = ev.clientY - r.top + 14 + 'px';
+  tip.hidden = false;
+}
+
+function wire() {
+  $('login-form').addEventListener('submit', signIn);
+  $('sign-out').addEventListener('click', signOut);
+  $('refused-sign-out').addEventListener('click', signOut);
+  $('month').addEventListener('change', () => loadStats().catch((e) => ($('stats-body').textContent = e.message)));
+  $('hole-service').addEventListener('change', () => { drawHoles(); if (probe && probe.division) showVillage(probe.division); });
+  for (const id of ['show-homes', 'show-holes', 'show-alerts', 'show-visits']) $(id).addEventListener('change', applyToggles);
+  const kinds = $('nearest-kind');
+  for (const kind of Object.keys(KINDS)) kinds.appendChild(html('option', { value: kind }, `${KINDS[kind].zh} ${KINDS[kind].en}`));
+  kinds.value = 'canteen';
+  kinds.addEventListener('change', findNearest);
+
+  const svg = $('map');
+  const centre = () => { const r = svg.getBoundingClientRect(); return [r.width / 2, r.height / 2]; };
+  $('zoom-in').addEventListener('click', () => zoomAt(...centre(), 1.6));
+  $('zoom-out').addEventListener('click', () => zoomAt(...centre(), 1 / 1.6));
+  $('zoom-reset').addEventListener('click', fit);
+  svg.addEventListener('wheel', (ev) => {
+    ev.preventDefault();
+    const r = svg.getBoundingClientRect();
+    zoomAt(ev.clientX - r.left, ev.clientY - r.top, Math.exp(-ev.deltaY * 0.0015));
+  }, { passive: false });
+  let drag = null;
+  svg.addEventListener('pointerdown', (ev) => {
+    drag = { x: ev.clientX, y: ev.clientY, tx: view.tx, ty: view.ty, moved: false, target: ev.target };
+    svg.setPointerCapture(ev.pointerId);
+  });
+  svg.addEventListener('pointermove', (ev) => {
+    if (!drag) { tooltipFor(ev.target, ev); return; }
+    const dx = ev.clientX - drag.x, dy = ev.clientY - drag.y;
+    if (!drag.moved && Math.hypot(dx, dy) < 5) return;
+    drag.moved = true;
+    svg.classList.add('dragging');
+    $('tooltip').hidden = true;
+    view.tx = drag.tx + dx;
+    view.ty = drag.ty + dy;
+    schedule();
+  });
+  svg.addEventListener('pointerup', (ev) => {
+    if (drag && !drag.moved) {
+      const r = svg.getBoundingClientRect();
+      const node = drag.target.closest && drag.target.closest('.facility');
+      const m = node && markers.find((x) => x.node === node);
+      inspect(ev.clientX - r.left, ev.clientY - r.top, m ? m.facility : null);
+    }
+    drag = null;
+    svg.classList.remove('dragging');
+  });
+  svg.addEventListener('pointerleave', () => ($('tooltip').hidden = true));
+  window.addEventListener('resize', () => map && schedule());
+}
+
+wire();
+if (token) start(); else setState('login');

@@ -1,0 +1,558 @@
+// End-to-end test of the district platform's "one map of elderly care" page (served at `/`),
+// in Debian's chromium driven by playwright-core (no browser download).
+//
+//   CARECIRCLE_URL=http://127.0.0.1:43123 node tests/browser/one-map.test.mjs
+//
+// Environment:
+//   CARECIRCLE_URL              base URL of a carecircle-server started with --demo (required)
+//   CARECIRCLE_BROWSER_MODULES  node_modules holding playwright-core (scripts/setup-browser.sh
+//                               writes it to $CARECIRCLE_CACHE/browser.env); default: normal resolution
+//   CARECIRCLE_CHROMIUM         the browser (default /usr/bin/chromium)
+//   CARECIRCLE_BROWSER_TIMEOUT_MS  how long to wait for the page to get ready (default 60000)
+//   CARECIRCLE_BROWSER_ARTIFACTS   where screenshots and timings.json go (default tests/browser/artifacts)
+//
+// Scenarios (demo accounts, password "demo"): family is refused; operator sees its station's
+// facilities and stats and signs out; district sees the district's stats, clicks a village
+// (village stats and nearest canteens), and zooms the map (frame intervals are reported, never
+// asserted). Prints one line per check and ends with "N passed, N failed"; exits 1 on any failure.
+import { createRequire } from 'node:module';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const BASE = (process.env.CARECIRCLE_URL || '').replace(/\/+$/, '');
+const CHROMIUM = process.env.CARECIRCLE_CHROMIUM || '/usr/bin/chromium';
+const READY_TIMEOUT = Number(process.env.CARECIRCLE_BROWSER_TIMEOUT_MS || 60000);
+const ARTIFACTS = process.env.CARECIRCLE_BROWSER_ARTIFACTS || path.join(HERE, 'artifacts');
+const VIEWPORT = { width: 1440, height: 900 };
+const PASSWORD = 'demo';
+const TOLERANCE = 1e-9;
+const STAT_FIELDS = ['seniors', 'contract_rate', 'check_rate_65', 'served_rate', 'meal_coverage'];
+
+if (!BASE) {
+  console.error('one-map.test: set CARECIRCLE_URL to the server\'s base URL (e.g. http://127.0.0.1:43123)');
+  process.exit(2);
+}
+const modules = process.env.CARECIRCLE_BROWSER_MODULES;
+const require = createRequire(modules ? path.join(modules, 'noop.js') : import.meta.url);
+const { chromium } = require('playwright-core');
+
+// ----- bookkeeping -----
+
+const results = [];
+const warnings = [];
+const timings = { url: BASE, at: new Date().toISOString(), viewport: VIEWPORT };
+
+class Abort extends Error {}
+
+/** Runs one check. A failed `hard` check aborts the rest of its scenario. */
+async function check(name, fn, { hard = false } = {}) {
+  try {
+    const note = await fn();
+    results.push({ name, ok: true });
+    console.log(`ok    ${name}${note ? ` (${note})` : ''}`);
+    return true;
+  } catch (e) {
+    if (e instanceof Abort) throw e;
+    const msg = (e && e.message ? e.message : String(e)).split('\n').slice(0, 6).join('\n      ');
+    results.push({ name, ok: false, error: msg });
+    console.log(`FAIL  ${name}\n      ${msg}`);
+    if (hard) throw new Abort(name);
+    return false;
+  }
+}
+
+function warn(msg) {
+  warnings.push(msg);
+  console.log(`warn  ${msg}`);
+}
+
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+function close(a, b) {
+  return Math.abs(a - b) <= TOLERANCE;
+}
+
+function countBy(items, key) {
+  const out = {};
+  for (const it of items) out[it[key]] = (out[it[key]] || 0) + 1;
+  return out;
+}
+
+// ----- the JSON API -----
+
+async function apiLogin(login) {
+  const r = await fetch(`${BASE}/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ login, password: PASSWORD }),
+  });
+  const text = await r.text();
+  assert(r.ok, `POST /v1/auth/login as ${login} answered ${r.status}: ${text.slice(0, 200)}`);
+  const token = JSON.parse(text).token;
+  assert(typeof token === 'string' && token, `POST /v1/auth/login as ${login} gave no token: ${text.slice(0, 200)}`);
+  return token;
+}
+
+async function apiGet(pathAndQuery, token) {
+  const r = await fetch(`${BASE}${pathAndQuery}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  const text = await r.text();
+  let json;
+  try { json = JSON.parse(text); } catch { json = undefined; }
+  return { status: r.status, json, text };
+}
+
+async function apiJson(pathAndQuery, token, who) {
+  const r = await apiGet(pathAndQuery, token);
+  assert(r.status === 200, `GET ${pathAndQuery} as ${who} answered ${r.status}: ${r.text.slice(0, 200)}`);
+  assert(r.json !== undefined, `GET ${pathAndQuery} as ${who} did not answer JSON: ${r.text.slice(0, 200)}`);
+  return r.json;
+}
+
+// ----- the page -----
+
+let browser;
+
+async function newPage(label) {
+  const context = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => warn(`[${label}] uncaught page error: ${e.message}`));
+  page.on('console', (m) => {
+    // Failed requests are reported with their address by the response handler below.
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) warn(`[${label}] console error: ${m.text().slice(0, 300)}`);
+  });
+  page.on('response', (r) => {
+    if (r.status() >= 400) warn(`[${label}] the page got ${r.status()} for ${r.request().method()} ${r.url().replace(BASE, '')}`);
+  });
+  return page;
+}
+
+const pageState = (page) => page.evaluate(() => document.body && document.body.dataset.state).catch(() => undefined);
+
+/** Waits until body[data-state] is one of `states`; the error says where the page is instead. */
+async function waitState(page, states, timeout = READY_TIMEOUT) {
+  try {
+    const h = await page.waitForFunction(
+      (s) => document.body && s.includes(document.body.dataset.state) && document.body.dataset.state,
+      states, { timeout });
+    return await h.jsonValue();
+  } catch (e) {
+    const state = await pageState(page);
+    const loginError = await page.locator('#login-error').textContent({ timeout: 1000 }).catch(() => null);
+    throw new Error(`page did not reach data-state ${states.join('|')} within ${timeout} ms: `
+      + `data-state=${JSON.stringify(state)}${loginError && loginError.trim() ? `, #login-error=${JSON.stringify(loginError.trim())}` : ''}`);
+  }
+}
+
+async function openLoginPage(page) {
+  const r = await page.goto(`${BASE}/`, { waitUntil: 'load' });
+  assert(r && r.ok(), `GET / answered ${r ? r.status() : 'nothing'}`);
+  await waitState(page, ['login'], 10000);
+  for (const sel of ['#login-form', '#login', '#password', '#sign-in']) {
+    assert(await page.locator(sel).isVisible(), `${sel} is not visible on the login page`);
+  }
+}
+
+async function fillLogin(page, login) {
+  await page.fill('#login', login);
+  await page.fill('#password', PASSWORD);
+}
+
+async function failureShot(page, name) {
+  try {
+    const file = path.join(ARTIFACTS, `failure-${name}.png`);
+    await page.screenshot({ path: file, fullPage: true, timeout: 10000 });
+    const rel = path.relative(process.cwd(), file);
+    console.log(`      (screenshot of the failing page: ${rel.startsWith('..') ? file : rel})`);
+  } catch { /* the page may be gone */ }
+}
+
+async function scenario(name, page, fn) {
+  console.log(`--- ${name}`);
+  try {
+    await fn();
+  } catch (e) {
+    if (e instanceof Abort) {
+      console.log(`      (rest of "${name}" skipped after this failure)`);
+    } else {
+      results.push({ name: `${name}: unexpected error`, ok: false, error: e.message });
+      console.log(`FAIL  ${name}: unexpected error\n      ${e.stack}`);
+    }
+    if (page) await failureShot(page, name.split(' ')[0]);
+  }
+}
+
+/** The #stats values of the page: { stat: string data-value }. */
+const readStats = (page, root = '#stats') => page.$$eval(`${root} [data-stat]`,
+  (els) => els.filter((e) => e.hasAttribute('data-value')).map((e) => [e.dataset.stat, e.dataset.value]));
+
+function expectedStat(district, stat) {
+  if (stat.startsWith('circle:')) {
+    const service = stat.slice('circle:'.length);
+    assert(Array.isArray(district.circle), '/v1/stats district.circle is not an array');
+    const entry = district.circle.find((c) => c.service === service);
+    assert(entry, `/v1/stats district.circle has no entry for service ${JSON.stringify(service)}`);
+    return entry.share;
+  }
+  assert(stat in district, `data-stat ${JSON.stringify(stat)} is neither circle:<service> nor a field of /v1/stats district`);
+  return district[stat];
+}
+
+function compareValue(label, shown, expected) {
+  if (expected === null) {
+    assert(shown === '' || shown === 'null', `${label}: data-value=${JSON.stringify(shown)}, API has null`);
+    return;
+  }
+  const n = Number(shown);
+  assert(shown !== '' && Number.isFinite(n), `${label}: data-value=${JSON.stringify(shown)} is not a number (API: ${expected})`);
+  assert(typeof expected === 'number', `${label}: API value ${JSON.stringify(expected)} is not a number`);
+  assert(close(n, expected), `${label}: page shows ${shown}, API has ${expected} (difference ${n - expected})`);
+}
+
+// ----- scenarios -----
+
+async function family() {
+  const page = await newPage('family');
+  await scenario('family (refused)', page, async () => {
+    await check('family: login page is served at / with #login-form', () => openLoginPage(page), { hard: true });
+    await check('family: signing in through the form ends in data-state=refused', async () => {
+      await fillLogin(page, 'family');
+      await page.click('#sign-in');
+      const state = await waitState(page, ['refused', 'ready']);
+      assert(state === 'refused', `a family member reached data-state=${state}; expected refused`);
+    }, { hard: true });
+    await check('family: #refused is visible with a message', async () => {
+      const refused = page.locator('#refused');
+      assert(await refused.count() === 1, `expected one #refused element, found ${await refused.count()}`);
+      assert(await refused.isVisible(), '#refused is not visible');
+      const text = ((await refused.innerText()) || '').trim();
+      assert(text.length > 0, '#refused has no message');
+      return JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text);
+    });
+    await check('family: screenshot artifacts/one-map-refused.png', async () => {
+      await page.screenshot({ path: path.join(ARTIFACTS, 'one-map-refused.png'), fullPage: true });
+    });
+  });
+  await page.context().close();
+  await scenario('family API', null, async () => {
+    await check('family: GET /v1/map with the family\'s token answers 403', async () => {
+      const token = await apiLogin('family');
+      const r = await apiGet('/v1/map', token);
+      assert(r.status === 403, `GET /v1/map as family answered ${r.status}, expected 403: ${r.text.slice(0, 200)}`);
+    });
+  });
+}
+
+/** Signs in through the form and waits for ready; returns in-page ms from the click to ready. */
+async function signInToReady(page, login) {
+  await fillLogin(page, login);
+  // Timestamps in the page: the click on #sign-in, and the first data-state=ready after it.
+  await page.evaluate(() => {
+    const t = (window.__oneMapTest = { click: null, ready: null });
+    document.addEventListener('click', (e) => {
+      if (t.click === null && e.target instanceof Element && e.target.closest('#sign-in')) t.click = performance.now();
+    }, true);
+    new MutationObserver(() => {
+      if (t.ready === null && t.click !== null && document.body.dataset.state === 'ready') t.ready = performance.now();
+    }).observe(document.body, { attributes: true, attributeFilter: ['data-state'] });
+  });
+  const wall0 = Date.now();
+  await page.click('#sign-in');
+  const state = await waitState(page, ['ready', 'refused']);
+  const wall = Date.now() - wall0;
+  assert(state === 'ready', `${login} reached data-state=${state}; expected ready`);
+  const t = await page.evaluate(() => window.__oneMapTest);
+  const inPage = t && t.click !== null && t.ready !== null ? t.ready - t.click : null;
+  return { inPage, wall };
+}
+
+async function monthOf(page) {
+  const month = await page.$eval('#month', (e) => e.value).catch(() => null);
+  assert(month, '#month has no value');
+  return month;
+}
+
+async function operator(districtStats) {
+  const page = await newPage('operator');
+  await scenario('operator (one station)', page, async () => {
+    let token;
+    await check('operator: signing in through the form reaches data-state=ready', async () => {
+      await openLoginPage(page);
+      const t = await signInToReady(page, 'operator');
+      token = await apiLogin('operator');
+      return `${Math.round(t.inPage ?? t.wall)} ms`;
+    }, { hard: true });
+
+    await check('operator: facility markers per kind match GET /v1/map facilities', async () => {
+      const map = await apiJson('/v1/map', token, 'operator');
+      assert(Array.isArray(map.facilities), 'GET /v1/map has no facilities array');
+      const shown = await page.$$eval('#map .facility[data-kind]', (els) => els.map((e) => ({ kind: e.dataset.kind, id: e.dataset.id })));
+      const want = countBy(map.facilities, 'kind');
+      const got = countBy(shown, 'kind');
+      const kinds = [...new Set([...Object.keys(want), ...Object.keys(got)])].sort();
+      const diff = kinds.filter((k) => (want[k] || 0) !== (got[k] || 0));
+      if (diff.length) {
+        const apiIds = new Set(map.facilities.map((f) => f.id));
+        const pageIds = new Set(shown.map((f) => f.id));
+        const missing = [...apiIds].filter((id) => !pageIds.has(id)).slice(0, 5);
+        const extra = [...pageIds].filter((id) => !apiIds.has(id)).slice(0, 5);
+        throw new Error(`counts differ: ${diff.map((k) => `${k} page ${got[k] || 0} vs API ${want[k] || 0}`).join(', ')}`
+          + `${missing.length ? `; not on the page e.g. ${missing.join(', ')}` : ''}${extra.length ? `; not in the API e.g. ${extra.join(', ')}` : ''}`);
+      }
+      assert(shown.length > 0, 'no facility markers at all (and the API has none either)');
+      return kinds.map((k) => `${k} ${got[k]}`).join(', ');
+    });
+
+    await check('operator: #stats seniors matches GET /v1/stats and is below the district\'s', async () => {
+      const month = await monthOf(page);
+      const stats = await apiJson(`/v1/stats?month=${encodeURIComponent(month)}`, token, 'operator');
+      assert(stats.district && typeof stats.district.seniors === 'number', `GET /v1/stats?month=${month} as operator has no district.seniors`);
+      const shown = await page.$eval('#stats [data-stat="seniors"]', (e) => e.dataset.value).catch(() => undefined);
+      assert(shown !== undefined, '#stats [data-stat="seniors"] is missing');
+      compareValue('seniors', shown, stats.district.seniors);
+      const all = districtStats ? districtStats(month) : null;
+      if (all) {
+        const d = (await all).district.seniors;
+        assert(stats.district.seniors < d, `the operator's seniors (${stats.district.seniors}) are not fewer than the district's (${d})`);
+        return `month ${month}: ${shown} of the district's ${d}`;
+      }
+      return `month ${month}: ${shown}`;
+    });
+
+    await check('operator: #sign-out returns to data-state=login', async () => {
+      await page.click('#sign-out');
+      await waitState(page, ['login'], 15000);
+      assert(await page.locator('#login-form').isVisible(), '#login-form is not visible after signing out');
+    });
+  });
+  await page.context().close();
+}
+
+async function district() {
+  const page = await newPage('district');
+  await scenario('district (whole district)', page, async () => {
+    let token, stats, month, clicked, lat, lon;
+
+    await check('district: signing in through the form reaches data-state=ready', async () => {
+      await openLoginPage(page);
+      const t = await signInToReady(page, 'district');
+      timings.district_signin_to_ready_ms = t.inPage;
+      timings.district_signin_to_ready_wall_ms = t.wall;
+      token = await apiLogin('district');
+      return `${t.inPage === null ? '?' : Math.round(t.inPage)} ms in the page, ${t.wall} ms wall clock`;
+    }, { hard: true });
+
+    const pageTimings = await page.evaluate(() => (window.oneMapTimings && typeof window.oneMapTimings === 'object')
+      ? JSON.parse(JSON.stringify(window.oneMapTimings)) : null);
+    timings.one_map_timings_at_ready = pageTimings;
+    if (pageTimings) {
+      console.log(`info  window.oneMapTimings: ${Object.entries(pageTimings).map(([k, v]) => `${k}=${typeof v === 'number' ? Math.round(v * 10) / 10 : JSON.stringify(v)}`).join(', ')}`);
+    } else {
+      warn('window.oneMapTimings is not set once the page is ready');
+    }
+
+    await check('district: GET /v1/stats for #month answers', async () => {
+      month = await monthOf(page);
+      stats = await apiJson(`/v1/stats?month=${encodeURIComponent(month)}`, token, 'district');
+      assert(stats.district && typeof stats.district === 'object', `GET /v1/stats?month=${month} has no district object`);
+      return `month ${month}`;
+    }, { hard: true });
+
+    await check('district: every #stats [data-stat][data-value] matches /v1/stats', async () => {
+      const shown = await readStats(page);
+      const names = shown.map(([s]) => s);
+      const missing = STAT_FIELDS.filter((f) => !names.includes(f));
+      assert(missing.length === 0, `missing #stats [data-stat] with data-value: ${missing.join(', ')}`);
+      const bad = [];
+      for (const [stat, value] of shown) {
+        try { compareValue(stat, value, expectedStat(stats.district, stat)); } catch (e) { bad.push(e.message); }
+      }
+      assert(bad.length === 0, bad.join('; '));
+      return `${shown.length} values, ${names.filter((n) => n.startsWith('circle:')).length} of them circle shares`;
+    });
+
+    await check('district: SOS markers and today\'s visits by state match GET /v1/map', async () => {
+      const map = await apiJson('/v1/map', token, 'district');
+      const alerts = await page.$$eval('#map .alert[data-id]', (els) => els.map((e) => e.dataset.id).sort());
+      const want = map.alerts.map((a) => a.id).sort();
+      assert(JSON.stringify(alerts) === JSON.stringify(want), `SOS markers ${alerts.join(',')} vs API ${want.join(',')}`);
+      const shown = Object.fromEntries(await page.$$eval('#visits [data-visit-state]', (els) => els.map((e) => [e.dataset.visitState, Number(e.dataset.value)])));
+      const counts = countBy(map.visits, 'state');
+      assert(JSON.stringify(Object.entries(shown).sort()) === JSON.stringify(Object.entries(counts).sort()), `visits by state: page ${JSON.stringify(shown)} vs API ${JSON.stringify(counts)}`);
+      return `${alerts.length} open SOS; visits ${JSON.stringify(counts)}`;
+    });
+
+    await check('district: click the centre of a large village', async () => {
+      const candidates = await page.evaluate(() => {
+        const map = document.querySelector('#map');
+        const m = map ? map.getBoundingClientRect() : null;
+        const vw = window.innerWidth;
+        const vh = window.innerHeight;
+        return [...document.querySelectorAll('#map .village[data-division]')].map((el) => {
+          const r = el.getBoundingClientRect();
+          const x = r.left + r.width / 2;
+          const y = r.top + r.height / 2;
+          const inside = x > 0 && y > 0 && x < vw && y < vh && (!m || (x > m.left && x < m.right && y > m.top && y < m.bottom));
+          const top = inside ? document.elementFromPoint(x, y) : null;
+          const hit = top && top.closest ? top.closest('.village[data-division]') : null;
+          return { division: el.dataset.division, x, y, area: r.width * r.height, inside,
+            hit: hit ? hit.dataset.division : null, top: top ? top.tagName + (top.id ? `#${top.id}` : '') + (top.classList.length ? `.${[...top.classList].join('.')}` : '') : null };
+        });
+      });
+      assert(candidates.length > 0, 'no #map .village[data-division] elements');
+      const inView = candidates.filter((c) => c.inside).sort((a, b) => b.area - a.area);
+      assert(inView.length > 0, `none of the ${candidates.length} villages has its box centre inside the viewport and #map`);
+      // Prefer a box whose centre is on its own village, then on any village (not a marker), then the largest.
+      clicked = inView.find((c) => c.hit === c.division) || inView.find((c) => c.hit) || inView[0];
+      await page.mouse.click(clicked.x, clicked.y);
+      return `${clicked.division} at (${Math.round(clicked.x)}, ${Math.round(clicked.y)}), topmost there: ${clicked.top}`;
+    }, { hard: true });
+
+    await check('district: #village shows the clicked village\'s seniors from /v1/stats villages', async () => {
+      await page.waitForFunction(() => {
+        const v = document.querySelector('#village');
+        return v && v.dataset.division && v.querySelector('[data-stat="seniors"][data-value]');
+      }, null, { timeout: 15000 }).catch(async () => {
+        const v = await page.$eval('#village', (e) => e.outerHTML.slice(0, 300)).catch(() => 'no #village element');
+        throw new Error(`#village did not get data-division and [data-stat="seniors"][data-value] within 15 s: ${v}`);
+      });
+      const code = await page.$eval('#village', (e) => e.dataset.division);
+      assert(Array.isArray(stats.villages), '/v1/stats has no villages array');
+      const village = stats.villages.find((v) => v.division === code);
+      let note = code;
+      if (code !== clicked.division) {
+        assert(village, `#village data-division=${code} differs from the clicked ${clicked.division} and is not in /v1/stats villages`);
+        note = `${code} (the click was on ${clicked.division}'s box; overlapping hulls)`;
+      }
+      assert(village, `village ${code} is not in /v1/stats villages`);
+      const shown = await page.$eval('#village [data-stat="seniors"]', (e) => e.dataset.value);
+      compareValue(`village ${code} seniors`, shown, village.seniors);
+      return `${note}: ${shown} seniors`;
+    });
+
+    await check('district: #nearest lists the canteens GET /v1/facilities/nearest gives', async () => {
+      await page.waitForFunction(() => {
+        const n = document.querySelector('#nearest');
+        return n && n.dataset.lat && n.dataset.lon && n.querySelector('li[data-facility-id]');
+      }, null, { timeout: 15000 }).catch(async () => {
+        const n = await page.$eval('#nearest', (e) => e.outerHTML.slice(0, 300)).catch(() => 'no #nearest element');
+        throw new Error(`#nearest did not get data-lat, data-lon and li[data-facility-id] within 15 s: ${n}`);
+      });
+      const kind = await page.$eval('#nearest-kind', (e) => e.value).catch(() => null);
+      assert(kind === 'canteen', `#nearest-kind is ${JSON.stringify(kind)}, expected canteen by default`);
+      const got = await page.$eval('#nearest', (e) => ({
+        lat: e.dataset.lat, lon: e.dataset.lon,
+        ids: [...e.querySelectorAll('li[data-facility-id]')].map((li) => li.dataset.facilityId),
+      }));
+      ({ lat, lon } = got);
+      assert(Number.isFinite(Number(lat)) && Math.abs(Number(lat)) <= 90, `#nearest data-lat=${JSON.stringify(lat)} is not a latitude`);
+      assert(Number.isFinite(Number(lon)) && Math.abs(Number(lon)) <= 180, `#nearest data-lon=${JSON.stringify(lon)} is not a longitude`);
+      const q = `/v1/facilities/nearest?lat=${encodeURIComponent(lat)}&lon=${encodeURIComponent(lon)}&kind=canteen&k=5`;
+      const api = await apiJson(q, token, 'district');
+      assert(Array.isArray(api) && api.length > 0, `GET ${q} gave no facilities: ${JSON.stringify(api).slice(0, 200)}`);
+      assert(got.ids[0] === api[0].id, `first #nearest li is ${got.ids[0]}, the API's nearest canteen is ${api[0].id} (${Math.round(api[0].distance_m)} m)`);
+      const n = Math.min(got.ids.length, api.length);
+      const same = got.ids.slice(0, n).every((id, i) => id === api[i].id);
+      if (!same) warn(`#nearest order ${got.ids.slice(0, n).join(',')} differs from the API's ${api.slice(0, n).map((f) => f.id).join(',')} after the first`);
+      return `(${lat}, ${lon}): ${api[0].id} at ${Math.round(api[0].distance_m)} m; ${got.ids.length} listed`;
+    });
+
+    await check('district: full-page screenshot artifacts/one-map-district.png', async () => {
+      await page.screenshot({ path: path.join(ARTIFACTS, 'one-map-district.png'), fullPage: true });
+    });
+
+    // Smoothness: reported, never asserted.
+    await check('district: 20 wheel zoom-ins and 20 zoom-outs over the map (frame intervals reported)', async () => {
+      const box = await page.locator('#map').boundingBox();
+      assert(box, '#map has no box');
+      const cx = box.x + box.width / 2;
+      const cy = box.y + Math.min(box.height, VIEWPORT.height - box.y) / 2;
+      await page.mouse.move(cx, cy);
+      await page.evaluate(() => {
+        const rec = (window.__frameRecorder = { times: [], on: true, wheels: 0, handled: 0 });
+        // Whether the map took the wheel events (preventDefault), so the frames are of a zooming map.
+        window.addEventListener('wheel', (e) => {
+          if (!rec.on) return;
+          rec.wheels += 1;
+          setTimeout(() => { if (e.defaultPrevented) rec.handled += 1; }, 0);
+        }, { capture: true, passive: true });
+        const tick = (t) => { rec.times.push(t); if (rec.on) requestAnimationFrame(tick); };
+        requestAnimationFrame(tick);
+      });
+      await page.waitForTimeout(100);
+      const started = Date.now();
+      for (let i = 0; i < 20; i++) { await page.mouse.wheel(0, -120); await page.waitForTimeout(25); }
+      for (let i = 0; i < 20; i++) { await page.mouse.wheel(0, 120); await page.waitForTimeout(25); }
+      await page.waitForTimeout(500);
+      const { times, wheels, handled } = await page.evaluate(() => { window.__frameRecorder.on = false; return window.__frameRecorder; });
+      const iv = times.slice(1).map((t, i) => t - times[i]).sort((a, b) => a - b);
+      const median = iv.length ? (iv.length % 2 ? iv[(iv.length - 1) / 2] : (iv[iv.length / 2 - 1] + iv[iv.length / 2]) / 2) : null;
+      timings.zoom = {
+        wheel_steps: 40, wheel_delta_px: 120, gap_between_steps_ms: 25, settle_ms: 500,
+        wall_ms: Date.now() - started, frames: times.length,
+        median_frame_ms: median, max_frame_ms: iv.length ? iv[iv.length - 1] : null,
+        frames_over_50ms: iv.filter((d) => d > 50).length,
+        wheel_events_seen: wheels, wheel_events_taken_by_page: handled,
+      };
+      if (handled < wheels) warn(`the page called preventDefault on ${handled} of ${wheels} wheel events over #map: the map may not have zoomed`);
+      const z = timings.zoom;
+      return `${z.frames} frames, median ${z.median_frame_ms?.toFixed(1)} ms, max ${z.max_frame_ms?.toFixed(1)} ms, ${z.frames_over_50ms} over 50 ms`;
+    });
+
+    const final = await page.evaluate(() => (window.oneMapTimings && typeof window.oneMapTimings === 'object')
+      ? JSON.parse(JSON.stringify(window.oneMapTimings)) : null).catch(() => null);
+    if (final && JSON.stringify(final) !== JSON.stringify(pageTimings)) {
+      timings.one_map_timings_final = final;
+      console.log(`info  window.oneMapTimings at the end: ${JSON.stringify(final)}`);
+    }
+  });
+  await page.context().close();
+}
+
+// ----- main -----
+
+mkdirSync(ARTIFACTS, { recursive: true });
+let fatal = null;
+try {
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--no-first-run'],
+  });
+  timings.browser = `chromium ${browser.version()}`;
+  console.log(`one-map browser test: ${BASE} in chromium ${browser.version()}, viewport ${VIEWPORT.width}x${VIEWPORT.height}`);
+
+  // The district's stats per month, fetched once, for the operator's "fewer seniors" check.
+  const districtStatsCache = new Map();
+  const districtStats = (month) => {
+    if (!districtStatsCache.has(month)) {
+      districtStatsCache.set(month, apiLogin('district').then((t) => apiJson(`/v1/stats?month=${encodeURIComponent(month)}`, t, 'district')));
+    }
+    return districtStatsCache.get(month);
+  };
+
+  await family();
+  await operator(districtStats);
+  await district();
+} catch (e) {
+  fatal = e;
+  console.log(`FAIL  the browser test could not run: ${e && e.stack ? e.stack : e}`);
+} finally {
+  if (browser) await browser.close().catch(() => {});
+  writeFileSync(path.join(ARTIFACTS, 'timings.json'), `${JSON.stringify(timings, null, 2)}\n`);
+}
+
+const passed = results.filter((r) => r.ok).length;
+const failed = results.filter((r) => !r.ok).length + (fatal ? 1 : 0);
+console.log('--- summary');
+if (timings.district_signin_to_ready_ms != null) console.log(`district sign-in to ready: ${Math.round(timings.district_signin_to_ready_ms)} ms (in the page)`);
+if (timings.zoom) console.log(`zoom: median frame ${timings.zoom.median_frame_ms?.toFixed(1)} ms, max ${timings.zoom.max_frame_ms?.toFixed(1)} ms, ${timings.zoom.frames_over_50ms} frames over 50 ms`);
+console.log(`artifacts: ${ARTIFACTS} (one-map-refused.png, one-map-district.png, timings.json)`);
+if (warnings.length) console.log(`${warnings.length} warning(s) (not failures), see "warn" lines above`);
+for (const r of results.filter((x) => !x.ok)) console.log(`failed: ${r.name}`);
+console.log(`browser: ${passed} passed, ${failed} failed`);
+process.exit(failed > 0 ? 1 : 0);
