@@ -54,7 +54,21 @@ fn the_demo_districts_statistics_plans_and_subsidies_from_the_cli() {
     assert!(meal > 0.3 && meal < 1.0, "{meal}");
     let village_rows = cli(&db, now, false, &["stats", "--month", "2026-10", "--level", "village"]).unwrap();
     assert!(village_rows.lines().any(|l| l.starts_with("330211101")));
-    assert!(cli(&db, now, false, &["stats", "--month", "2026-10", "--as", "operator:ZH-CS-001"]).unwrap_err().contains("not allowed"));
+    // A station's operator gets the figures of the seniors it serves; a family member none.
+    let own = run(&db, now, &["stats", "--month", "2026-10", "--as", "operator:ZH-CS-001"]);
+    let own_seniors = own["district"]["seniors"].as_u64().unwrap();
+    assert!(own_seniors > 0 && own_seniors < 50000, "{own_seniors}");
+    assert!(cli(&db, now, false, &["stats", "--month", "2026-10", "--as", "family:ZH-F-000001"]).unwrap_err().contains("not allowed"));
+
+    // The one map's layers for the same station cover the same seniors, in 250 m cells.
+    let map = run(&db, now, &["map", "--as", "operator:ZH-CS-001"]);
+    let in_cells: u64 = map["cells"].as_array().unwrap().iter().map(|c| c["seniors"].as_u64().unwrap()).sum();
+    assert_eq!(in_cells, own_seniors);
+    assert_eq!(map["facilities"].as_array().unwrap().len(), 130);
+    assert_eq!(map["holes"].as_array().unwrap().len(), 10, "one layer per service");
+    let summary = cli(&db, now, false, &["map"]).unwrap();
+    assert!(summary.contains("50000 seniors") && summary.contains("15-min circle holes"), "{summary}");
+    assert!(cli(&db, now, false, &["map", "--as", "family:ZH-F-000001"]).unwrap_err().contains("not allowed"));
 
     // The ranking has care organisations and canteens.
     let r = run(&db, now, &["ranking", "--month", "2026-10"]);
