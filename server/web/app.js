@@ -519,7 +519,7 @@ function showVillage(code) {
   const svc = $('hole-service').value, holes = map.holes.find((h) => h.service === svc);
   if (s) {
     figures(box, s, stats.targets);
-    const missing = s.circle.filter((c) => c.share < 1).map((c) => `${(SERVICES[c.service] || c.service).split(' ')[0]} ${c.seniors === undefined ? '' : ''}${pct(1 - c.share)}`);
+    const missing = s.circle.filter((c) => c.share < 1).map((c) => `${(SERVICES[c.service] || c.service).split(' ')[0]} ${pct(1 - c.share)}`);
     if (missing.length) {
       const m = html('div', { class: 'chips' });
       for (const x of missing) m.appendChild(html('span', { class: 'chip bad' }, '圈外 out of circle: ' + x));
