@@ -5,7 +5,7 @@
 use crate::args;
 use crate::carecircle::CareCircle;
 use crate::error::{Error, Result, RowProblem};
-use crate::facility::{MAX_TEXT_LEN, is_division_code, truncate};
+use crate::facility::{MAX_TEXT_LEN, codes, is_division_code, truncate};
 use crate::position::Position;
 use serde::{Deserialize, Serialize};
 
@@ -24,28 +24,7 @@ pub enum DivisionLevel {
     Village,
 }
 
-impl DivisionLevel {
-    pub fn code(self) -> &'static str {
-        match self {
-            DivisionLevel::District => "district",
-            DivisionLevel::Street => "street",
-            DivisionLevel::Town => "town",
-            DivisionLevel::Community => "community",
-            DivisionLevel::Village => "village",
-        }
-    }
-
-    pub fn parse(s: &str) -> Result<Self> {
-        Ok(match s {
-            "district" => DivisionLevel::District,
-            "street" => DivisionLevel::Street,
-            "town" => DivisionLevel::Town,
-            "community" => DivisionLevel::Community,
-            "village" => DivisionLevel::Village,
-            other => return Err(Error::invalid("division level", format!("'{}' is not district, street, town, community or village", truncate(other, 20)))),
-        })
-    }
-}
+codes!(DivisionLevel, "division level", District = "district", Street = "street", Town = "town", Community = "community", Village = "village");
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Division {
@@ -95,7 +74,7 @@ impl CareCircle {
                 Ok(Division {
                     code: r.get(0)?,
                     name: r.get(1)?,
-                    level: DivisionLevel::parse(&r.get::<String>(2)?)?,
+                    level: r.get::<String>(2)?.parse()?,
                     parent: r.get(3)?,
                     centre: match (lat, lon) {
                         (Some(lat), Some(lon)) => Some(Position::new(lat, lon)?),
@@ -139,7 +118,7 @@ fn division_from_feature(f: &serde_json::Value) -> std::result::Result<Division,
     if name.is_empty() || name.chars().count() > MAX_TEXT_LEN {
         return Err(format!("name must have 1 to {MAX_TEXT_LEN} characters"));
     }
-    let level = DivisionLevel::parse(&text("level")).map_err(|e| e.to_string())?;
+    let level: DivisionLevel = text("level").parse().map_err(|e: Error| e.to_string())?;
     let geometry = f.get("geometry").ok_or("no geometry")?;
     let point = |v: &serde_json::Value| -> std::result::Result<Position, String> {
         let c = v.as_array().filter(|c| c.len() >= 2).ok_or("a coordinate is not [lon, lat]")?;

@@ -26,7 +26,7 @@ use crate::error::{Error, Result};
 use crate::event::{Emitter, EventKind};
 use crate::facility::{FacilityKind, Service, truncate};
 use crate::person::{Actor, Caregiver, may_act_for, senior_in};
-use crate::plan::codes;
+use crate::facility::codes;
 use chrono::{DateTime, Duration, Months, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;

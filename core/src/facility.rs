@@ -76,6 +76,26 @@ code_enum!(
     }
 );
 
+/// `code()` and `FromStr` for a plain enum stored and exchanged as snake_case codes; an unknown
+/// code is an invalid-input error that lists the known ones.
+macro_rules! codes {
+    ($t:ident, $what:literal, $($v:ident = $c:literal),+) => {
+        impl $t {
+            pub fn code(self) -> &'static str { match self { $($t::$v => $c),+ } }
+        }
+        impl std::str::FromStr for $t {
+            type Err = $crate::error::Error;
+            fn from_str(s: &str) -> $crate::error::Result<Self> {
+                match s.trim() {
+                    $($c => Ok($t::$v),)+
+                    _ => Err($crate::error::Error::invalid($what, format!("unknown '{}', expected {}", $crate::facility::truncate(s, 20), [$($c),+].join(", ")))),
+                }
+            }
+        }
+    };
+}
+pub(crate) use codes;
+
 pub(crate) fn truncate(s: &str, max_chars: usize) -> String {
     if s.chars().count() <= max_chars { s.to_string() } else { s.chars().take(max_chars).collect::<String>() + "…" }
 }

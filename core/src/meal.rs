@@ -33,19 +33,7 @@ pub enum MealMode {
     Delivery,
 }
 
-macro_rules! codes {
-    ($t:ident, $what:literal, $($v:ident = $c:literal),+) => {
-        impl $t {
-            pub fn code(self) -> &'static str { match self { $($t::$v => $c),+ } }
-        }
-        impl std::str::FromStr for $t {
-            type Err = Error;
-            fn from_str(s: &str) -> Result<Self> {
-                match s.trim() { $($c => Ok($t::$v),)+ _ => Err(Error::invalid($what, format!("unknown '{}', expected {}", truncate(s, 20), [$($c),+].join(", ")))) }
-            }
-        }
-    };
-}
+use crate::facility::codes;
 codes!(Meal, "meal", Breakfast = "breakfast", Lunch = "lunch", Dinner = "dinner");
 codes!(MealMode, "mode", DineIn = "dine_in", PickUp = "pick_up", Delivery = "delivery");
 

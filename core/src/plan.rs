@@ -84,20 +84,7 @@ pub enum Outcome {
     SkippedQuota,
 }
 
-macro_rules! codes {
-    ($t:ident, $what:literal, $($v:ident = $c:literal),+) => {
-        impl $t {
-            pub fn code(self) -> &'static str { match self { $($t::$v => $c),+ } }
-        }
-        impl std::str::FromStr for $t {
-            type Err = Error;
-            fn from_str(s: &str) -> Result<Self> {
-                match s.trim() { $($c => Ok($t::$v),)+ _ => Err(Error::invalid($what, format!("unknown '{}', expected {}", truncate(s, 20), [$($c),+].join(", ")))) }
-            }
-        }
-    };
-}
-pub(crate) use codes;
+use crate::facility::codes;
 codes!(PlanKind, "plan kind", Regular = "regular", FamilyCareBed = "family_care_bed");
 codes!(OverQuota, "over quota", SelfPaid = "self_paid", Skip = "skip");
 codes!(Weekday, "day", Mon = "mon", Tue = "tue", Wed = "wed", Thu = "thu", Fri = "fri", Sat = "sat", Sun = "sun");

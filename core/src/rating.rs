@@ -28,7 +28,7 @@ use crate::db::{Row, Sql, SqlExt};
 use crate::error::{Error, Result};
 use crate::facility::truncate;
 use crate::person::{Actor, may_act_for, senior_in};
-use crate::plan::codes;
+use crate::facility::codes;
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

@@ -28,7 +28,7 @@ use crate::error::{Error, Result};
 use crate::event::{Emitter, EventKind};
 use crate::facility::truncate;
 use crate::person::{Actor, Senior, family_links_in, may_act_for, senior_in};
-use crate::plan::codes;
+use crate::facility::codes;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
