@@ -46,6 +46,8 @@ impl From<carecircle_core::Settings> for Settings {
             offers_per_request: s.offers_per_request,
             no_show_grace_minutes: s.no_show_grace_minutes,
             alert_escalation_minutes: s.alert_escalation_minutes,
+            // Platform-side settings: a phone never judges pushed times.
+            ..carecircle_core::Settings::default()
         }
     }
 }
@@ -61,6 +63,8 @@ impl From<Settings> for carecircle_core::Settings {
             offers_per_request: s.offers_per_request,
             no_show_grace_minutes: s.no_show_grace_minutes,
             alert_escalation_minutes: s.alert_escalation_minutes,
+            // Platform-side settings: a phone never judges pushed times.
+            ..carecircle_core::Settings::default()
         }
     }
 }

@@ -14,6 +14,9 @@ use crate::position::Position;
 use crate::sync::server::{sees_booking, sees_senior};
 use crate::visit::Visit;
 
+/// How long after a visit ends its caregiver may still read the senior's record.
+pub const CAREGIVER_SEES_HOURS_AFTER: i64 = 24;
+
 impl CareCircle {
     /// A booking with its offers and visit record, if `actor` may see it (else not found, so
     /// that nobody learns what exists beyond their view). Caregivers see only their own offer.
@@ -32,22 +35,31 @@ impl CareCircle {
             offers.retain(|o| o.caregiver_id == *me);
             visit = visit.filter(|v| v.caregiver_id == *me);
         }
+        if visit.is_some() {
+            // Check-in and check-out positions are location records.
+            self.audit_reads(actor, &[("visit", b.id.clone(), b.senior_id.clone())])?;
+        }
         Ok((b, offers, visit))
     }
 
     /// A senior's record, if `actor` may see it; caregivers see the seniors of visits offered to them.
     pub fn senior_for(&self, actor: &Actor, senior_id: &str) -> Result<Senior> {
         let visible = self.store.read(|sql| match actor {
+            // Only while the caregiver holds a live offer or visit of hers, and for a day after
+            // it ended: a caregiver once offered a visit does not keep her record for ever.
             Actor::Caregiver(c) => sql.exists(
-                "SELECT 1 FROM booking b JOIN offer o ON o.booking_id = b.id WHERE b.senior_id = ?1 AND o.caregiver_id = ?2",
-                args![senior_id, c],
+                "SELECT 1 FROM booking b JOIN offer o ON o.booking_id = b.id WHERE b.senior_id = ?1 AND o.caregiver_id = ?2
+                 AND o.status IN ('open', 'accepted') AND b.end_at > ?3",
+                args![senior_id, c, self.now() - chrono::Duration::hours(CAREGIVER_SEES_HOURS_AFTER)],
             ),
             _ => sees_senior(sql, actor, senior_id),
         })?;
         if !visible {
             return Err(Error::not_found("senior", crate::facility::truncate(senior_id, 64)));
         }
-        self.senior(senior_id)
+        let senior = self.senior(senior_id)?;
+        self.audit_reads(actor, &[("senior", senior.id.clone(), senior.id.clone())])?;
+        Ok(senior)
     }
 
     /// A caregiver's offers and visits: for the caregiver, their station's operator, or the district.

@@ -54,12 +54,19 @@ impl CareCircle {
             if !known {
                 return Err(Error::invalid("account", format!("{} is not someone on this platform", account.actor.label())));
             }
+            let before = tx.one("SELECT actor, password_hash FROM account WHERE login = ?1", args![account.login])?;
             tx.execute(
                 "INSERT INTO account (login, actor, password_hash, created_at, disabled) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT(login) DO UPDATE SET actor = excluded.actor, password_hash = excluded.password_hash, disabled = excluded.disabled",
                 args![account.login, account.actor.label(), account.password_hash, now, account.disabled],
             )?;
-            if account.disabled {
+            // A new password, a new actor or a disabled account ends every session of the login:
+            // a token must never outlive the secret it was given for, or act as someone else.
+            let changed = match &before {
+                Some(r) => r.get::<String>(0)? != account.actor.label() || r.get::<String>(1)? != account.password_hash,
+                None => false,
+            };
+            if account.disabled || changed {
                 tx.execute("DELETE FROM session WHERE login = ?1", args![account.login])?;
             }
             Ok(())

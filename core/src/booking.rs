@@ -236,7 +236,9 @@ impl CareCircle {
     pub(crate) fn request_booking_in(&self, tx: &dyn Sql, em: &mut Emitter, actor: &Actor, id: &str, req: &BookingRequest) -> Result<Booking> {
         check_reason(&req.note)?;
         crate::sync::check_client_id("booking id", id)?;
-        let now = em.at;
+        // The platform's clock, not the phone's: a visit requested offline for an hour that has
+        // passed by the time the request arrives starts in the past.
+        let now = em.received;
         if req.start < now {
             return Err(Error::invalid("start", "a visit cannot start in the past"));
         }
@@ -260,7 +262,7 @@ impl CareCircle {
     /// Care plans and family doctors' home rounds create their visits through here too.
     pub(crate) fn create_booking_in(&self, tx: &dyn Sql, em: &mut Emitter, actor: &Actor, id: &str, req: &BookingRequest) -> Result<Booking> {
         check_reason(&req.note)?;
-        if req.start < em.at || req.start > em.at + Duration::days(366) {
+        if req.start < em.received || req.start > em.received + Duration::days(366) {
             return Err(Error::invalid("start", "a visit starts in the future, at most a year ahead"));
         }
         {

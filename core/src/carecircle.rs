@@ -26,6 +26,11 @@ pub struct Settings {
     pub no_show_grace_minutes: u32,
     /// An alert nobody acknowledged in this time goes to the next-nearest station.
     pub alert_escalation_minutes: u32,
+    /// A pushed check-in or check-out whose claimed time lies further than this before it
+    /// reached the platform rests on the phone's word: the visit is flagged for review.
+    pub phone_time_tolerance_minutes: u32,
+    /// How far back a phone's claimed time is believed at all (its offline window).
+    pub max_offline_days: u32,
 }
 
 impl Default for Settings {
@@ -38,6 +43,8 @@ impl Default for Settings {
             offers_per_request: 3,
             no_show_grace_minutes: 30,
             alert_escalation_minutes: 5,
+            phone_time_tolerance_minutes: 15,
+            max_offline_days: 7,
         }
     }
 }
@@ -54,7 +61,10 @@ impl Settings {
         if !(1..=100).contains(&self.offers_per_request) {
             return Err(Error::invalid("offers per request", "must be between 1 and 100"));
         }
-        if self.checkin_early_minutes > 24 * 60 || self.no_show_grace_minutes > 24 * 60 || !(1..=24 * 60).contains(&self.alert_escalation_minutes) {
+        if !(1..=30).contains(&self.max_offline_days) {
+            return Err(Error::invalid("offline days", "must be between 1 and 30"));
+        }
+        if self.checkin_early_minutes > 24 * 60 || self.phone_time_tolerance_minutes > 24 * 60 || self.no_show_grace_minutes > 24 * 60 || !(1..=24 * 60).contains(&self.alert_escalation_minutes) {
             return Err(Error::invalid("minutes", "at most a day"));
         }
         Ok(())

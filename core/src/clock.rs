@@ -32,20 +32,30 @@ pub fn from_shanghai(local: NaiveDateTime) -> DateTime<Utc> {
 /// or a wall-clock time without one, read in Asia/Shanghai ("2026-11-23T09:00", "2026-11-23 09:00").
 pub fn parse_instant(s: &str) -> Result<DateTime<Utc>> {
     let s = s.trim();
+    let in_range = |t: DateTime<Utc>| check_year(shanghai_date(t)).map(|_| t);
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t.with_timezone(&Utc));
+        return in_range(t.with_timezone(&Utc));
     }
     for fmt in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"] {
         if let Ok(local) = NaiveDateTime::parse_from_str(s, fmt) {
-            return Ok(from_shanghai(local));
+            return in_range(from_shanghai(local));
         }
     }
     Err(Error::invalid("time", format!("'{}' is not a time like 2026-11-23T09:00 (Shanghai) or RFC 3339", crate::facility::truncate(s, 40))))
 }
 
 pub fn parse_date(s: &str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .map_err(|_| Error::invalid("date", format!("'{}' is not a date like 1940-05-17", crate::facility::truncate(s, 40))))
+    let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| Error::invalid("date", format!("'{}' is not a date like 1940-05-17", crate::facility::truncate(s, 40))))?;
+    check_year(d)?;
+    Ok(d)
+}
+
+/// Dates and times from outside are kept to years 1900-2999: every care date falls there, and
+/// date arithmetic then never reaches chrono's limits (where it would panic).
+fn check_year(d: NaiveDate) -> Result<()> {
+    use chrono::Datelike;
+    if (1900..=2999).contains(&d.year()) { Ok(()) } else { Err(Error::invalid("date", "the year must be between 1900 and 2999")) }
 }
 
 pub trait Clock: Send + Sync {

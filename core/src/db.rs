@@ -242,8 +242,13 @@ impl Database for SqliteDb {
         Ok(())
     }
     fn read(&self, f: &mut dyn FnMut(&dyn Sql) -> Result<()>) -> Result<()> {
-        let conn = self.lock()?;
-        f(&SqliteSql(&conn.0))
+        // One deferred transaction: every statement of the read sees the same snapshot, even
+        // while another process (a CLI job, a second server) writes the file.
+        let mut conn = self.lock()?;
+        let tx = conn.0.transaction_with_behavior(rusqlite::TransactionBehavior::Deferred)?;
+        f(&SqliteSql(&tx))?;
+        tx.commit()?;
+        Ok(())
     }
     fn dialect(&self) -> Dialect {
         Dialect::Sqlite

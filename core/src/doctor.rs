@@ -300,7 +300,12 @@ impl CareCircle {
             sql.query(&format!("SELECT {CONTRACT_COLUMNS} FROM doctor_contract WHERE senior_id = ?1 ORDER BY starts_on DESC, id"), args![senior_id])?
                 .iter()
                 .map(contract_from_row)
-                .collect()
+                .collect::<Result<Vec<DoctorContract>>>()
+        })
+        .and_then(|list| {
+            let touched: Vec<crate::audit::Touched> = list.iter().map(|c| ("doctor_contract", c.id.clone(), senior_id.to_string())).collect();
+            self.audit_reads(actor, &touched)?;
+            Ok(list)
         })
     }
 
@@ -383,6 +388,7 @@ impl CareCircle {
                     args![h.id, h.senior_id, h.date.to_string(), h.clinic_id, h.doctor_id, h.summary, h.recorded_by, em.at],
                 )?;
                 em.emit(tx, EventKind::HealthCheckRecorded, &h.id, &h.senior_id, Some(clinic_id), format!("date={}", h.date))?;
+                crate::audit::note(self, tx, em.at, actor, "change", &[("health_check", h.id.clone(), h.senior_id.clone())])?;
                 out.push(h);
             }
             Ok(out)
@@ -471,6 +477,8 @@ impl CareCircle {
         let rows = self.store.read(|sql| {
             sql.query("SELECT id, senior_id, date, clinic_id, doctor_id, summary, recorded_by FROM health_check WHERE senior_id = ?1 ORDER BY date DESC, id", args![senior_id])
         })?;
+        let touched: Vec<crate::audit::Touched> = rows.iter().map(|r| Ok(("health_check", r.get::<String>(0)?, senior_id.to_string()))).collect::<Result<_>>()?;
+        self.audit_reads(actor, &touched)?;
         rows.iter()
             .map(|r| {
                 Ok(HealthCheck {

@@ -200,9 +200,14 @@ pub struct DistrictSummary {
     pub pending_review: u32,
 }
 
-fn month_bounds(year: i32, month: u32) -> Result<(NaiveDate, NaiveDate)> {
+/// The first day of a month and of the next. Years outside 1900-2999 are refused: nobody's care
+/// falls there, and chrono's own limit (year 262143) must never be reached from a request.
+pub(crate) fn month_bounds(year: i32, month: u32) -> Result<(NaiveDate, NaiveDate)> {
+    if !(1900..=2999).contains(&year) {
+        return Err(Error::invalid("month", "the year must be between 1900 and 2999"));
+    }
     let first = NaiveDate::from_ymd_opt(year, month, 1).ok_or_else(|| Error::invalid("month", "not a month"))?;
-    let next = if month == 12 { NaiveDate::from_ymd_opt(year + 1, 1, 1) } else { NaiveDate::from_ymd_opt(year, month + 1, 1) }.expect("valid");
+    let next = first.checked_add_months(chrono::Months::new(1)).ok_or_else(|| Error::invalid("month", "not a month"))?;
     Ok((first, next))
 }
 

@@ -90,7 +90,14 @@ pub struct Event {
 
 /// Collects the events of one transaction.
 pub(crate) struct Emitter {
+    /// When the change happened: now, or the time a phone claimed for it, once believed.
     pub at: DateTime<Utc>,
+    /// The platform's own clock when the change reached it (the same as `at` for a change made
+    /// here). Rules about the future ("no visit starts in the past") read this one.
+    pub received: DateTime<Utc>,
+    /// The change's time rests on a phone's word beyond the tolerance, or had to be corrected:
+    /// a visit so timed is flagged for review.
+    pub time_doubtful: bool,
     pub events: Vec<Event>,
     /// Changes to log for sync, and the command to put in a phone's outbox.
     pub sync: crate::sync::TxLog,
@@ -196,7 +203,7 @@ impl CareCircle {
         // With listeners, commit and delivery happen under one lock so they see commit order.
         let _order = self.events.has_subscribers().then(|| self.write_order.lock().unwrap_or_else(|e| e.into_inner()));
         let (out, events) = self.store.write(|tx| {
-            let mut emitter = Emitter { at, events: Vec::new(), sync: Default::default() };
+            let mut emitter = Emitter { at, received: self.now().max(at), time_doubtful: false, events: Vec::new(), sync: Default::default() };
             let out = f(tx, &mut emitter)?;
             crate::sync::finish_write(self, tx, &mut emitter)?;
             Ok((out, emitter.events))

@@ -211,10 +211,7 @@ fn rating_from_row(r: &Row) -> Result<Rating> {
     })
 }
 
-fn month_bounds(year: i32, month: u32) -> Result<(NaiveDate, NaiveDate)> {
-    let first = NaiveDate::from_ymd_opt(year, month, 1).ok_or_else(|| Error::invalid("month", "not a month"))?;
-    Ok((first, first.checked_add_months(chrono::Months::new(1)).expect("valid month")))
-}
+use crate::entitlement::month_bounds;
 
 impl CareCircle {
     /// Rates a completed visit or a served meal, once.

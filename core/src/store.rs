@@ -457,6 +457,22 @@ const MIGRATIONS: &[&str] = &[
         lon DOUBLE PRECISION,
         outline TEXT NOT NULL DEFAULT '[]'
     );",
+    // 7: trust. When each pushed change arrived beside the time its phone claimed; when a visit's
+    // check-in and check-out reached the platform; who read or changed health and location records.
+    "ALTER TABLE sync_receipt ADD COLUMN claimed_at TEXT;
+    ALTER TABLE sync_receipt ADD COLUMN received_at TEXT;
+    ALTER TABLE visit ADD COLUMN check_in_received_at TEXT;
+    ALTER TABLE visit ADD COLUMN check_out_received_at TEXT;
+    CREATE TABLE audit_log (
+        seq {serial},
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        record TEXT NOT NULL,
+        record_id TEXT NOT NULL,
+        senior_id TEXT NOT NULL
+    );
+    CREATE INDEX audit_log_senior ON audit_log(senior_id, seq);",
 ];
 
 pub struct Store {

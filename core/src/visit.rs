@@ -109,18 +109,23 @@ impl CareCircle {
             }
             let senior = senior_in(tx, &b.senior_id)?;
             let distance = senior.home.distance_m(at);
-            let flagged = distance > flag_m;
+            let far = distance > flag_m;
+            let flagged = far || em.time_doubtful;
             tx.execute(
-                "INSERT INTO visit (booking_id, service, senior_id, caregiver_id, check_in_at, check_in_lat, check_in_lon, check_in_distance_m, flagged)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                args![b.id, b.service.code(), b.senior_id, caregiver, em.at, at.lat, at.lon, distance, flagged],
+                "INSERT INTO visit (booking_id, service, senior_id, caregiver_id, check_in_at, check_in_lat, check_in_lon, check_in_distance_m, flagged, check_in_received_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                args![b.id, b.service.code(), b.senior_id, caregiver, em.at, at.lat, at.lon, distance, flagged, em.received],
             )?;
             b.state = next;
             b.updated_at = em.at;
             save_state(tx, &b)?;
             em.emit(tx, EventKind::VisitCheckedIn, &b.id, &b.senior_id, Some(caregiver), format!("distance_m={distance:.0}"))?;
-            if flagged {
+            crate::audit::note(self, tx, em.received, actor, "change", &[("visit", b.id.clone(), b.senior_id.clone())])?;
+            if far {
                 em.emit(tx, EventKind::VisitFlagged, &b.id, &b.senior_id, Some(caregiver), format!("check_in_distance_m={distance:.0}"))?;
+            }
+            if em.time_doubtful {
+                em.emit(tx, EventKind::VisitFlagged, &b.id, &b.senior_id, Some(caregiver), phone_time_detail("check_in", em))?;
             }
             visit_in(tx, &b.id)?.ok_or_else(|| Error::not_found("visit", b.id.clone()))
         }
@@ -149,13 +154,17 @@ impl CareCircle {
             let distance = senior.home.distance_m(at);
             let far = distance > flag_m;
             tx.execute(
-                "UPDATE visit SET check_out_at = ?2, check_out_lat = ?3, check_out_lon = ?4, check_out_distance_m = ?5, flagged = ?6 WHERE booking_id = ?1",
-                args![b.id, em.at, at.lat, at.lon, distance, visit.flagged || far],
+                "UPDATE visit SET check_out_at = ?2, check_out_lat = ?3, check_out_lon = ?4, check_out_distance_m = ?5, flagged = ?6, check_out_received_at = ?7 WHERE booking_id = ?1",
+                args![b.id, em.at, at.lat, at.lon, distance, visit.flagged || far || em.time_doubtful, em.received],
             )?;
             b.state = next;
             b.updated_at = em.at;
             save_state(tx, &b)?;
+            crate::audit::note(self, tx, em.received, actor, "change", &[("visit", b.id.clone(), b.senior_id.clone())])?;
             em.emit(tx, EventKind::VisitCompleted, &b.id, &b.senior_id, Some(caregiver), format!("minutes={}", (em.at - visit.check_in_at).num_minutes()))?;
+            if em.time_doubtful {
+                em.emit(tx, EventKind::VisitFlagged, &b.id, &b.senior_id, Some(caregiver), phone_time_detail("check_out", em))?;
+            }
             if far {
                 em.emit(tx, EventKind::VisitFlagged, &b.id, &b.senior_id, Some(caregiver), format!("check_out_distance_m={distance:.0}"))?;
             }
@@ -205,4 +214,9 @@ fn assigned<'a>(actor: &Actor, caregiver: &'a Option<String>, booking_id: &str) 
         (Actor::Caregiver(me), Some(assigned)) if me == assigned => Ok(assigned),
         _ => Err(Error::Forbidden(format!("{} is not the caregiver assigned to booking {booking_id}", actor.label()))),
     }
+}
+
+/// The flag's detail for a time that rests on the phone: how far it lies before its arrival.
+fn phone_time_detail(step: &str, em: &Emitter) -> String {
+    format!("{step}_phone_time_minutes={}", (em.received - em.at).num_minutes())
 }

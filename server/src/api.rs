@@ -1,7 +1,7 @@
 //! The HTTP JSON API under `/v1`: transport and authentication only. Every rule, including who
 //! may see what, is the core's; handlers turn requests into core calls and answers into JSON.
 
-use crate::auth::{Caller, dummy_hash, hash_password, new_token, token_hash, verify_password};
+use crate::auth::{Caller, ClientAddr, dummy_hash, hash_password, new_token, token_hash, verify_password};
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
@@ -28,8 +28,56 @@ pub struct Body<T>(pub T);
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
     type Rejection = ApiError;
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        Json::<T>::from_request(req, state).await.map(|Json(v)| Body(v)).map_err(|e: JsonRejection| e.into())
+        let Unchecked(value) = Unchecked::<serde_json::Value>::from_request(req, state).await?;
+        // Control characters are refused in every string of every body.
+        carecircle_core::text::check_json(&value)?;
+        serde_json::from_value(value).map(Body).map_err(|e| {
+            let mut message = e.to_string();
+            message.truncate(300);
+            ApiError::new(StatusCode::BAD_REQUEST, "bad_json", message)
+        })
     }
+}
+
+/// A JSON body whose strings the handler checks itself: the sync push, whose entries the core
+/// checks one by one, so that one bad entry is one refusal and the rest are applied.
+pub struct Unchecked<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Unchecked<T> {
+    type Rejection = ApiError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        Json::<T>::from_request(req, state).await.map(|Json(v)| Unchecked(v)).map_err(|e: JsonRejection| e.into())
+    }
+}
+
+/// Refuses a path or query with a control character in it (percent-encoded or not), before
+/// any handler sees it.
+pub async fn refuse_control_characters(req: Request, next: axum::middleware::Next) -> Response {
+    let uri = req.uri();
+    let decoded = |s: &str| percent_decoded_has_control(s.as_bytes());
+    if decoded(uri.path()) || uri.query().is_some_and(decoded) {
+        return ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", "the address contains a control character").into_response();
+    }
+    next.run(req).await
+}
+
+fn percent_decoded_has_control(s: &[u8]) -> bool {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut i = 0;
+    let mut bytes = Vec::with_capacity(s.len());
+    while i < s.len() {
+        match (s[i], s.get(i + 1).copied().and_then(hex), s.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(h), Some(l)) => {
+                bytes.push(h * 16 + l);
+                i += 3;
+            }
+            (b, _, _) => {
+                bytes.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&bytes).chars().any(carecircle_core::text::refused_char)
 }
 
 /// Query parameters whose refusals are the API's JSON errors.
@@ -66,6 +114,7 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/district/summary", get(summary))
         .route("/v1/stats", get(stats))
         .route("/v1/map", get(one_map))
+        .route("/v1/audit", get(audit))
 }
 
 // ----- accounts -----
@@ -84,29 +133,40 @@ struct SessionOut {
     actor: Actor,
 }
 
-async fn login(State(st): State<AppState>, Body(b): Body<LoginBody>) -> Result<Json<SessionOut>, ApiError> {
-    if b.login.len() > 64 || b.password.len() > 256 {
-        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "wrong login or password"));
+async fn login(State(st): State<AppState>, ClientAddr(addr): ClientAddr, Body(b): Body<LoginBody>) -> Result<Response, ApiError> {
+    let refused = || ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "wrong login or password");
+    if b.login.is_empty() || b.login.len() > 64 || b.password.len() > 256 {
+        return Err(refused());
+    }
+    // Refused before any hashing: a throttled guess costs the platform nothing.
+    if let Err(wait) = st.throttle.begin(&b.login, addr) {
+        let secs = wait.as_secs().max(1);
+        let mut resp = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", format!("too many failed sign-ins: try again in {secs} seconds")).into_response();
+        resp.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(secs));
+        return Ok(resp);
     }
     let login = b.login.clone();
     let account = st.blocking(move |cc| cc.account(&login)).await?;
     let password = b.password;
-    let (ok, account) = tokio::task::spawn_blocking(move || match account {
-        Some(a) if !a.disabled => (verify_password(&password, &a.password_hash), Some(a)),
-        _ => (verify_password(&password, dummy_hash()) && false, None),
-    })
-    .await
-    .map_err(|_| ApiError::internal())?;
-    let account = match (ok, account) {
-        (true, Some(a)) => a,
-        _ => return Err(ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "wrong login or password")),
+    let checked = st
+        .passwords
+        .run(move || match account {
+            Some(a) if !a.disabled => (verify_password(&password, &a.password_hash), Some(a)),
+            _ => (verify_password(&password, dummy_hash()) && false, None),
+        })
+        .await;
+    let account = match checked {
+        Some((true, Some(a))) => a,
+        Some(_) => return Err(refused()),
+        None => return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "the platform is busy; try again")),
     };
+    st.throttle.succeeded(&b.login, addr);
     let token = new_token();
     let expires_at = Utc::now() + st.token_lifetime;
     let (hash, who) = (token_hash(&token), account.login.clone());
     st.blocking(move |cc| cc.put_session(&hash, &who, expires_at)).await?;
     tracing::info!(login = %account.login, role = role(&account.actor), "signed in");
-    Ok(Json(SessionOut { token, expires_at, login: account.login, actor: account.actor }))
+    Ok(Json(SessionOut { token, expires_at, login: account.login, actor: account.actor }).into_response())
 }
 
 fn role(a: &Actor) -> &'static str {
@@ -155,9 +215,11 @@ async fn create_account(State(st): State<AppState>, caller: Caller, Body(b): Bod
     let actor = Actor::parse(&b.actor)?;
     carecircle_core::account::check_login(&b.login)?;
     let password = b.password;
-    let hash = tokio::task::spawn_blocking(move || hash_password(&password)).await.map_err(|_| ApiError::internal())??;
+    let hash = st.passwords.run(move || hash_password(&password)).await.ok_or_else(|| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "the platform is busy; try again"))??;
     let account = Account { login: b.login.clone(), actor: actor.clone(), password_hash: hash, disabled: false };
     st.blocking(move |cc| cc.put_account(&account)).await?;
+    // Storage ended the login's sessions if its password or actor changed; so does the cache.
+    st.sessions.forget_login(&b.login);
     Ok((StatusCode::CREATED, Json(Me { login: b.login, actor })))
 }
 
@@ -173,7 +235,7 @@ struct PushOut {
     results: Vec<PushResult>,
 }
 
-async fn push(State(st): State<AppState>, caller: Caller, Body(b): Body<PushBody>) -> Result<Json<PushOut>, ApiError> {
+async fn push(State(st): State<AppState>, caller: Caller, Unchecked(b): Unchecked<PushBody>) -> Result<Json<PushOut>, ApiError> {
     if b.entries.len() > MAX_PUSH {
         return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", format!("at most {MAX_PUSH} changes per push")));
     }
@@ -264,13 +326,15 @@ async fn apply(st: &AppState, caller: Caller, headers: &HeaderMap, command: Comm
         Some(v) => v.to_str().ok().filter(|k| !k.is_empty() && k.len() <= 128).ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "bad_header", "Idempotency-Key: 1 to 128 visible characters"))?.to_string(),
         None => uuid::Uuid::new_v4().to_string(),
     };
-    let booking_id = command.subject().id;
-    let entry = PushEntry { key, actor: caller.actor.label(), at: Utc::now(), command };
     let actor = caller.actor;
     let (result, view) = st
         .blocking(move |cc| {
+            // Made here and now: the platform's own clock is the change's time.
+            let entry = PushEntry { key, actor: actor.label(), at: cc.now(), command };
             let r = cc.apply_pushed(&actor, &entry)?;
-            let view = if r.ok { Some(cc.booking_for(&actor, &booking_id)?) } else { None };
+            // A retry with the same key gets its first answer, whose booking may be one the
+            // platform chose an id for the first time: show that one.
+            let view = if r.ok { Some(cc.booking_for(&actor, &r.subject.id)?) } else { None };
             Ok((r, view))
         })
         .await?;
@@ -413,6 +477,22 @@ async fn stats(State(st): State<AppState>, caller: Caller, Params(q): Params<Opt
 async fn one_map(State(st): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
     let map = st.blocking(move |cc| cc.one_map(&caller.actor)).await?;
     Ok(Json(map).into_response())
+}
+
+#[derive(Deserialize)]
+struct AuditQuery {
+    #[serde(default)]
+    senior_id: Option<String>,
+    #[serde(default)]
+    after: Option<i64>,
+    #[serde(default)]
+    limit: Option<u32>,
+}
+
+/// Who read or changed seniors' health and location records (PIPL), for the district.
+async fn audit(State(st): State<AppState>, caller: Caller, Params(q): Params<AuditQuery>) -> Result<Response, ApiError> {
+    let list = st.blocking(move |cc| cc.audit_log(&caller.actor, q.senior_id.as_deref(), q.after.unwrap_or(0), q.limit.unwrap_or(500))).await?;
+    Ok(Json(list).into_response())
 }
 
 pub async fn not_found() -> ApiError {

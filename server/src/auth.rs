@@ -42,6 +42,17 @@ pub fn token_hash(token: &str) -> String {
     Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The client's address, when the connection told it (the server's own listener does).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddr(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip())))
+    }
+}
+
 /// Who is calling: the signed-in account's actor.
 #[derive(Debug, Clone)]
 pub struct Caller {
@@ -70,6 +81,11 @@ impl SessionCache {
     }
     pub fn forget(&self, hash: &str) {
         self.entries.write().unwrap_or_else(|e| e.into_inner()).remove(hash);
+    }
+    /// Drops every cached session of a login (its password or actor changed; storage has
+    /// already ended them, and other instances' caches expire within `CACHE_SECONDS`).
+    pub fn forget_login(&self, login: &str) {
+        self.entries.write().unwrap_or_else(|e| e.into_inner()).retain(|_, (c, _, _)| c.login != login);
     }
 }
 

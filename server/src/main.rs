@@ -2,12 +2,16 @@
 //! embedded SQLite file, or PostgreSQL given a postgres:// URL, for districts running several
 //! instances) and serves the JSON API of `api`. The first line on stdout is the address bound.
 
+#![recursion_limit = "256"]
+
 mod api;
 mod auth;
 mod demo;
 mod error;
 mod openapi;
+mod serve;
 mod state;
+mod throttle;
 mod web;
 
 use axum::Router;
@@ -47,6 +51,10 @@ struct Args {
     /// Hours a sign-in token lasts.
     #[arg(long, default_value_t = 12)]
     token_hours: u32,
+    /// Seconds a client may take to send its headers (twice that for a body, six times for a
+    /// whole request); slower clients are cut off.
+    #[arg(long, default_value_t = 10, hide = true)]
+    slow_client_seconds: u64,
     /// For the load benchmark: a caregiver `load-caregiver` with this many visits offered to it.
     #[arg(long, hide = true)]
     load_fixture: Option<u32>,
@@ -96,12 +104,14 @@ fn run(args: Args) -> Result<(), String> {
         cc: Arc::new(cc),
         sessions: Arc::default(),
         token_lifetime: chrono::Duration::hours(i64::from(args.token_hours.clamp(1, 24 * 30))),
+        throttle: Arc::default(),
+        passwords: Arc::new(throttle::PasswordGate::new()),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
-    runtime.block_on(serve(state, &args.listen))
+    runtime.block_on(serve(state, &args.listen, serve::Timeouts::scaled(args.slow_client_seconds)))
 }
 
-pub fn app(state: AppState) -> Router {
+pub fn app(state: AppState, timeouts: serve::Timeouts) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/ready", get(ready))
@@ -111,12 +121,15 @@ pub fn app(state: AppState) -> Router {
         .fallback(api::not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(timeouts.body))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeouts.request))
+        .layer(axum::middleware::from_fn(api::refuse_control_characters))
         .layer(axum::middleware::from_fn(log_request))
         .layer(CatchPanicLayer::custom(panic_response))
         .with_state(state)
 }
 
-async fn serve(state: AppState, listen: &str) -> Result<(), String> {
+async fn serve(state: AppState, listen: &str, timeouts: serve::Timeouts) -> Result<(), String> {
     let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     {
@@ -125,7 +138,8 @@ async fn serve(state: AppState, listen: &str) -> Result<(), String> {
         let _ = out.flush();
     }
     tracing::info!(%addr, "listening");
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown()).await.map_err(|e| e.to_string())
+    serve::serve(listener, app(state, timeouts), timeouts, shutdown()).await;
+    Ok(())
 }
 
 async fn shutdown() {

@@ -82,6 +82,8 @@ pub fn document() -> Value {
                 "Review": {"type": "object", "required": ["review"], "properties": {"review": {"enum": ["approved", "rejected"]}}},
                 "Agenda": {"type": "array", "items": {"type": "object", "properties": {"booking": {"type": "object"}, "offer": {"type": "object"}}}},
                 "Summary": {"type": "object"},
+                "Audit": {"type": "array", "items": {"type": "object", "properties": {"seq": {"type": "integer"}, "at": {"type": "string", "format": "date-time"}, "actor": {"type": "string"},
+                          "action": {"enum": ["read", "change"]}, "record": {"enum": ["senior", "visit", "assessment", "doctor_contract", "health_check"]}, "record_id": {"type": "string"}, "senior_id": {"type": "string"}}}},
                 "Stats": {"type": "object", "description": "carecircle_core::stats::DistrictStats: the seeds' targets and, for the caller's area, the district, its townships and villages"},
                 "OneMap": {"type": "object", "description": "carecircle_core::map::OneMap: facilities, divisions with outlines, home cells (never homes), holes of the 15-minute circle per service, open SOS alerts and today's visits, for the caller's area"}
             }
@@ -121,7 +123,11 @@ pub fn document() -> Value {
                 json!([{"name": "month", "in": "query", "required": true, "schema": {"type": "string", "pattern": "^\\d{4}-\\d{2}$"}}]))},
             "/v1/stats": {"get": with_params(op("Statistics against the seeds' targets, over the caller's area (operators and administrators)", true, None, "200 Stats", &[400, 403, 422]),
                 json!([{"name": "month", "in": "query", "required": false, "schema": {"type": "string", "pattern": "^\\d{4}-\\d{2}$"}}]))},
-            "/v1/map": {"get": op("The one map of elderly care, over the caller's area (operators and administrators)", true, None, "200 OneMap", &[403])}
+            "/v1/map": {"get": op("The one map of elderly care, over the caller's area (operators and administrators)", true, None, "200 OneMap", &[403])},
+            "/v1/audit": {"get": with_params(op("Who read or changed seniors' health and location records (district administrators)", true, None, "200 Audit", &[400, 403]), json!([
+                {"name": "senior_id", "in": "query", "schema": {"type": "string"}},
+                {"name": "after", "in": "query", "schema": {"type": "integer"}, "description": "the last seq seen"},
+                {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 5000}}]))}
         }
     })
 }

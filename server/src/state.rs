@@ -2,6 +2,7 @@
 //! the session cache. Core calls block, so they run on tokio's blocking pool.
 
 use crate::auth::SessionCache;
+use crate::throttle::{LoginThrottle, PasswordGate};
 use crate::error::ApiError;
 use carecircle_core::CareCircle;
 use std::sync::Arc;
@@ -11,6 +12,8 @@ pub struct AppState {
     pub cc: Arc<CareCircle>,
     pub sessions: Arc<SessionCache>,
     pub token_lifetime: chrono::Duration,
+    pub throttle: Arc<LoginThrottle>,
+    pub passwords: Arc<PasswordGate>,
 }
 
 impl AppState {

@@ -26,7 +26,7 @@ fn allowed(op: &str) -> &'static [&'static str] {
     match op {
         "GET /health" | "GET /ready" | "GET /v1/openapi.json" | "POST /v1/auth/login" => &["anonymous", "senior", "senior2", "family", "family2", "caregiver1", "caregiver2", "caregiver4", "operator", "operator2", "district"],
         "POST /v1/auth/logout" | "GET /v1/me" | "POST /v1/sync/push" | "POST /v1/sync/pull" | "GET /v1/facilities/nearest" | "GET /v1/facilities/{id}" => ALL,
-        "POST /v1/accounts" | "GET /v1/district/summary" => &["district"],
+        "POST /v1/accounts" | "GET /v1/district/summary" | "GET /v1/audit" => &["district"],
         // S1 is seen by herself, F1, the caregivers offered her visits, her station and the district.
         "GET /v1/seniors/{id}" | "GET /v1/bookings/{id}" => &["senior", "family", "caregiver1", "caregiver2", "operator", "district"],
         "GET /v1/seniors/{id}/bookings" | "POST /v1/bookings" | "POST /v1/bookings/{id}/cancel" => &["senior", "family", "operator", "district"],
@@ -94,7 +94,11 @@ impl World {
             "/v1/sync/pull" => (path.to_string(), Some(json!({}))),
             "/v1/facilities/nearest" => (format!("{path}?lat={}&lon={}&k=2", HOME.0, HOME.1), None),
             "/v1/facilities/{id}" => ("/v1/facilities/ST1".into(), None),
-            "/v1/seniors/{id}" => ("/v1/seniors/S1".into(), None),
+            "/v1/seniors/{id}" => {
+                // Caregivers see a senior only while they hold a live offer of hers.
+                booking = Some(self.booking(false).await);
+                ("/v1/seniors/S1".into(), None)
+            }
             "/v1/seniors/{id}/bookings" => ("/v1/seniors/S1/bookings".into(), None),
             "/v1/bookings" => {
                 let start = chrono::Utc::now() + chrono::Duration::days(300);

@@ -180,11 +180,16 @@ impl CareCircle {
         }
         let _running = Running(&self.replica.syncing);
         let base = server_url.trim_end_matches('/').to_string();
-        if !(base.starts_with("http://") || base.starts_with("https://")) {
-            return Err(Error::invalid("server", "expected an http:// or https:// address"));
-        }
+        let secure = check_server_url(&base)?;
         self.bind_sync(&base, &credentials.login)?;
-        let http = reqwest::Client::builder().timeout(opts.timeout).build().map_err(|e| Error::Network(e.to_string()))?;
+        // No redirects: a platform never sends its phones elsewhere, and a redirect must not
+        // downgrade https to http.
+        let http = reqwest::Client::builder()
+            .timeout(opts.timeout)
+            .https_only(secure)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| Error::Network(e.to_string()))?;
         let mut client = Client { http, base, opts, token: None, retries: 0 };
         let session: Session = client.post("/v1/auth/login", &Login { login: &credentials.login, password: &credentials.password }).await?;
         client.token = Some(session.token);
@@ -223,5 +228,38 @@ impl CareCircle {
         report.cursor = cursor;
         report.retries = client.retries;
         Ok(report)
+    }
+}
+
+/// A platform address a phone may send passwords and seniors' records to: https, or plain http
+/// only on this device's loopback (tests, a platform on the same machine). `Ok(true)` for https.
+pub(crate) fn check_server_url(base: &str) -> Result<bool> {
+    let url = reqwest::Url::parse(base).map_err(|_| Error::invalid("server", "expected an https:// address"))?;
+    match url.scheme() {
+        "https" => Ok(true),
+        "http" => {
+            let host = url.host_str().unwrap_or("");
+            let ip = host.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>();
+            let loopback = host.eq_ignore_ascii_case("localhost") || ip.is_ok_and(|a| a.is_loopback());
+            if loopback { Ok(false) } else { Err(Error::invalid("server", "plain http is refused except on this device's loopback: use https://")) }
+        }
+        _ => Err(Error::invalid("server", "expected an https:// address")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_server_url;
+
+    #[test]
+    fn plain_http_only_on_loopback() {
+        assert_eq!(check_server_url("https://platform.example.cn").unwrap(), true);
+        assert_eq!(check_server_url("http://127.0.0.1:8080").unwrap(), false);
+        assert_eq!(check_server_url("http://localhost:8080").unwrap(), false);
+        assert_eq!(check_server_url("http://[::1]:8080").unwrap(), false);
+        assert!(check_server_url("http://platform.example.cn").is_err());
+        assert!(check_server_url("http://10.0.0.5").is_err());
+        assert!(check_server_url("ftp://127.0.0.1").is_err());
+        assert!(check_server_url("not a url").is_err());
     }
 }

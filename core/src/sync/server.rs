@@ -128,8 +128,6 @@ pub struct PullPage {
 const MAX_PULL: u32 = 2000;
 const DEFAULT_PULL: u32 = 500;
 const MAX_REFRESH: usize = 200;
-/// How far back a phone's time is believed.
-const MAX_OFFLINE_DAYS: i64 = 7;
 
 fn parse_cursor(c: &str) -> Result<(i64, i64)> {
     if c.is_empty() {
@@ -211,7 +209,20 @@ impl<'a> Page<'a> {
 
     fn senior(&mut self, id: &str) -> Result<()> {
         if !self.seen("senior", id) {
-            let rows = self.fetch("senior", "id = ?1", args![id])?;
+            let mut rows = self.fetch("senior", "id = ?1", args![id])?;
+            if matches!(self.actor, Actor::Family(_)) && !sees_senior(self.sql, self.actor, id)? {
+                // A family member whose link grants neither booking nor visits (one who only
+                // receives alerts, say) gets her name, for the alert to say whose it is, and
+                // nothing else: no birth date, address, phone or home position.
+                for r in &mut rows {
+                    r[2] = Value::Text("1900-01-01".into());
+                    r[4] = Value::Real(0.0);
+                    r[5] = Value::Real(0.0);
+                    r[6] = Value::Text(String::new());
+                    r[7] = Value::Int(0);
+                    r[8] = Value::Text(String::new());
+                }
+            }
             self.add("senior", id.to_string(), rows);
         }
         Ok(())
@@ -328,7 +339,7 @@ impl CareCircle {
     /// rules is an answer too (recorded, and the change's partial work rolled back); a storage
     /// failure is an error and records nothing, so the phone pushes the entry again.
     pub fn apply_pushed(&self, actor: &Actor, entry: &PushEntry) -> Result<PushResult> {
-        if entry.key.is_empty() || entry.key.chars().count() > 128 {
+        if entry.key.is_empty() || entry.key.chars().count() > 128 || entry.key.chars().any(crate::text::refused_char) {
             return Err(Error::invalid("key", "1 to 128 characters"));
         }
         let subject = entry.command.subject();
@@ -337,12 +348,21 @@ impl CareCircle {
             let (code, message) = public_error(&Error::Forbidden(String::new()));
             return Ok(PushResult { key: entry.key.clone(), ok: false, subject, code: Some(code.into()), message: Some(message) });
         }
+        // A control character (NUL above all) is refused as an answer, so one bad entry never
+        // blocks the phone's outbox.
+        let text_ok = serde_json::to_value(&entry.command).map_err(|e| Error::Database(e.to_string())).and_then(|v| crate::text::check_json(&v));
+        if let Err(e) = text_ok {
+            let (code, message) = public_error(&e);
+            return Ok(PushResult { key: entry.key.clone(), ok: false, subject, code: Some(code.into()), message: Some(message) });
+        }
         let now = self.now();
-        let at = entry.at.clamp(now - Duration::days(MAX_OFFLINE_DAYS), now);
-        self.write_at(at, |tx, em| {
+        self.write_at(now, |tx, em| {
             if let Some(r) = tx.one("SELECT result FROM sync_receipt WHERE actor = ?1 AND idem_key = ?2", args![label, entry.key])? {
                 return serde_json::from_str(&r.get::<String>(0)?).map_err(|_| Error::Database("a stored receipt is corrupt".into()));
             }
+            let at = self.believed_time(tx, &label, &entry.command, entry.at, now)?;
+            em.at = at;
+            em.time_doubtful = at != entry.at || now - at > Duration::minutes(i64::from(self.settings.phone_time_tolerance_minutes));
             tx.batch("SAVEPOINT pushed_change")?;
             let (events, changes) = (em.events.len(), em.sync.changes.len());
             let result = match apply_in(self, tx, em, actor, &entry.command) {
@@ -351,16 +371,48 @@ impl CareCircle {
                     tx.batch("ROLLBACK TO SAVEPOINT pushed_change")?;
                     em.events.truncate(events);
                     em.sync.changes.truncate(changes);
-                    let (code, message) = public_error(&e);
+                    let (code, message) = public_error(&hide_existence(tx, actor, &entry.command, e)?);
                     PushResult { key: entry.key.clone(), ok: false, subject: subject.clone(), code: Some(code.into()), message: Some(message) }
                 }
                 Err(e) => return Err(e),
             };
             tx.batch("RELEASE SAVEPOINT pushed_change")?;
             let json = serde_json::to_string(&result).map_err(|e| Error::Database(e.to_string()))?;
-            tx.execute("INSERT INTO sync_receipt (actor, idem_key, result, at) VALUES (?1, ?2, ?3, ?4)", args![label, entry.key, json, em.at])?;
+            tx.execute(
+                "INSERT INTO sync_receipt (actor, idem_key, result, at, claimed_at, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                args![label, entry.key, json, em.at, entry.at.clamp(now - Duration::days(3650), now + Duration::days(3650)), now],
+            )?;
             Ok(result)
         })
+    }
+
+    /// The time a pushed change is applied at. The phone's claim is kept only where it is
+    /// consistent: not in the platform's future, not before the phone's offline window, not
+    /// before the actor's previous change (changes arrive in the order they were made), and not
+    /// before the record it acts on last changed (nothing happens to a booking before it exists
+    /// or before its previous step). Otherwise the nearest consistent time is used, and the
+    /// caller marks the change's time as doubtful.
+    fn believed_time(&self, tx: &dyn Sql, actor_label: &str, command: &Command, claimed: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Utc>) -> Result<chrono::DateTime<chrono::Utc>> {
+        let mut at = claimed.clamp(now - Duration::days(i64::from(self.settings.max_offline_days)), now);
+        let previous: Option<chrono::DateTime<chrono::Utc>> = tx.one("SELECT MAX(at) FROM sync_receipt WHERE actor = ?1", args![actor_label])?.map(|r| r.get(0)).transpose()?.flatten();
+        if let Some(p) = previous {
+            at = at.max(p.min(now));
+        }
+        let depends_on = match command {
+            Command::AcceptBooking { booking_id }
+            | Command::DeclineBooking { booking_id, .. }
+            | Command::CancelBooking { booking_id, .. }
+            | Command::CheckIn { booking_id, .. }
+            | Command::CheckOut { booking_id, .. }
+            | Command::ReviewVisit { booking_id, .. } => {
+                tx.one("SELECT updated_at FROM booking WHERE id = ?1", args![booking_id])?.map(|r| r.get::<chrono::DateTime<chrono::Utc>>(0)).transpose()?
+            }
+            Command::RequestBooking { .. } | Command::PutFamilyMember { .. } | Command::LinkFamily { .. } => None,
+        };
+        if let Some(d) = depends_on {
+            at = at.max(d.min(now));
+        }
+        Ok(at)
     }
 
     /// The next page of what changed in `actor`'s scope since the request's cursor, read from one snapshot.
@@ -465,6 +517,29 @@ impl CareCircle {
             Ok(page.finish(cursor.clone(), more, gone.clone()))
         })
     }
+}
+
+/// A refusal as the actor may hear it: "forbidden" about a record they cannot see would tell
+/// them it exists, so it is "not found", exactly as for a record that does not.
+fn hide_existence(tx: &dyn Sql, actor: &Actor, command: &Command, e: Error) -> Result<Error> {
+    if !matches!(e, Error::Forbidden(_)) {
+        return Ok(e);
+    }
+    let hidden = match command {
+        Command::RequestBooking { senior_id, .. } => (!sees_senior(tx, actor, senior_id)?).then_some(("senior", senior_id)),
+        Command::LinkFamily { link } => (!sees_senior(tx, actor, &link.senior_id)? && !matches!(actor, Actor::Family(_))).then_some(("senior", &link.senior_id)),
+        Command::PutFamilyMember { .. } => None,
+        Command::AcceptBooking { booking_id }
+        | Command::DeclineBooking { booking_id, .. }
+        | Command::CancelBooking { booking_id, .. }
+        | Command::CheckIn { booking_id, .. }
+        | Command::CheckOut { booking_id, .. }
+        | Command::ReviewVisit { booking_id, .. } => (!sees_booking(tx, actor, booking_id)?).then_some(("booking", booking_id)),
+    };
+    Ok(match hidden {
+        Some((what, id)) => Error::not_found(what, crate::facility::truncate(id, 64)),
+        None => e,
+    })
 }
 
 /// Runs one command's rule inside the caller's transaction.

@@ -195,6 +195,11 @@ impl Server {
         Server { url: line.trim().to_string(), child, backend: b.clone(), extra: extra.iter().map(|s| s.to_string()).collect() }
     }
 
+    /// The server process's id (to read its memory from /proc).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Kills the process at once (no graceful shutdown).
     pub fn kill(&mut self) {
         let _ = self.child.kill();
