@@ -46,8 +46,6 @@ impl From<carecircle_core::Settings> for Settings {
             offers_per_request: s.offers_per_request,
             no_show_grace_minutes: s.no_show_grace_minutes,
             alert_escalation_minutes: s.alert_escalation_minutes,
-            // Platform-side settings: a phone never judges pushed times.
-            ..carecircle_core::Settings::default()
         }
     }
 }

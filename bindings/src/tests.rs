@@ -137,7 +137,10 @@ mod services {
         cc.put_seniors(vec![senior], Crs::Gcj02).unwrap();
         cc.put_family_member(Actor::Family { id: "F1".into() }, FamilyMember { id: "F1".into(), name: "胡丽".into(), phone: String::new() }).unwrap();
         let can_book = FamilyPermissions { can_book: true, can_see_visits: true, receives_alerts: false };
-        cc.link_family(Actor::Senior { id: "S1".into() }, FamilyLink { senior_id: "S1".into(), family_id: "F1".into(), relation: "女儿".into(), permissions: can_book }).unwrap();
+        let link = FamilyLink { senior_id: "S1".into(), family_id: "F1".into(), relation: "女儿".into(), permissions: can_book };
+        // Consent on both sides: the senior proposes, the daughter accepts.
+        cc.link_family(Actor::Senior { id: "S1".into() }, link.clone()).unwrap();
+        cc.link_family(Actor::Family { id: "F1".into() }, link).unwrap();
         let carers = [("C1", 0.004), ("C2", 0.008)].map(|(id, dlat)| Caregiver {
             id: id.into(),
             name: id.into(),

@@ -6,7 +6,7 @@
 
 use crate::args;
 use crate::carecircle::CareCircle;
-use crate::db::{Sql, SqlExt};
+use crate::db::Sql;
 use crate::error::{Error, Result};
 use crate::person::Actor;
 use chrono::{DateTime, Utc};

@@ -62,6 +62,9 @@ pub enum EventKind {
     SubsidyWithdrawn,
     Rated,
     Complained,
+    /// One side proposed a family link; the other side's acceptance makes it active.
+    FamilyLinkProposed,
+    FamilyLinkAccepted,
 }
 
 impl EventKind {

@@ -3,6 +3,7 @@
 
 use crate::carecircle::CareCircle;
 use crate::clock::parse_date;
+use crate::event::EventKind;
 use crate::error::{Error, Result, RowProblem};
 use crate::facility::{ServiceSet, check_id, truncate, MAX_TEXT_LEN};
 use crate::hours::WeeklyHours;
@@ -121,6 +122,19 @@ pub struct FamilyPermissions {
     pub can_see_visits: bool,
     pub receives_alerts: bool,
 }
+
+/// A family link waiting for the other side's consent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FamilyLinkProposal {
+    pub link: FamilyLink,
+    /// Who proposed it, as "senior:S1".
+    pub proposed_by: String,
+    /// Asked by the family member (to be accepted by the senior's side), or the other way round.
+    pub from_family: bool,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+const PROPOSAL_COLUMNS: &str = "senior_id, family_id, relation, can_book, can_see_visits, receives_alerts, proposed_by, from_family, at";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FamilyLink {
@@ -372,15 +386,9 @@ impl CareCircle {
         let allowed = match actor {
             Actor::Family(id) => *id == f.id,
             Actor::District | Actor::System => true,
-            Actor::Senior(_) | Actor::Operator(_) => {
-                let linked: Vec<String> = tx.query("SELECT senior_id FROM family_link WHERE family_id = ?1", args![f.id])?.iter().map(|r| r.get(0)).collect::<Result<_>>()?;
-                let known = tx.exists("SELECT 1 FROM family_member WHERE id = ?1", args![f.id])?;
-                let mut ok = !known;
-                for s in &linked {
-                    ok = ok || may_act_for(tx, actor, &senior_in(tx, s)?, |_| false, "edit family members").is_ok();
-                }
-                ok
-            }
+            // A senior or station may add a new family member (to propose a link to), never
+            // rewrite someone's existing record: their name and phone are their own.
+            Actor::Senior(_) | Actor::Operator(_) => !tx.exists("SELECT 1 FROM family_member WHERE id = ?1", args![f.id])?,
             Actor::Caregiver(_) => false,
         };
         if !allowed {
@@ -401,8 +409,13 @@ impl CareCircle {
         self.link_family_as(&Actor::System, link)
     }
 
-    /// The senior (or the senior's station, or the district) links a family member and says what
-    /// they may do; a family member cannot grant themself anything.
+    /// Links a senior and a family member, with consent on both sides. The senior's side (the
+    /// senior, her station's operator or the district) says what the family member may do; the
+    /// family member consents to being linked. Whichever side asks first makes a proposal; the
+    /// same call from the other side accepts it and makes the link active, with the permissions
+    /// the senior's side gave. On an active link the senior's side changes permissions at once;
+    /// a family member never grants themself anything. The platform's own imports (`System`,
+    /// e.g. a registration desk with the paper consent of both) link at once.
     pub fn link_family_as(&self, actor: &Actor, link: &FamilyLink) -> Result<()> {
         self.write(|tx, em| {
             self.link_family_in(tx, em, actor, link)?;
@@ -416,19 +429,95 @@ impl CareCircle {
             return Err(Error::invalid("relation", "longer than 64 characters"));
         }
         let senior = senior_in(tx, &link.senior_id)?;
-        may_act_for(tx, actor, &senior, |_| false, "link family members")?;
+        let from_family = match actor {
+            Actor::Family(me) if *me == link.family_id => true,
+            Actor::Family(_) | Actor::Caregiver(_) => return Err(Error::Forbidden(format!("{} may not link family members", actor.label()))),
+            Actor::System => false,
+            _ => {
+                may_act_for(tx, actor, &senior, |_| false, "link family members")?;
+                false
+            }
+        };
         if !tx.exists("SELECT 1 FROM family_member WHERE id = ?1", args![link.family_id])? {
             return Err(Error::not_found("family member", truncate(&link.family_id, 64)));
         }
-        let p = link.permissions;
-        tx.execute(
-            "INSERT INTO family_link (senior_id, family_id, relation, can_book, can_see_visits, receives_alerts) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT(senior_id, family_id) DO UPDATE SET relation = excluded.relation, can_book = excluded.can_book,
-               can_see_visits = excluded.can_see_visits, receives_alerts = excluded.receives_alerts",
-            args![link.senior_id, link.family_id, link.relation, p.can_book, p.can_see_visits, p.receives_alerts],
-        )?;
-        em.changed(crate::sync::Change::family_link(&link.senior_id, &link.family_id));
-        Ok(())
+        let active = tx.exists("SELECT 1 FROM family_link WHERE senior_id = ?1 AND family_id = ?2", args![link.senior_id, link.family_id])?;
+        let proposal = tx.one("SELECT from_family FROM family_link_proposal WHERE senior_id = ?1 AND family_id = ?2", args![link.senior_id, link.family_id])?;
+        let pending_from_family: Option<bool> = proposal.map(|r| r.get(0)).transpose()?;
+        let activate = |tx: &dyn Sql, em: &mut crate::event::Emitter, p: FamilyPermissions, relation: &str| -> Result<()> {
+            tx.execute(
+                "INSERT INTO family_link (senior_id, family_id, relation, can_book, can_see_visits, receives_alerts) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT(senior_id, family_id) DO UPDATE SET relation = excluded.relation, can_book = excluded.can_book,
+                   can_see_visits = excluded.can_see_visits, receives_alerts = excluded.receives_alerts",
+                args![link.senior_id, link.family_id, relation, p.can_book, p.can_see_visits, p.receives_alerts],
+            )?;
+            tx.execute("DELETE FROM family_link_proposal WHERE senior_id = ?1 AND family_id = ?2", args![link.senior_id, link.family_id])?;
+            em.changed(crate::sync::Change::family_link(&link.senior_id, &link.family_id));
+            Ok(())
+        };
+        match (matches!(actor, Actor::System), from_family, active, pending_from_family) {
+            // The platform's own import, or the senior's side changing an active link's grants.
+            (true, _, _, _) | (false, false, true, _) => activate(tx, em, link.permissions, &link.relation),
+            (false, true, true, _) => Err(Error::Forbidden("a family member cannot change what they may do".into())),
+            // The family member accepts the senior's side's proposal, with the grants it made.
+            (false, true, false, Some(false)) => {
+                let r = tx
+                    .one("SELECT relation, can_book, can_see_visits, receives_alerts FROM family_link_proposal WHERE senior_id = ?1 AND family_id = ?2", args![link.senior_id, link.family_id])?
+                    .ok_or_else(|| Error::not_found("family link proposal", link.family_id.clone()))?;
+                let p = FamilyPermissions { can_book: r.get(1)?, can_see_visits: r.get(2)?, receives_alerts: r.get(3)? };
+                activate(tx, em, p, &r.get::<String>(0)?)?;
+                em.emit(tx, EventKind::FamilyLinkAccepted, &link.family_id, &link.senior_id, Some(&link.family_id), "by=family")
+            }
+            // The senior's side accepts the family member's request, granting what it says now.
+            (false, false, false, Some(true)) => {
+                activate(tx, em, link.permissions, &link.relation)?;
+                em.emit(tx, EventKind::FamilyLinkAccepted, &link.family_id, &link.senior_id, Some(&link.family_id), "by=senior")
+            }
+            // A new proposal (or a renewed one from the same side).
+            (false, _, false, _) => {
+                let p = if from_family { FamilyPermissions::default() } else { link.permissions };
+                tx.execute(
+                    "INSERT INTO family_link_proposal (senior_id, family_id, relation, can_book, can_see_visits, receives_alerts, proposed_by, from_family, at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                     ON CONFLICT(senior_id, family_id) DO UPDATE SET relation = excluded.relation, can_book = excluded.can_book, can_see_visits = excluded.can_see_visits,
+                       receives_alerts = excluded.receives_alerts, proposed_by = excluded.proposed_by, from_family = excluded.from_family, at = excluded.at",
+                    args![link.senior_id, link.family_id, link.relation, p.can_book, p.can_see_visits, p.receives_alerts, actor.label(), from_family, em.at],
+                )?;
+                // Told to the other side: the family member, or the senior's station.
+                let party = if from_family { senior.station_id.clone() } else { Some(link.family_id.clone()) };
+                em.emit(tx, EventKind::FamilyLinkProposed, &link.family_id, &link.senior_id, party.as_deref(), format!("from={}", if from_family { "family" } else { "senior" }))
+            }
+        }
+    }
+
+    /// Family links waiting for the other side's consent that concern `actor`: those proposed
+    /// to a family member, or to a senior's side.
+    pub fn family_link_proposals(&self, actor: &Actor) -> Result<Vec<FamilyLinkProposal>> {
+        let rows = self.store.read(|sql| match actor {
+            Actor::Family(me) => sql.query(&format!("SELECT {PROPOSAL_COLUMNS} FROM family_link_proposal WHERE family_id = ?1 ORDER BY at"), args![me]),
+            Actor::Senior(me) => sql.query(&format!("SELECT {PROPOSAL_COLUMNS} FROM family_link_proposal WHERE senior_id = ?1 ORDER BY at"), args![me]),
+            Actor::Operator(station) => sql.query(
+                &format!("SELECT {PROPOSAL_COLUMNS} FROM family_link_proposal WHERE senior_id IN (SELECT id FROM senior WHERE station_id = ?1) ORDER BY at"),
+                args![station],
+            ),
+            Actor::District | Actor::System => sql.query(&format!("SELECT {PROPOSAL_COLUMNS} FROM family_link_proposal ORDER BY at"), &[]),
+            Actor::Caregiver(_) => Ok(Vec::new()),
+        })?;
+        rows.iter()
+            .map(|r| {
+                Ok(FamilyLinkProposal {
+                    link: FamilyLink {
+                        senior_id: r.get(0)?,
+                        family_id: r.get(1)?,
+                        relation: r.get(2)?,
+                        permissions: FamilyPermissions { can_book: r.get(3)?, can_see_visits: r.get(4)?, receives_alerts: r.get(5)? },
+                    },
+                    proposed_by: r.get(6)?,
+                    from_family: r.get(7)?,
+                    at: r.get(8)?,
+                })
+            })
+            .collect()
     }
 
     pub fn family_links(&self, senior_id: &str) -> Result<Vec<FamilyLink>> {

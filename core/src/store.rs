@@ -473,6 +473,19 @@ const MIGRATIONS: &[&str] = &[
         senior_id TEXT NOT NULL
     );
     CREATE INDEX audit_log_senior ON audit_log(senior_id, seq);",
+    // 8: consent on both sides: a family link one side proposed, until the other side accepts.
+    "CREATE TABLE family_link_proposal (
+        senior_id TEXT NOT NULL REFERENCES senior(id),
+        family_id TEXT NOT NULL REFERENCES family_member(id),
+        relation TEXT NOT NULL DEFAULT '',
+        can_book BIGINT NOT NULL DEFAULT 0,
+        can_see_visits BIGINT NOT NULL DEFAULT 0,
+        receives_alerts BIGINT NOT NULL DEFAULT 0,
+        proposed_by TEXT NOT NULL,
+        from_family BIGINT NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (senior_id, family_id)
+    );",
 ];
 
 pub struct Store {

@@ -315,3 +315,47 @@ async fn a_family_member_whose_link_grants_nothing_gets_no_personal_data_through
     }
     assert_eq!(api.call("GET", "/v1/seniors/S1", Some(&f2), None).await.0, 404);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_family_link_needs_the_consent_of_both_sides() {
+    let dir = tempfile::tempdir().unwrap();
+    for backend in backends(dir.path()) {
+        seed(&backend);
+        let server = Server::start(&backend);
+        let api = Api::new(&server.url);
+        let (senior, f2, operator2) = (api.token("senior").await, api.token("family2").await, api.token("operator2").await);
+        let push = |token: String, key: &str, actor: &str, command: Value| {
+            let body = json!({"entries": [push_entry(key, actor, chrono::Utc::now(), command)]});
+            let api = &api;
+            async move { api.call("POST", "/v1/sync/push", Some(&token), Some(body)).await }
+        };
+        let book = |token: String, senior_id: &'static str| {
+            let api = &api;
+            async move {
+                api.call("POST", "/v1/bookings", Some(&token), Some(json!({"senior_id": senior_id, "service": "cleaning", "start": chrono::Utc::now() + chrono::Duration::days(2), "duration_minutes": 30}))).await
+            }
+        };
+        let grant = json!({"senior_id": "S1", "family_id": "F2", "relation": "儿子", "permissions": {"can_book": true, "can_see_visits": true, "receives_alerts": true}});
+        // S1 widens F2's active link (alerts only) at once: her own grants are hers to give.
+        let (_, v) = push(senior.clone(), "g1", "senior:S1", json!({"op": "link_family", "link": grant})).await;
+        assert_eq!(v["results"][0]["ok"], true, "{v}");
+        assert_eq!(book(f2.clone(), "S1").await.0, 201);
+        // S2's side cannot link F2 without F2's consent: a proposal, and nothing granted yet.
+        let s2_link = json!({"senior_id": "S2", "family_id": "F2", "relation": "女儿", "permissions": {"can_book": true, "can_see_visits": true, "receives_alerts": true}});
+        let (_, v) = push(operator2.clone(), "p1", "operator:ST2", json!({"op": "link_family", "link": s2_link})).await;
+        assert_eq!(v["results"][0]["ok"], true, "{v}");
+        assert_eq!(book(f2.clone(), "S2").await.0, 404, "not linked until F2 accepts");
+        let (s, _) = api.call("GET", "/v1/seniors/S2", Some(&f2), None).await;
+        assert_eq!(s, 404);
+        // F2 accepts with the same call, and gets exactly what S2's side granted.
+        let (_, v) = push(f2.clone(), "a1", "family:F2", json!({"op": "link_family", "link": s2_link})).await;
+        assert_eq!(v["results"][0]["ok"], true, "{v}");
+        assert_eq!(book(f2.clone(), "S2").await.0, 201, "linked once both agreed");
+        // A family member cannot grant themself more.
+        let (_, v) = push(f2.clone(), "a2", "family:F2", json!({"op": "link_family", "link": s2_link})).await;
+        assert_eq!(v["results"][0]["ok"], false, "{v}");
+        // The senior's side cannot rewrite a family member's own record.
+        let (_, v) = push(senior.clone(), "r1", "senior:S1", json!({"op": "put_family_member", "member": {"id": "F2", "name": "别人", "phone": "123"}})).await;
+        assert_eq!(v["results"][0]["ok"], false, "{v}");
+    }
+}

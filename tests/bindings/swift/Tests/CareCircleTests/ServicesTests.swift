@@ -64,9 +64,12 @@ private final class World {
         }
         try cc.putSeniors(seniors: [senior("S1", "1940-03-01", true), senior("S2", "1955-06-01", false)], crs: .wgs84)
         try cc.putFamilyMember(actor: daughter, member: FamilyMember(id: "F1", name: "胡丽"))
-        try cc.linkFamily(actor: .senior(id: "S1"), link: FamilyLink(
+        let link = FamilyLink(
             seniorId: "S1", familyId: "F1", relation: "女儿",
-            permissions: FamilyPermissions(canBook: true, canSeeVisits: true, receivesAlerts: true)))
+            permissions: FamilyPermissions(canBook: true, canSeeVisits: true, receivesAlerts: true))
+        // Consent on both sides: the senior proposes, the daughter accepts.
+        try cc.linkFamily(actor: .senior(id: "S1"), link: link)
+        try cc.linkFamily(actor: daughter, link: link)
         let caregivers = [(500.0, "C1"), (900.0, "C2"), (1500.0, "C3")].map { metres, id in
             Caregiver(id: id, name: "护理员\(id)", organisation: "镇海区九和社工服务中心", stationId: station,
                       skills: [.cleaning, .bathing], lat: northOfHome(metres), lon: home.lon,
