@@ -46,6 +46,7 @@ impl From<carecircle_core::Settings> for Settings {
             offers_per_request: s.offers_per_request,
             no_show_grace_minutes: s.no_show_grace_minutes,
             alert_escalation_minutes: s.alert_escalation_minutes,
+            ..carecircle_core::Settings::default()
         }
     }
 }

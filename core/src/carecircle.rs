@@ -26,6 +26,14 @@ pub struct Settings {
     pub no_show_grace_minutes: u32,
     /// An alert nobody acknowledged in this time goes to the next-nearest station.
     pub alert_escalation_minutes: u32,
+    /// Judge walks along the district's walking network when it has one (else, and when
+    /// false, straight line × detour factor).
+    #[serde(default = "yes")]
+    pub use_network: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Default for Settings {
@@ -38,6 +46,7 @@ impl Default for Settings {
             offers_per_request: 3,
             no_show_grace_minutes: 30,
             alert_escalation_minutes: 5,
+            use_network: true,
         }
     }
 }
@@ -74,6 +83,8 @@ pub struct CareCircle {
     pub(crate) freshness: crate::freshness::Freshness,
     /// Whether this database is a phone's replica of the platform (see `sync`).
     pub(crate) replica: crate::sync::Replica,
+    /// The walking network, read on first use, and its coverage fields (see `network`).
+    pub(crate) network: crate::network::NetworkState,
 }
 
 impl CareCircle {
@@ -116,6 +127,7 @@ impl CareCircle {
             clock,
             freshness: crate::freshness::Freshness::new(versions),
             replica,
+            network: crate::network::NetworkState::default(),
         })
     }
 
