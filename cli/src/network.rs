@@ -34,7 +34,8 @@ pub struct WalkArgs {
 pub struct IsochroneArgs {
     #[command(flatten)]
     place: Place,
-    #[arg(long, default_value_t = 15.0)]
+    /// Walking minutes.
+    #[arg(long, default_value_t = 15.0, allow_hyphen_values = true)]
     minutes: f64,
 }
 

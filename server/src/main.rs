@@ -2,6 +2,7 @@
 //! embedded SQLite file, or PostgreSQL given a postgres:// URL, for districts running several
 //! instances) and serves the JSON API of `api`. The first line on stdout is the address bound.
 
+#![recursion_limit = "256"]
 mod api;
 mod auth;
 mod demo;

@@ -8,8 +8,6 @@
 
 use crate::position::Position;
 
-/// Degrees per coordinate unit (OSM's own precision, 100 nanodegrees).
-pub const E7: f64 = 1e-7;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Graph {
@@ -85,7 +83,7 @@ impl Graph {
         edges.sort_unstable();
         edges.dedup();
         let n = lat_e7.len();
-        let pos: Vec<Position> = lat_e7.iter().zip(&lon_e7).map(|(&a, &o)| Position { lat: f64::from(a) * E7, lon: f64::from(o) * E7 }).collect();
+        let pos: Vec<Position> = lat_e7.iter().zip(&lon_e7).map(|(&a, &o)| Position { lat: f64::from(a) / 1e7, lon: f64::from(o) / 1e7 }).collect();
         let xyz = pos.iter().map(|p| p.unit_vector()).collect();
         let edge_len: Vec<f64> = edges.iter().map(|[a, b]| pos[*a as usize].distance_m(pos[*b as usize])).collect();
         let mut degree = vec![0u32; n + 1];

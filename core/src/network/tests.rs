@@ -240,7 +240,7 @@ fn an_isochrone_is_a_polygon_around_its_start() {
 mod real_extract {
     use super::*;
 
-    /// A small real OpenStreetMap extract of Helsinki (data/osm/README.md), shipped in the repo.
+    /// A small real OpenStreetMap extract from southern Finland (data/osm/README.md), shipped in the repo.
     fn extract() -> std::path::PathBuf {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/osm/test.osm.pbf")
     }
