@@ -241,7 +241,10 @@ fn demo_handle(network: bool) -> CareCircle {
 }
 
 fn run_peers(g: &carecircle_core::network::Graph, walks: &[(u32, u32)], isos: &[u32], pois: &[u32]) -> Option<serde_json::Value> {
-    let python = std::env::var("BENCH_PYTHON").ok()?;
+    let Ok(python) = std::env::var("BENCH_PYTHON") else {
+        eprintln!("BENCH_PYTHON is not set: peers skipped");
+        return None;
+    };
     let dir = tempfile_dir();
     let mut f = std::fs::File::create(dir.join("nodes.csv")).unwrap();
     writeln!(f, "id,lon,lat").unwrap();
@@ -269,7 +272,13 @@ fn run_peers(g: &carecircle_core::network::Graph, walks: &[(u32, u32)], isos: &[
         eprintln!("peer failed: {}", String::from_utf8_lossy(&out.stderr));
         return None;
     }
-    serde_json::from_slice(&out.stdout).ok()
+    match serde_json::from_slice(&out.stdout) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            eprintln!("peer answered no JSON ({e}): {}", String::from_utf8_lossy(&out.stdout).chars().take(300).collect::<String>());
+            None
+        }
+    }
 }
 
 fn tempfile_dir() -> std::path::PathBuf {

@@ -63,12 +63,11 @@ impl SegmentIndex {
     /// The nearest point on the nearest segment to `p`; `None` for an empty network.
     pub fn join(&self, g: &Graph, p: Position) -> Option<Join> {
         let q = [p.lon.to_radians() * self.cos0 * M_PER_RAD, p.lat.to_radians() * M_PER_RAD];
-        // The network plane stretches east-west distances by cos(lat) / cos0 at most `stretch`:
-        // a segment at plane distance d is at least d / stretch away in truth.
-        let lo = self.lat_min.min(p.lat.to_radians());
-        let hi = self.lat_max.max(p.lat.to_radians());
-        let widest = if lo <= 0.0 && hi >= 0.0 { 1.0 } else { lo.abs().min(hi.abs()).cos() };
-        let stretch = (widest / self.cos0).max(1.0);
+        // The network plane measures east-west by cos0 where the ground has cos(lat): it
+        // overstates a distance by at most cos0 / cos(lat) at the latitude farthest from the
+        // equator, so a segment at plane distance d is at least d / stretch away in truth.
+        let farthest = self.lat_max.abs().max(self.lat_min.abs()).max(p.lat.to_radians().abs()).min(1.55);
+        let stretch = (self.cos0 / farthest.cos()).max(1.0);
         let mut best: Option<(f64, u32, f64)> = None;
         for (seg, d2) in self.tree.nearest_neighbor_iter_with_distance_2(q) {
             if let Some((bd, _, _)) = best {

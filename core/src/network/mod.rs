@@ -57,6 +57,8 @@ pub struct Network {
     graph: Graph,
     segments: join::SegmentIndex,
     searches: Mutex<Vec<Search>>,
+    /// Built on the first point-to-point walk (a few full Dijkstras).
+    landmarks: std::sync::OnceLock<route::Landmarks>,
     pub(crate) generation: u64,
 }
 
@@ -105,7 +107,7 @@ pub struct NetworkSummary {
 impl Network {
     pub fn new(graph: Graph) -> Network {
         let segments = join::SegmentIndex::build(&graph);
-        Network { graph, segments, searches: Mutex::new(Vec::new()), generation: next_generation() }
+        Network { graph, segments, searches: Mutex::new(Vec::new()), landmarks: std::sync::OnceLock::new(), generation: next_generation() }
     }
 
     pub fn graph(&self) -> &Graph {
@@ -113,7 +115,11 @@ impl Network {
     }
 
     pub fn heap_bytes(&self) -> usize {
-        self.graph.heap_bytes() + self.segments.heap_bytes()
+        self.graph.heap_bytes() + self.segments.heap_bytes() + self.landmarks.get().map_or(0, |l| l.heap_bytes())
+    }
+
+    fn landmarks(&self) -> &route::Landmarks {
+        self.landmarks.get_or_init(|| route::Landmarks::build(&self.graph, route::LANDMARKS))
     }
 
     fn with_search<R>(&self, f: impl FnOnce(&mut Search) -> R) -> R {
@@ -133,13 +139,15 @@ impl Network {
 
     /// Walking metres from `from` to `to`, legs included; `None` if no path joins them.
     pub fn walk_m(&self, from: &Join, to: &Join) -> Option<f64> {
-        self.with_search(|s| route::point_to_point(&self.graph, s, from, to)).map(|(m, _)| from.leg_m + m + to.leg_m)
+        let lm = self.landmarks();
+        self.with_search(|s| route::point_to_point(&self.graph, s, Some(lm), from, to)).map(|(m, _)| from.leg_m + m + to.leg_m)
     }
 
     /// The shortest walk between two points: metres and the way ([lat, lon]).
     pub fn route(&self, from: Position, to: Position) -> Result<(f64, Vec<[f64; 2]>, Join, Join)> {
         let (a, b) = (self.join(from)?, self.join(to)?);
-        let Some((m, nodes)) = self.with_search(|s| route::point_to_point(&self.graph, s, &a, &b)) else {
+        let lm = self.landmarks();
+        let Some((m, nodes)) = self.with_search(|s| route::point_to_point(&self.graph, s, Some(lm), &a, &b)) else {
             return Err(Error::NoPath("the two points are on parts of the walking network that no path joins".into()));
         };
         let mut path = vec![[from.lat, from.lon], [a.point.lat, a.point.lon]];

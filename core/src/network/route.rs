@@ -1,4 +1,5 @@
-//! Shortest walks: point to point (A* with the straight chord as its lower bound), one point
+//! Shortest walks: point to point (A* whose lower bound is the larger of the straight chord and
+//! the landmarks' triangle-inequality bound, "ALT"), one point
 //! to many (Dijkstra until every target is settled), and many facilities to every node at once
 //! (multi-source Dijkstra: the walk to the nearest facility of a kind or service, for coverage).
 //!
@@ -34,6 +35,8 @@ impl PartialOrd for Entry {
 /// nothing to reset.
 pub(crate) struct Search {
     dist: Vec<f64>,
+    /// The A* bound of each node reached (valid where `stamp` is this round's).
+    bound: Vec<f64>,
     pred: Vec<u32>,
     stamp: Vec<u32>,
     round: u32,
@@ -44,7 +47,7 @@ pub(crate) const NO_NODE: u32 = u32::MAX;
 
 impl Search {
     pub fn new(n: usize) -> Search {
-        Search { dist: vec![f64::INFINITY; n], pred: vec![NO_NODE; n], stamp: vec![0; n], round: 0, heap: BinaryHeap::new() }
+        Search { dist: vec![f64::INFINITY; n], bound: vec![0.0; n], pred: vec![NO_NODE; n], stamp: vec![0; n], round: 0, heap: BinaryHeap::new() }
     }
 
     fn start(&mut self) {
@@ -89,7 +92,94 @@ impl Search {
 
 /// The shortest walk between two joins, through the network (legs not included): metres and
 /// the nodes walked through (empty when it goes straight along one segment). `None`: no path.
-pub(crate) fn point_to_point(g: &Graph, s: &mut Search, from: &Join, to: &Join) -> Option<(f64, Vec<u32>)> {
+/// Walking distances from a few far-apart nodes (landmarks) to every node: by the triangle
+/// inequality, |d(L, x) - d(L, v)| is a lower bound of the walk from v to x.
+pub(crate) struct Landmarks {
+    count: usize,
+    /// Node-major: `dist[v * count + l]`, metres, infinite where not connected.
+    dist: Vec<f32>,
+}
+
+pub(crate) const LANDMARKS: usize = 8;
+
+/// Every node's walk from `source` (plain Dijkstra over the whole network).
+fn full_dijkstra(g: &Graph, source: u32) -> Vec<f64> {
+    let mut dist = vec![f64::INFINITY; g.node_count()];
+    let mut heap = BinaryHeap::new();
+    dist[source as usize] = 0.0;
+    heap.push(Entry { key: 0.0, node: source });
+    while let Some(Entry { key, node: u }) = heap.pop() {
+        if key > dist[u as usize] {
+            continue;
+        }
+        for (v, len) in g.arcs(u) {
+            let dv = key + len;
+            if dv < dist[v as usize] {
+                dist[v as usize] = dv;
+                heap.push(Entry { key: dv, node: v });
+            }
+        }
+    }
+    dist
+}
+
+impl Landmarks {
+    /// `count` landmarks in the largest part of the network, each the node farthest on foot
+    /// from those chosen before (the first: farthest from an arbitrary node).
+    pub(crate) fn build(g: &Graph, count: usize) -> Landmarks {
+        let n = g.node_count();
+        let mut sizes = vec![0u32; g.component_count()];
+        for c in &g.component {
+            sizes[*c as usize] += 1;
+        }
+        let Some(big) = (0..sizes.len()).max_by_key(|&c| sizes[c]) else { return Landmarks { count: 0, dist: Vec::new() } };
+        let start = (0..n as u32).find(|&v| g.component[v as usize] as usize == big).expect("a node in the largest part");
+        let farthest = |d: &[f64]| (0..n).filter(|&v| d[v].is_finite()).max_by(|&a, &b| d[a].total_cmp(&d[b])).unwrap_or(0) as u32;
+        let mut nearest_chosen = full_dijkstra(g, start);
+        let mut rows: Vec<Vec<f64>> = Vec::new();
+        for _ in 0..count.min(n) {
+            let l = farthest(&nearest_chosen);
+            let row = full_dijkstra(g, l);
+            for (m, d) in nearest_chosen.iter_mut().zip(&row) {
+                *m = m.min(*d);
+            }
+            rows.push(row);
+        }
+        let count = rows.len();
+        let mut dist = vec![f32::INFINITY; n * count];
+        for (l, row) in rows.iter().enumerate() {
+            for v in 0..n {
+                dist[v * count + l] = row[v] as f32;
+            }
+        }
+        Landmarks { count, dist }
+    }
+
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.dist.capacity() * 4
+    }
+
+    fn row(&self, v: u32) -> &[f32] {
+        &self.dist[v as usize * self.count..(v as usize + 1) * self.count]
+    }
+}
+
+/// The landmarks' lower bound of the walk from `v` to a node whose row is `x`.
+#[inline]
+fn landmark_bound(v: &[f32], x: &[f32]) -> f64 {
+    let mut best = 0.0f32;
+    for (a, b) in v.iter().zip(x) {
+        let d = (a - b).abs();
+        // Infinite on both sides (not this landmark's part) gives NaN: no bound.
+        if d > best && d.is_finite() {
+            best = d;
+        }
+    }
+    // f32 rounding: never claim more than is certain.
+    (f64::from(best) - 1e-6 * f64::from(best) - 1e-3).max(0.0)
+}
+
+pub(crate) fn point_to_point(g: &Graph, s: &mut Search, landmarks: Option<&Landmarks>, from: &Join, to: &Join) -> Option<(f64, Vec<u32>)> {
     let [a1, b1] = g.edges[from.edge as usize];
     let [a2, b2] = g.edges[to.edge as usize];
     let mut best = f64::INFINITY;
@@ -101,21 +191,37 @@ pub(crate) fn point_to_point(g: &Graph, s: &mut Search, from: &Join, to: &Join) 
         return best.is_finite().then(|| (best, Vec::new()));
     }
     let target = crate::position::Position::unit_vector(to.point);
-    // The chord is never longer than the arc, nor the arc than the walk: a consistent bound.
+    let rows = landmarks.filter(|l| l.count > 0).map(|l| (l, l.row(a2), l.row(b2)));
+    // The chord is never longer than the arc, nor the arc than the walk; the landmarks bound
+    // the walk to either end of the target's segment, plus the part of it to the join point.
     let h = |v: u32| {
         let p = &g.xyz[v as usize];
         let (dx, dy, dz) = (p[0] - target[0], p[1] - target[1], p[2] - target[2]);
-        (dx * dx + dy * dy + dz * dz).sqrt() * EARTH_RADIUS_M * (1.0 - 1e-9)
+        let chord = (dx * dx + dy * dy + dz * dz).sqrt() * EARTH_RADIUS_M * (1.0 - 1e-9);
+        match &rows {
+            Some((l, ra, rb)) => {
+                let rv = l.row(v);
+                chord.max((landmark_bound(rv, ra) + to.to_a_m).min(landmark_bound(rv, rb) + to.to_b_m))
+            }
+            None => chord,
+        }
     };
     s.start();
-    s.relax(a1, from.to_a_m, NO_NODE, from.to_a_m + h(a1));
-    s.relax(b1, from.to_b_m, NO_NODE, from.to_b_m + h(b1));
+    for (v, d) in [(a1, from.to_a_m), (b1, from.to_b_m)] {
+        if d < s.dist(v) {
+            let hv = h(v);
+            s.bound[v as usize] = hv;
+            s.relax(v, d, NO_NODE, d + hv);
+        }
+    }
+    // Each node's bound, once: the heap holds key = walk + bound, and a stale entry's key is
+    // larger than the node's walk plus its bound.
     while let Some(Entry { key, node: u }) = s.heap.pop() {
         if key >= best {
             break;
         }
         let du = s.dist(u);
-        if key > du + h(u) + 1e-9 {
+        if key > du + s.bound[u as usize] + 1e-9 {
             continue; // a stale entry
         }
         if u == a2 && du + to.to_a_m < best {
@@ -128,8 +234,10 @@ pub(crate) fn point_to_point(g: &Graph, s: &mut Search, from: &Join, to: &Join) 
         }
         for (v, len) in g.arcs(u) {
             let dv = du + len;
-            if dv < best {
-                s.relax(v, dv, u, dv + h(v));
+            if dv < best && dv < s.dist(v) {
+                let hv = if s.stamp[v as usize] == s.round { s.bound[v as usize] } else { h(v) };
+                s.bound[v as usize] = hv;
+                s.relax(v, dv, u, dv + hv);
             }
         }
     }

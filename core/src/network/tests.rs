@@ -171,6 +171,23 @@ proptest! {
     }
 
     #[test]
+    fn joins_are_exact_over_a_network_spanning_twenty_degrees_of_latitude(
+        coords in proptest::collection::vec((500_000_000i32..700_000_000, 200_000_000i32..400_000_000), 2..30),
+        edges in proptest::collection::vec((0u32..30, 0u32..30), 1..60),
+        p in (480_000_000i32..720_000_000, 180_000_000i32..420_000_000),
+    ) {
+        let coords: Vec<[i32; 2]> = coords.iter().map(|(a, b)| [*a, *b]).collect();
+        let n = coords.len() as u32;
+        let g = Graph::from_segments(&coords, edges.iter().map(|(a, b)| (a % n, b % n)));
+        prop_assume!(g.edge_count() > 0);
+        let net = Network::new(g.clone());
+        let p = Position { lat: f64::from(p.0) * 1e-7, lon: f64::from(p.1) * 1e-7 };
+        let (fast, slow) = (net.join(p).unwrap(), brute_join(&g, p));
+        // Far from everything the local plane is no longer exact; the same segment must win.
+        prop_assert!(close(fast.leg_m, slow.leg_m) || fast.edge == slow.edge, "{} vs {}", fast.leg_m, slow.leg_m);
+    }
+
+    #[test]
     fn the_packed_form_round_trips(g in arb_graph()) {
         let back = pack::decode(&pack::encode(&g)).unwrap();
         prop_assert_eq!(back, g);
