@@ -96,20 +96,29 @@ pub fn print_nearby(found: &[Nearby]) {
     }
     let rows: Vec<Vec<String>> = found
         .iter()
-        .map(|n| vec![n.id.clone(), n.name.clone(), n.kind.code().into(), format!("{:.0}", n.distance_m), format!("{:.1}", n.walk_minutes)])
+        .map(|n| vec![n.id.clone(), n.name.clone(), n.kind.code().into(), format!("{:.0}", n.distance_m), walk_m(n), minutes(n.walk_minutes)])
         .collect();
-    table(&["id", "name", "kind", "metres", "walk min"], &rows);
+    table(&["id", "name", "kind", "metres", "on foot m", "walk min"], &rows);
+}
+
+fn walk_m(n: &Nearby) -> String {
+    n.walk_m.map_or_else(|| if n.walk_minutes.is_some() { "-".into() } else { "no path".into() }, |m| format!("{m:.0}"))
+}
+
+fn minutes(m: Option<f64>) -> String {
+    m.map_or_else(|| "no path".into(), |m| format!("{m:.1}"))
 }
 
 pub fn circle(cc: &CareCircle, out: &Output, a: CircleArgs) -> Result<()> {
     let report = cc.circle(a.place.position()?)?;
     out.either(&report, || {
-        println!("{}-minute circle around {:.6},{:.6} (WGS-84), about {:.0} m on foot", report.minutes, report.lat, report.lon, report.reach_m);
+        let how = if report.network { "along the walking network" } else { "in a straight line" };
+        println!("{}-minute circle around {:.6},{:.6} (WGS-84), about {:.0} m {how}", report.minutes, report.lat, report.lon, report.reach_m);
         for (title, reaches) in [("kind", &report.kinds), ("service", &report.services)] {
             let rows: Vec<Vec<String>> = reaches
                 .iter()
                 .map(|r| {
-                    let (name, min) = r.nearest.as_ref().map_or(("-".into(), "-".into()), |n| (n.name.clone(), format!("{:.1}", n.walk_minutes)));
+                    let (name, min) = r.nearest.as_ref().map_or(("-".into(), "-".into()), |n| (n.name.clone(), minutes(n.walk_minutes)));
                     vec![r.code.clone(), if r.covered { "yes".into() } else { "NO".into() }, name, min]
                 })
                 .collect();
@@ -130,7 +139,7 @@ pub fn coverage(cc: &CareCircle, out: &Output, a: CoverageArgs) -> Result<()> {
 }
 
 fn print_coverage(r: &CoverageReport, show: usize) {
-    println!("{} homes, {}-minute circle", r.homes, r.minutes);
+    println!("{} homes, {}-minute circle, {}", r.homes, r.minutes, if r.network { "along the walking network" } else { "straight line × detour" });
     let pct = |s: f64| format!("{:.1}%", s * 100.0);
     let rows: Vec<Vec<String>> = r.kinds.iter().chain(&r.services).map(|s| vec![s.code.clone(), s.covered.to_string(), pct(s.share)]).collect();
     println!();
@@ -160,6 +169,7 @@ fn print_coverage(r: &CoverageReport, show: usize) {
 pub fn demo(cc: &CareCircle, out: &Output, db: &std::path::Path) -> Result<()> {
     let report = cc.load_demo_facilities()?;
     cc.load_demo_divisions()?;
+    cc.load_demo_network()?;
     let (seniors, caregivers) = cc.load_demo_people()?;
     cc.load_demo_programmes(cc.today())?;
     // Care plans, family doctors, subsidies and last month's history (see `care`).

@@ -2,6 +2,7 @@
 
 mod care;
 mod facilities;
+mod network;
 mod output;
 mod people;
 mod sync;
@@ -25,9 +26,12 @@ struct Cli {
     /// Senior walking speed in metres per second.
     #[arg(long, global = true, default_value_t = 1.0)]
     walk_speed: f64,
-    /// Street distance over straight-line distance.
+    /// Street distance over straight-line distance (only without a walking network).
     #[arg(long, global = true, default_value_t = 1.3)]
     detour: f64,
+    /// Judge walks in a straight line × detour even if a walking network is stored.
+    #[arg(long, global = true)]
+    no_network: bool,
     /// Act as if it were this time (Shanghai wall clock or RFC 3339): the CLI plays a phone at that moment.
     #[arg(long, global = true)]
     now: Option<String>,
@@ -49,6 +53,13 @@ enum Command {
     Circle(facilities::CircleArgs),
     /// Circle coverage of many homes: shares per kind and division, uncovered homes.
     Coverage(facilities::CoverageArgs),
+    /// The walking network: import an OpenStreetMap PBF extract, show what is stored.
+    #[command(subcommand)]
+    Network(network::NetworkCmd),
+    /// The walk between two points along the walking network: metres, minutes, the way.
+    Walk(network::WalkArgs),
+    /// The area within a walk of a point, as a GeoJSON geometry.
+    Isochrone(network::IsochroneArgs),
     /// Seniors.
     #[command(subcommand)]
     Senior(people::SeniorCmd),
@@ -162,6 +173,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<(), carecircle_core::Error> {
     let mut settings = Settings::default();
     settings.walk = carecircle_core::walk::WalkModel::new(cli.walk_speed, cli.detour)?;
+    settings.use_network = !cli.no_network;
     let clock: std::sync::Arc<dyn carecircle_core::clock::Clock> = match &cli.now {
         Some(t) => std::sync::Arc::new(carecircle_core::clock::ManualClock::new(carecircle_core::clock::parse_instant(t)?)),
         None => std::sync::Arc::new(carecircle_core::clock::SystemClock),
@@ -175,6 +187,9 @@ fn run(cli: Cli) -> Result<(), carecircle_core::Error> {
         Command::Facility { id } => out.value(&cc.facility(&id)?),
         Command::Circle(a) => facilities::circle(&cc, &out, a),
         Command::Coverage(a) => facilities::coverage(&cc, &out, a),
+        Command::Network(c) => network::network(&cc, &out, c),
+        Command::Walk(a) => network::walk(&cc, &out, a),
+        Command::Isochrone(a) => network::isochrone(&cc, &out, a),
         Command::Senior(c) => people::senior(&cc, &out, c),
         Command::Family(c) => people::family(&cc, &out, c),
         Command::Caregiver(c) => people::caregiver(&cc, &out, c),

@@ -12,6 +12,7 @@ use std::path::Path;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Settings {
     pub walk: WalkModel,
     /// The service circle's size in walking minutes (15 in the Shaoxing regulation).
@@ -31,6 +32,14 @@ pub struct Settings {
     pub phone_time_tolerance_minutes: u32,
     /// How far back a phone's claimed time is believed at all (its offline window).
     pub max_offline_days: u32,
+    /// Judge walks along the district's walking network when it has one (else, and when
+    /// false, straight line × detour factor).
+    #[serde(default = "yes")]
+    pub use_network: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Default for Settings {
@@ -45,6 +54,7 @@ impl Default for Settings {
             alert_escalation_minutes: 5,
             phone_time_tolerance_minutes: 15,
             max_offline_days: 7,
+            use_network: true,
         }
     }
 }
@@ -84,6 +94,8 @@ pub struct CareCircle {
     pub(crate) freshness: crate::freshness::Freshness,
     /// Whether this database is a phone's replica of the platform (see `sync`).
     pub(crate) replica: crate::sync::Replica,
+    /// The walking network, read on first use, and its coverage fields (see `network`).
+    pub(crate) network: crate::network::NetworkState,
 }
 
 impl CareCircle {
@@ -126,6 +138,7 @@ impl CareCircle {
             clock,
             freshness: crate::freshness::Freshness::new(versions),
             replica,
+            network: crate::network::NetworkState::default(),
         })
     }
 

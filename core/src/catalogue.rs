@@ -69,8 +69,13 @@ pub struct Nearby {
     pub kind: FacilityKind,
     pub lat: f64,
     pub lon: f64,
+    /// Great-circle distance, metres.
     pub distance_m: f64,
-    pub walk_minutes: f64,
+    /// Walking metres along the district's walking network; `None` without a network, or
+    /// where no path reaches the facility.
+    pub walk_m: Option<f64>,
+    /// Along the network if there is one (`None`: no path), else straight line × detour factor.
+    pub walk_minutes: Option<f64>,
 }
 
 /// What the index needs of a facility, held in memory.
@@ -90,6 +95,8 @@ pub(crate) struct FacilityTable {
     slots: Vec<Option<Slot>>,
     by_id: HashMap<String, u32>,
     free: Vec<u32>,
+    /// Changes with every load and change, so that derived data (walking coverage) knows it is stale.
+    pub(crate) generation: u64,
 }
 
 impl FacilityTable {
@@ -109,7 +116,7 @@ impl FacilityTable {
             }),
         );
         let by_id = slots.iter().enumerate().map(|(i, s)| (s.as_ref().expect("just loaded").id.clone(), i as u32)).collect();
-        Ok(FacilityTable { index, slots, by_id, free: Vec::new() })
+        Ok(FacilityTable { index, slots, by_id, free: Vec::new(), generation: crate::network::next_generation() })
     }
 
     pub fn len(&self) -> usize {
@@ -122,6 +129,7 @@ impl FacilityTable {
 
     fn put(&mut self, f: &Facility) {
         self.remove(&f.id);
+        self.generation = crate::network::next_generation();
         if f.deleted {
             return;
         }
@@ -148,11 +156,17 @@ impl FacilityTable {
 
     fn remove(&mut self, id: &str) {
         if let Some(i) = self.by_id.remove(id) {
+            self.generation = crate::network::next_generation();
             if let Some(old) = self.slots[i as usize].take() {
                 self.index.remove(old.kind.index(), old.xyz, i);
             }
             self.free.push(i);
         }
+    }
+
+    /// Slots of every live facility, in slot order.
+    pub(crate) fn live_slots(&self) -> Vec<u32> {
+        (0..self.slots.len() as u32).filter(|&i| self.slots[i as usize].is_some()).collect()
     }
 
     pub(crate) fn slot(&self, i: u32) -> &Slot {
@@ -182,7 +196,7 @@ impl FacilityTable {
         })
     }
 
-    fn to_nearby(&self, q: &NearbyQuery, hits: Vec<Hit>, walk: &crate::walk::WalkModel) -> Vec<Nearby> {
+    fn to_nearby(&self, q: &NearbyQuery, hits: Vec<Hit>, walk: &crate::walk::WalkModel, network: Option<&crate::network::Network>) -> Result<Vec<Nearby>> {
         let mut out: Vec<Nearby> = hits
             .into_iter()
             .map(|h| {
@@ -195,13 +209,22 @@ impl FacilityTable {
                     lat: s.position.lat,
                     lon: s.position.lon,
                     distance_m,
-                    walk_minutes: walk.minutes(distance_m),
+                    walk_m: None,
+                    walk_minutes: Some(walk.minutes(distance_m)),
                 }
             })
             .filter(|n| q.radius_m.is_none_or(|r| n.distance_m <= r))
             .collect();
         out.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m).then_with(|| a.id.cmp(&b.id)));
-        out
+        if let Some(net) = network {
+            // One search from the person to all the answers.
+            let to: Vec<Position> = out.iter().map(|n| Position { lat: n.lat, lon: n.lon }).collect();
+            for (n, m) in out.iter_mut().zip(net.distances_from(q.at, &to)?) {
+                n.walk_m = m;
+                n.walk_minutes = m.map(|m| walk.minutes_on_network(m));
+            }
+        }
+        Ok(out)
     }
 }
 
@@ -285,21 +308,30 @@ pub struct BatchReport {
 }
 
 impl CareCircle {
-    /// The k nearest facilities matching the query, nearest first.
+    /// The k nearest facilities matching the query, nearest first (on the sphere), with the
+    /// walk to each along the walking network if the district has one.
     pub fn nearest(&self, q: &NearbyQuery) -> Result<Vec<Nearby>> {
+        let net = self.walking_network()?;
+        let table = self.facilities();
+        let hits = table.query(q, true, None)?;
+        table.to_nearby(q, hits, &self.settings.walk, net.as_deref())
+    }
+
+    /// As [`CareCircle::nearest`], without walking (bulk work that needs only which facility).
+    pub(crate) fn nearest_by_air(&self, q: &NearbyQuery) -> Result<Vec<Nearby>> {
         self.refresh_indexes_if_due();
         let table = self.facilities();
         let hits = table.query(q, true, None)?;
-        Ok(table.to_nearby(q, hits, &self.settings.walk))
+        table.to_nearby(q, hits, &self.settings.walk, None)
     }
 
     /// As [`CareCircle::nearest`], among the facilities `ids` admits (a rental point with a
     /// device free, a station not yet alerted).
     pub(crate) fn nearest_where(&self, q: &NearbyQuery, admit: &dyn Fn(&str) -> bool) -> Result<Vec<Nearby>> {
-        self.refresh_indexes_if_due();
+        let net = self.walking_network()?;
         let table = self.facilities();
         let hits = table.query(q, true, Some(&|s: &Slot| admit(&s.id)))?;
-        Ok(table.to_nearby(q, hits, &self.settings.walk))
+        table.to_nearby(q, hits, &self.settings.walk, net.as_deref())
     }
 
     /// Every facility matching the query within its radius, nearest first.
@@ -307,10 +339,10 @@ impl CareCircle {
         if q.radius_m.is_none() {
             return Err(Error::invalid("radius", "a radius in metres is required"));
         }
-        self.refresh_indexes_if_due();
+        let net = self.walking_network()?;
         let table = self.facilities();
         let hits = table.query(q, false, None)?;
-        Ok(table.to_nearby(q, hits, &self.settings.walk))
+        table.to_nearby(q, hits, &self.settings.walk, net.as_deref())
     }
 
     /// The services some facility within `radius_m` of `at` offers: one walk of the index where

@@ -24,8 +24,10 @@ pub struct CircleReport {
     pub lat: f64,
     pub lon: f64,
     pub minutes: f64,
-    /// Straight-line reach of the walk, in metres.
+    /// Reach of the walk, metres: along the walking network if `network`, else in a straight line.
     pub reach_m: f64,
+    /// Judged along the district's walking network (else straight line × detour factor).
+    pub network: bool,
     pub kinds: Vec<Reach>,
     pub services: Vec<Reach>,
 }
@@ -73,6 +75,8 @@ pub struct UncoveredHome {
 pub struct CoverageReport {
     pub homes: u32,
     pub minutes: f64,
+    /// Judged along the district's walking network (else straight line × detour factor).
+    pub network: bool,
     pub required: Vec<FacilityKind>,
     pub kinds: Vec<Share>,
     pub services: Vec<Share>,
@@ -91,10 +95,13 @@ pub const DEFAULT_REQUIRED: &[FacilityKind] = &[FacilityKind::CommunityStation, 
 impl CareCircle {
     /// Which kinds and services lie within the circle of one home, with the nearest of each.
     pub fn circle(&self, home: Position) -> Result<CircleReport> {
+        if let Some(report) = self.circle_on_network(home)? {
+            return Ok(report);
+        }
         let minutes = self.settings.circle_minutes;
         let reach = |q: NearbyQuery, code: &str| -> Result<Reach> {
-            let nearest = self.nearest(&q.k(1))?.into_iter().next();
-            Ok(Reach { code: code.to_string(), covered: nearest.as_ref().is_some_and(|n| n.walk_minutes <= minutes), nearest })
+            let nearest = self.nearest_by_air(&q.k(1))?.into_iter().next();
+            Ok(Reach { code: code.to_string(), covered: nearest.as_ref().is_some_and(|n| n.walk_minutes.is_some_and(|m| m <= minutes)), nearest })
         };
         let kinds = FacilityKind::ALL.iter().map(|k| reach(NearbyQuery::new(home).kinds([*k]), k.code())).collect::<Result<_>>()?;
         let services = Service::ALL
@@ -105,7 +112,75 @@ impl CareCircle {
                 reach(q, s.code())
             })
             .collect::<Result<_>>()?;
-        Ok(CircleReport { lat: home.lat, lon: home.lon, minutes, reach_m: self.settings.walk.reach_m(minutes), kinds, services })
+        Ok(CircleReport { lat: home.lat, lon: home.lon, minutes, reach_m: self.settings.walk.reach_m(minutes), network: false, kinds, services })
+    }
+
+    /// The circle along the walking network: each kind's and service's nearest facility on
+    /// foot, read from the coverage fields. `None` without a network.
+    fn circle_on_network(&self, home: Position) -> Result<Option<CircleReport>> {
+        let minutes = self.settings.circle_minutes;
+        for _ in 0..3 {
+            let Some((net, fields)) = self.walk_fields()? else { return Ok(None) };
+            let table = self.facilities();
+            if table.generation != fields.facilities {
+                continue; // facilities changed meanwhile: compute the fields again
+            }
+            let j = net.join(home)?;
+            let walk = &self.settings.walk;
+            let reach = |field: &crate::network::Field, slots: &[u32], code: &str, by_air: NearbyQuery| -> Result<Reach> {
+                match field.at(net.graph(), &j) {
+                    Some((m, source)) => {
+                        let s = table.slot(slots[source as usize]);
+                        let nearest = Nearby {
+                            id: s.id.clone(),
+                            name: s.name.clone(),
+                            kind: s.kind,
+                            lat: s.position.lat,
+                            lon: s.position.lon,
+                            distance_m: home.distance_m(s.position),
+                            walk_m: Some(m),
+                            walk_minutes: Some(walk.minutes_on_network(m)),
+                        };
+                        Ok(Reach { code: code.to_string(), covered: walk.minutes_on_network(m) <= minutes, nearest: Some(nearest) })
+                    }
+                    // No path to any: name the nearest by air, with no walk.
+                    None => {
+                        let nearest = table.query(&by_air.k(1), true, None)?.into_iter().next().map(|h| {
+                            let s = table.slot(h.slot);
+                            Nearby { id: s.id.clone(), name: s.name.clone(), kind: s.kind, lat: s.position.lat, lon: s.position.lon, distance_m: home.distance_m(s.position), walk_m: None, walk_minutes: None }
+                        });
+                        Ok(Reach { code: code.to_string(), covered: false, nearest })
+                    }
+                }
+            };
+            let n_kinds = FacilityKind::ALL.len();
+            let kinds = FacilityKind::ALL
+                .iter()
+                .enumerate()
+                .map(|(i, k)| reach(&fields.kinds[i], &fields.slots[i], k.code(), NearbyQuery::new(home).kinds([*k])))
+                .collect::<Result<_>>()?;
+            let services = Service::ALL
+                .iter()
+                .enumerate()
+                .map(|(i, s)| {
+                    let mut q = NearbyQuery::new(home);
+                    q.services = ServiceSet::from_iter([*s]);
+                    reach(&fields.services[i], &fields.slots[n_kinds + i], s.code(), q)
+                })
+                .collect::<Result<_>>()?;
+            return Ok(Some(CircleReport { lat: home.lat, lon: home.lon, minutes, reach_m: self.network_reach_m(minutes), network: true, kinds, services }));
+        }
+        Err(crate::error::Error::Database("facilities kept changing while the circle was judged; try again".into()))
+    }
+
+    /// Which kinds and services are within the circle of `home`, along the network (`None`
+    /// without one): the coverage fields read at the home's join point.
+    pub(crate) fn covered_on_network(&self, home: Position) -> Result<Option<(Vec<bool>, Vec<bool>)>> {
+        let Some((net, fields)) = self.walk_fields()? else { return Ok(None) };
+        let reach = self.network_reach_m(self.settings.circle_minutes);
+        let j = net.join(home)?;
+        let within = |f: &crate::network::Field| f.at(net.graph(), &j).is_some_and(|(m, _)| m <= reach);
+        Ok(Some((fields.kinds.iter().map(within).collect(), fields.services.iter().map(within).collect())))
     }
 
     /// Coverage of many homes: shares per kind, service and division, and the homes with holes.
@@ -116,11 +191,17 @@ impl CareCircle {
         let mut divisions: BTreeMap<String, (u32, Vec<u32>)> = BTreeMap::new();
         let mut townships: BTreeMap<String, (u32, Vec<u32>)> = BTreeMap::new();
         let mut uncovered = Vec::new();
+        let network = self.walking_network()?.is_some();
         for home in homes {
-            let report = self.circle(home.position)?;
-            let covered: Vec<bool> = report.kinds.iter().map(|r| r.covered).collect();
-            for (i, r) in report.services.iter().enumerate() {
-                service_hits[i] += u32::from(r.covered);
+            let (covered, services) = match self.covered_on_network(home.position)? {
+                Some(c) => c,
+                None => {
+                    let report = self.circle(home.position)?;
+                    (report.kinds.iter().map(|r| r.covered).collect(), report.services.iter().map(|r| r.covered).collect())
+                }
+            };
+            for (i, c) in services.iter().enumerate() {
+                service_hits[i] += u32::from(*c);
             }
             let township = township_of(&home.division);
             for (key, map) in [(home.division.clone(), &mut divisions), (township, &mut townships)] {
@@ -153,6 +234,7 @@ impl CareCircle {
         Ok(CoverageReport {
             homes: total,
             minutes: self.settings.circle_minutes,
+            network,
             required: required.to_vec(),
             kinds: shares(&kind_hits, kind_codes(), total),
             services: shares(&service_hits, Service::ALL.iter().map(|s| s.code()).collect(), total),

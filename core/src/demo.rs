@@ -40,7 +40,7 @@ impl CareCircle {
         let mut seniors = crate::person::parse_seniors_csv(HOMES_CSV)?;
         for s in &mut seniors {
             let q = NearbyQuery::new(s.home).kinds([FacilityKind::CommunityStation]).k(1);
-            s.station_id = self.nearest(&q)?.into_iter().next().map(|n| n.id);
+            s.station_id = self.nearest_by_air(&q)?.into_iter().next().map(|n| n.id);
         }
         let caregivers = crate::person::parse_caregivers_csv(CAREGIVERS_CSV)?;
         self.put_seniors(&seniors)?;
@@ -227,7 +227,7 @@ impl CareCircle {
         let mut checks: BTreeMap<String, Vec<HealthCheckRecord>> = BTreeMap::new();
         let mut contracted = std::collections::HashSet::new();
         for s in &seniors {
-            let Some(clinic) = h.nearest(&crate::catalogue::NearbyQuery::new(s.home).kinds([FacilityKind::Clinic]).k(1))?.into_iter().next() else { continue };
+            let Some(clinic) = h.nearest_by_air(&crate::catalogue::NearbyQuery::new(s.home).kinds([FacilityKind::Clinic]).k(1))?.into_iter().next() else { continue };
             let rate = township_rate(&s.division) - 0.15 * (clinic.distance_m / 4000.0).min(1.0);
             let docs = &doctors[&clinic.id];
             let doctor = docs[(unit(&format!("doctor:{}", s.id)) * docs.len() as f64) as usize].clone();
@@ -326,7 +326,7 @@ impl CareCircle {
             if meal_customers.len() == MEAL_CUSTOMERS {
                 break;
             }
-            let near = h.nearest(&crate::catalogue::NearbyQuery::new(s.home).kinds([FacilityKind::Canteen]).k(1).radius_m(700.0))?;
+            let near = h.nearest_by_air(&crate::catalogue::NearbyQuery::new(s.home).kinds([FacilityKind::Canteen]).k(1).radius_m(700.0))?;
             if let Some(c) = near.into_iter().next().filter(|c| h.canteen(&c.id).is_ok()) {
                 meal_customers.push((s.id.clone(), c.id));
             }

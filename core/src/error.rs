@@ -54,6 +54,10 @@ pub enum Error {
     TooLate(String),
     #[error("the platform could not be reached: {0}")]
     Network(String),
+    /// No walk joins two points on the network (they are on parts no path connects), or there
+    /// is no network to walk on.
+    #[error("no walking path: {0}")]
+    NoPath(String),
     #[error("database was written by a newer CareCircle (schema {found}, this build knows {known})")]
     SchemaTooNew { found: i64, known: i64 },
 }

@@ -14,11 +14,12 @@ use std::time::{Duration, Instant};
 
 pub(crate) const FACILITIES: usize = 0;
 pub(crate) const CAREGIVERS: usize = 1;
-const NAMES: [&str; 2] = ["facility", "caregiver"];
+pub(crate) const NETWORK: usize = 2;
+const NAMES: [&str; 3] = ["facility", "caregiver", "walk_network"];
 const DEFAULT_INTERVAL: Duration = Duration::from_millis(100);
 
 pub(crate) struct Freshness {
-    seen: [AtomicI64; 2],
+    seen: [AtomicI64; 3],
     epoch: Instant,
     /// Milliseconds after `epoch` of the last check, plus one (0: never).
     last_check_ms: AtomicU64,
@@ -26,9 +27,9 @@ pub(crate) struct Freshness {
 }
 
 impl Freshness {
-    pub(crate) fn new(versions: [i64; 2]) -> Self {
+    pub(crate) fn new(versions: [i64; 3]) -> Self {
         Freshness {
-            seen: [AtomicI64::new(versions[0]), AtomicI64::new(versions[1])],
+            seen: [AtomicI64::new(versions[0]), AtomicI64::new(versions[1]), AtomicI64::new(versions[2])],
             epoch: Instant::now(),
             last_check_ms: AtomicU64::new(0),
             interval_ms: AtomicU64::new(DEFAULT_INTERVAL.as_millis() as u64),
@@ -49,9 +50,9 @@ impl Freshness {
     }
 }
 
-/// The versions of the facility and caregiver indexes in the database.
-pub(crate) fn versions(sql: &dyn Sql) -> Result<[i64; 2]> {
-    let mut out = [0, 0];
+/// The versions of the facility and caregiver indexes and of the walking network in the database.
+pub(crate) fn versions(sql: &dyn Sql) -> Result<[i64; 3]> {
+    let mut out = [0, 0, 0];
     for r in sql.query("SELECT name, version FROM index_version", &[])? {
         let name: String = r.get(0)?;
         if let Some(i) = NAMES.iter().position(|n| *n == name) {
@@ -83,6 +84,12 @@ impl CareCircle {
             let fresh = self.store.read(crate::person::CaregiverTable::load)?;
             *self.caregivers_mut() = fresh;
             self.freshness.seen[CAREGIVERS].store(now[CAREGIVERS], Ordering::Release);
+            reloaded = true;
+        }
+        if now[NETWORK] != self.freshness.seen[NETWORK].load(Ordering::Acquire) {
+            // Read again on next use: most handles never walk.
+            self.network.invalidate();
+            self.freshness.seen[NETWORK].store(now[NETWORK], Ordering::Release);
             reloaded = true;
         }
         Ok(reloaded)

@@ -27,6 +27,7 @@ pub mod hours;
 pub mod import;
 pub mod map;
 pub mod meal;
+pub mod network;
 pub mod person;
 pub mod plan;
 pub mod position;

@@ -114,7 +114,10 @@ pub struct OneMap {
     pub today: NaiveDate,
     pub generated_at: DateTime<Utc>,
     pub circle_minutes: f64,
+    /// The walk's reach, metres: along the walking network if `network`, else in a straight line.
     pub reach_m: f64,
+    /// Holes are judged along the district's walking network (else straight line × detour).
+    pub network: bool,
     pub cell_m: f64,
     /// What to frame: the area's home cells (and the district's outline, for the district), or
     /// every facility if it has none.
@@ -199,8 +202,9 @@ impl CareCircle {
 
         // Holes: cells whose centre has no facility offering the service within the walk.
         let minutes = self.settings.circle_minutes;
-        let reach = self.settings.walk.reach_m(minutes);
-        let near = home_cells.iter().map(|c| self.services_within(Position::new(c.lat, c.lon)?, reach)).collect::<Result<Vec<_>>>()?;
+        let network = self.walking_network()?.is_some();
+        let reach = if network { self.network_reach_m(minutes) } else { self.settings.walk.reach_m(minutes) };
+        let near = home_cells.iter().map(|c| self.services_within_walk(Position::new(c.lat, c.lon)?)).collect::<Result<Vec<_>>>()?;
         let holes = Service::ALL
             .iter()
             .map(|&service| {
@@ -285,6 +289,7 @@ impl CareCircle {
             generated_at: now,
             circle_minutes: minutes,
             reach_m: reach,
+            network,
             cell_m: CELL_M,
             bounds,
             outline,

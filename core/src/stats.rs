@@ -13,6 +13,9 @@
 //!   within the circle's walk of the village's centre (the mean of its seniors' homes), or a
 //!   canteen that delivers there (Shaoxing: a meal network covering every community).
 //!
+//! The circle's figures are judged along the district's walking network once it has one
+//! (`network`), else by straight line × detour factor.
+//!
 //! The reference day is the month's last day, or today if the month is not over.
 
 use crate::carecircle::CareCircle;
@@ -92,6 +95,8 @@ pub struct DistrictStats {
     pub month: String,
     pub as_of: NaiveDate,
     pub circle_minutes: f64,
+    /// The circle's figures are judged along the district's walking network (else straight line × detour).
+    pub network: bool,
     pub targets: Targets,
     pub district: DivisionStats,
     pub townships: Vec<DivisionStats>,
@@ -176,7 +181,7 @@ impl CareCircle {
         }
         let minutes = self.settings.circle_minutes;
         let reach = self.settings.walk.reach_m(minutes);
-        let within = |q: NearbyQuery| -> Result<bool> { Ok(!self.nearest(&q.k(1).radius_m(reach))?.is_empty()) };
+        let within = |q: NearbyQuery| -> Result<bool> { Ok(!self.nearest_by_air(&q.k(1).radius_m(reach))?.is_empty()) };
 
         let mut villages: BTreeMap<String, (Tally, f64, f64)> = BTreeMap::new();
         for (senior, st) in statements.iter().filter(|(s, _)| area.contains(s)) {
@@ -191,7 +196,7 @@ impl CareCircle {
             }
             t.eligible += u32::from(st.eligibility.eligible);
             t.served += u32::from(st.eligibility.eligible && st.government_hours > 0.0);
-            let near = self.services_within(senior.home, reach)?;
+            let near = self.services_within_walk(senior.home)?;
             for (i, s) in Service::ALL.iter().enumerate() {
                 t.circle[i] += u32::from(near.contains(*s));
             }
@@ -202,10 +207,15 @@ impl CareCircle {
         for (code, (mut t, lat, lon)) in villages {
             let n = f64::from(t.seniors.max(1));
             let centre = Position::new(lat / n, lon / n)?;
-            let walk_to_meals = within(NearbyQuery::new(centre).kinds([FacilityKind::Canteen]))? || {
-                let mut q = NearbyQuery::new(centre);
-                q.services = ServiceSet::from_iter([Service::Meals]);
-                within(q)?
+            let walk_to_meals = match self.covered_on_network(centre)? {
+                Some((kinds, services)) => kinds[FacilityKind::Canteen.index()] || services[Service::Meals.index()],
+                None => {
+                    within(NearbyQuery::new(centre).kinds([FacilityKind::Canteen]))? || {
+                        let mut q = NearbyQuery::new(centre);
+                        q.services = ServiceSet::from_iter([Service::Meals]);
+                        within(q)?
+                    }
+                }
             };
             let delivered = delivering.iter().any(|(p, r)| p.distance_m(centre) <= *r);
             t.communities = 1;
@@ -218,6 +228,7 @@ impl CareCircle {
             month: format!("{year:04}-{month:02}"),
             as_of,
             circle_minutes: minutes,
+            network: self.walking_network()?.is_some(),
             targets: Targets::default(),
             district: district.finish("district".into()),
             townships: townships.into_iter().map(|(code, t)| t.finish(code)).collect(),

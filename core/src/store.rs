@@ -486,6 +486,27 @@ const MIGRATIONS: &[&str] = &[
         at TEXT NOT NULL,
         PRIMARY KEY (senior_id, family_id)
     );",
+    // 9: the district's walking network, packed (network::pack) and cut into base64 chunks, so
+    // that it replicates to phones as plain rows.
+    "CREATE TABLE walk_network (
+        id TEXT PRIMARY KEY NOT NULL,
+        format BIGINT NOT NULL,
+        source TEXT NOT NULL DEFAULT '',
+        nodes BIGINT NOT NULL,
+        edges BIGINT NOT NULL,
+        components BIGINT NOT NULL,
+        length_m DOUBLE PRECISION NOT NULL,
+        bytes BIGINT NOT NULL,
+        chunks BIGINT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE walk_network_chunk (
+        network_id TEXT NOT NULL,
+        n BIGINT NOT NULL,
+        data TEXT NOT NULL,
+        PRIMARY KEY (network_id, n)
+    );
+    INSERT INTO index_version (name, version) VALUES ('walk_network', 0);",
 ];
 
 pub struct Store {

@@ -274,3 +274,48 @@ fn two_instances_accepting_at_once_make_exactly_one_winner() {
         }
     }
 }
+
+#[test]
+fn the_districts_walking_network_reaches_a_phone_packed_and_is_replaced_whole() {
+    use carecircle_core::network::Graph;
+    // A 3 x 3 street grid, 100 m apart, and later a bigger one that replaces it.
+    let grid = |n: i32| {
+        let mut coords = Vec::new();
+        let mut segs = Vec::new();
+        for i in 0..n {
+            for j in 0..n {
+                coords.push([299_550_000 + i * 9_000, 1_217_100_000 + j * 10_000]);
+                let k = (i * n + j) as u32;
+                if j + 1 < n {
+                    segs.push((k, k + 1));
+                }
+                if i + 1 < n {
+                    segs.push((k, k + n as u32));
+                }
+            }
+        }
+        Graph::from_segments(&coords, segs)
+    };
+    each_platform(|w| {
+        let family = Actor::Family("F1".into());
+        let ph = phone(&w.clock, "family");
+        assert!(ph.walking_network().unwrap().is_none());
+        w.cc.put_network(grid(3), "test grid").unwrap();
+        sync(&w.cc, &ph, &family, 500);
+        let got = ph.walking_network().unwrap().expect("the phone has the network");
+        assert_eq!(got.graph(), &grid(3));
+        // A bigger network (more chunks) and back to a small one: no chunk of the old one stays.
+        let big = grid(160);
+        let summary = w.cc.put_network(big.clone(), "big grid").unwrap();
+        assert!(summary.packed_bytes > 48 * 1024, "{summary:?}");
+        sync(&w.cc, &ph, &family, 500);
+        assert_eq!(ph.walking_network().unwrap().unwrap().graph(), &big);
+        w.cc.put_network(grid(4), "small again").unwrap();
+        sync(&w.cc, &ph, &family, 500);
+        assert_eq!(ph.walking_network().unwrap().unwrap().graph(), &grid(4));
+        assert_eq!(ph.network_summary().unwrap().unwrap().source, "small again");
+        // The walk on the phone is the platform's walk.
+        let (a, b) = (carecircle_core::Position::new(29.9551, 121.7101).unwrap(), carecircle_core::Position::new(29.9578, 121.7129).unwrap());
+        assert_eq!(ph.walk(a, b).unwrap(), w.cc.walk(a, b).unwrap());
+    });
+}

@@ -115,6 +115,8 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/stats", get(stats))
         .route("/v1/map", get(one_map))
         .route("/v1/audit", get(audit))
+        .route("/v1/walk", get(walk))
+        .route("/v1/isochrone", get(isochrone))
 }
 
 // ----- accounts -----
@@ -493,6 +495,49 @@ struct AuditQuery {
 async fn audit(State(st): State<AppState>, caller: Caller, Params(q): Params<AuditQuery>) -> Result<Response, ApiError> {
     let list = st.blocking(move |cc| cc.audit_log(&caller.actor, q.senior_id.as_deref(), q.after.unwrap_or(0), q.limit.unwrap_or(500))).await?;
     Ok(Json(list).into_response())
+}
+
+#[derive(Deserialize)]
+struct WalkQuery {
+    from_lat: f64,
+    from_lon: f64,
+    to_lat: f64,
+    to_lon: f64,
+    #[serde(default)]
+    crs: Option<Crs>,
+}
+
+/// The walk between two points along the district's walking network.
+async fn walk(State(st): State<AppState>, _caller: Caller, Params(q): Params<WalkQuery>) -> Result<Response, ApiError> {
+    let crs = q.crs.unwrap_or_default();
+    let (from, to) = (Position::from_crs(q.from_lat, q.from_lon, crs)?, Position::from_crs(q.to_lat, q.to_lon, crs)?);
+    let route = st.blocking(move |cc| cc.walk(from, to)).await?;
+    Ok(Json(route).into_response())
+}
+
+#[derive(Deserialize)]
+struct IsochroneQuery {
+    lat: f64,
+    lon: f64,
+    #[serde(default)]
+    crs: Option<Crs>,
+    /// Walking minutes; the circle's (15) if omitted.
+    #[serde(default)]
+    minutes: Option<f64>,
+}
+
+/// The area within a walk of a point (the one map draws it for a clicked place). Operators and
+/// administrators only, like the map: the point is usually a home cell's centre.
+async fn isochrone(State(st): State<AppState>, caller: Caller, Params(q): Params<IsochroneQuery>) -> Result<Response, ApiError> {
+    let at = Position::from_crs(q.lat, q.lon, q.crs.unwrap_or_default())?;
+    let iso = st
+        .blocking(move |cc| {
+            carecircle_core::access::Area::of(&caller.actor)?;
+            let minutes = q.minutes.unwrap_or(cc.settings().circle_minutes);
+            cc.isochrone(at, minutes)
+        })
+        .await?;
+    Ok(Json(iso).into_response())
 }
 
 pub async fn not_found() -> ApiError {

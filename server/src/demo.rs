@@ -26,6 +26,7 @@ pub fn load(cc: &CareCircle, sqlite_file: Option<&std::path::Path>) -> Result<Ve
         cc.load_demo_facilities().map_err(e)?;
     }
     cc.load_demo_divisions().map_err(e)?;
+    cc.load_demo_network().map_err(e)?;
     if cc.caregiver_count() == 0 {
         cc.load_demo_people().map_err(e)?;
     }

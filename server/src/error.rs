@@ -37,7 +37,7 @@ impl ApiError {
 /// The status for a core refusal code.
 pub fn status_of(code: &str) -> StatusCode {
     match code {
-        "invalid_input" | "invalid_coordinate" | "import_rejected" => StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_input" | "invalid_coordinate" | "import_rejected" | "no_path" => StatusCode::UNPROCESSABLE_ENTITY,
         "not_found" => StatusCode::NOT_FOUND,
         "forbidden" => StatusCode::FORBIDDEN,
         "invalid_transition" | "already_taken" | "caregiver_busy" | "no_caregiver_available" | "duplicate" | "full" | "too_late" => StatusCode::CONFLICT,
@@ -99,7 +99,7 @@ impl From<axum::extract::rejection::QueryRejection> for ApiError {
 pub fn static_code(code: &str) -> &'static str {
     const CODES: &[&str] = &[
         "invalid_input", "invalid_coordinate", "import_rejected", "not_found", "forbidden", "invalid_transition", "already_taken", "caregiver_busy",
-        "no_caregiver_available", "duplicate", "full", "too_late", "unavailable", "internal",
+        "no_caregiver_available", "duplicate", "full", "too_late", "unavailable", "internal", "no_path",
     ];
     CODES.iter().find(|c| **c == code).copied().unwrap_or("refused")
 }

@@ -71,7 +71,7 @@ pub fn document() -> Value {
                 "PullPage": {"type": "object", "properties": {"cursor": {"type": "string"}, "more": {"type": "boolean"},
                              "tables": {"type": "array", "items": {"type": "object", "properties": {"table": {"type": "string"}, "columns": {"type": "array", "items": {"type": "string"}}, "rows": {"type": "array", "items": {"type": "array"}}}}},
                              "gone": {"type": "array", "items": {"type": "object"}}}},
-                "Nearby": {"type": "array", "items": {"type": "object", "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "kind": {"type": "string"}, "lat": {"type": "number"}, "lon": {"type": "number"}, "distance_m": {"type": "number"}, "walk_minutes": {"type": "number"}}}},
+                "Nearby": {"type": "array", "items": {"type": "object", "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "kind": {"type": "string"}, "lat": {"type": "number"}, "lon": {"type": "number"}, "distance_m": {"type": "number", "description": "great-circle metres"}, "walk_m": {"type": ["number", "null"], "description": "metres along the walking network; null without one or with no path"}, "walk_minutes": {"type": ["number", "null"], "description": "along the network if there is one (null: no path), else straight line × detour"}}}},
                 "Facility": {"type": "object"},
                 "Senior": {"type": "object"},
                 "Bookings": {"type": "array", "items": {"type": "object"}},
@@ -85,6 +85,9 @@ pub fn document() -> Value {
                 "Audit": {"type": "array", "items": {"type": "object", "properties": {"seq": {"type": "integer"}, "at": {"type": "string", "format": "date-time"}, "actor": {"type": "string"},
                           "action": {"enum": ["read", "change"]}, "record": {"enum": ["senior", "visit", "assessment", "doctor_contract", "health_check"]}, "record_id": {"type": "string"}, "senior_id": {"type": "string"}}}},
                 "Stats": {"type": "object", "description": "carecircle_core::stats::DistrictStats: the seeds' targets and, for the caller's area, the district, its townships and villages"},
+                "Walk": {"type": "object", "properties": {"metres": {"type": "number"}, "minutes": {"type": "number"}, "path": {"type": "array", "items": {"type": "array", "items": {"type": "number"}, "description": "[lat, lon], WGS-84"}}, "straight_m": {"type": "number"}, "from_leg_m": {"type": "number"}, "to_leg_m": {"type": "number"}}},
+                "Isochrone": {"type": "object", "description": "carecircle_core::network::Isochrone: the area within a walk, geometry a GeoJSON Polygon or MultiPolygon ([lon, lat], WGS-84)",
+                              "properties": {"lat": {"type": "number"}, "lon": {"type": "number"}, "minutes": {"type": "number"}, "metres": {"type": "number"}, "geometry": {"type": "object"}, "area_m2": {"type": "number"}, "nodes_reached": {"type": "integer"}}},
                 "OneMap": {"type": "object", "description": "carecircle_core::map::OneMap: facilities, divisions with outlines, home cells (never homes), holes of the 15-minute circle per service, open SOS alerts and today's visits, for the caller's area"}
             }
         },
@@ -127,7 +130,18 @@ pub fn document() -> Value {
             "/v1/audit": {"get": with_params(op("Who read or changed seniors' health and location records (district administrators)", true, None, "200 Audit", &[400, 403]), json!([
                 {"name": "senior_id", "in": "query", "schema": {"type": "string"}},
                 {"name": "after", "in": "query", "schema": {"type": "integer"}, "description": "the last seq seen"},
-                {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 5000}}]))}
+                {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 5000}}]))},
+            "/v1/walk": {"get": with_params(op("The walk between two points along the walking network (no_path: none joins them)", true, None, "200 Walk", &[400, 404, 422]), json!([
+                {"name": "from_lat", "in": "query", "required": true, "schema": {"type": "number"}},
+                {"name": "from_lon", "in": "query", "required": true, "schema": {"type": "number"}},
+                {"name": "to_lat", "in": "query", "required": true, "schema": {"type": "number"}},
+                {"name": "to_lon", "in": "query", "required": true, "schema": {"type": "number"}},
+                {"name": "crs", "in": "query", "schema": {"enum": ["wgs84", "gcj02", "bd09"]}}]))},
+            "/v1/isochrone": {"get": with_params(op("The area within N walking minutes of a point, GeoJSON (operators and administrators)", true, None, "200 Isochrone", &[400, 403, 404, 422]), json!([
+                {"name": "lat", "in": "query", "required": true, "schema": {"type": "number"}},
+                {"name": "lon", "in": "query", "required": true, "schema": {"type": "number"}},
+                {"name": "crs", "in": "query", "schema": {"enum": ["wgs84", "gcj02", "bd09"]}},
+                {"name": "minutes", "in": "query", "schema": {"type": "number", "minimum": 0, "maximum": 120}}]))}
         }
     })
 }

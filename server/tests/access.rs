@@ -35,7 +35,9 @@ fn allowed(op: &str) -> &'static [&'static str] {
         "POST /v1/bookings/{id}/review" => &["operator", "district"],
         "GET /v1/caregivers/{id}/agenda" => &["caregiver1", "operator", "district"],
         // Each within their area: the operator's station, the whole district.
-        "GET /v1/map" | "GET /v1/stats" => &["operator", "operator2", "district"],
+        "GET /v1/map" | "GET /v1/stats" | "GET /v1/isochrone" => &["operator", "operator2", "district"],
+        // Walking is public, like facilities.
+        "GET /v1/walk" => ALL,
         other => panic!("the matrix does not know {other}: add it"),
     }
 }
@@ -94,6 +96,8 @@ impl World {
             "/v1/sync/pull" => (path.to_string(), Some(json!({}))),
             "/v1/facilities/nearest" => (format!("{path}?lat={}&lon={}&k=2", HOME.0, HOME.1), None),
             "/v1/facilities/{id}" => ("/v1/facilities/ST1".into(), None),
+            "/v1/walk" => (format!("{path}?from_lat={}&from_lon={}&to_lat={}&to_lon={}", HOME.0, HOME.1, HOME.0 + 0.005, HOME.1 + 0.004), None),
+            "/v1/isochrone" => (format!("{path}?lat={}&lon={}&minutes=10", HOME.0, HOME.1), None),
             "/v1/seniors/{id}" => {
                 // Caregivers see a senior only while they hold a live offer of hers.
                 booking = Some(self.booking(false).await);
@@ -251,6 +255,10 @@ async fn bad_requests_get_clear_json_errors_and_never_take_the_server_down() {
     let (s, _) = api.call("GET", "/v1/facilities/nearest?lat=999&lon=1", Some(&token), None).await;
     assert_eq!(s, 422);
     let (s, _) = api.call("GET", "/v1/facilities/nearest?lat=abc", Some(&token), None).await;
+    assert_eq!(s, 400);
+    let (s, v) = api.call("GET", "/v1/walk?from_lat=999&from_lon=1&to_lat=1&to_lon=1", Some(&token), None).await;
+    assert_eq!((s, v["error"].as_str()), (422, Some("invalid_coordinate")), "{v}");
+    let (s, _) = api.call("GET", "/v1/walk?from_lat=abc", Some(&token), None).await;
     assert_eq!(s, 400);
     let (s, _) = api.call("GET", "/v1/me", Some("not-a-token"), None).await;
     assert_eq!(s, 401);

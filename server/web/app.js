@@ -249,6 +249,7 @@ function drawMap() {
   });
   cellsLayer.appendChild(frag);
   el('g', { id: 'holes' }, world);
+  el('g', { id: 'isochrone' }, world);
   const villages = el('g', { id: 'villages' }, world);
   for (const v of map.divisions) {
     el('path', { class: 'village', 'data-division': v.code, d: ring(v.hull) + 'Z' }, villages);
@@ -495,7 +496,27 @@ function inspect(px, py, facility) {
   showVillage(v ? v.code : null);
   showFacility(facility);
   findNearest();
+  drawIsochrone();
   drawProbe();
+}
+
+// The area within the circle's walk of the clicked point, along the walking network.
+async function drawIsochrone() {
+  const layer = $('isochrone');
+  layer.replaceChildren();
+  if (!probe || !map.network) return;
+  const p = probe;
+  try {
+    const iso = await api(`/v1/isochrone?lat=${p.lat.toFixed(6)}&lon=${p.lon.toFixed(6)}&minutes=${map.circle_minutes}`);
+    if (probe !== p) return;
+    const polys = iso.geometry.type === 'Polygon' ? [iso.geometry.coordinates] : iso.geometry.coordinates;
+    let d = '';
+    for (const poly of polys) for (const r of poly) d += 'M' + r.map(([lon, lat]) => `${proj.x(lon).toFixed(1)},${proj.y(lat).toFixed(1)}`).join('L') + 'Z';
+    el('path', { class: 'isochrone', d, 'fill-rule': 'evenodd', 'data-area-m2': Math.round(iso.area_m2) }, layer);
+    layer.dataset.tip = `${iso.minutes} 分钟步行范围 area within ${iso.minutes} min on foot: ${(iso.area_m2 / 1e6).toFixed(2)} km²`;
+  } catch (e) {
+    // No network path from here (or none loaded): nothing to draw.
+  }
 }
 
 function showVillage(code) {
@@ -562,7 +583,7 @@ async function findNearest() {
     list.replaceChildren();
     for (const f of found) {
       const li = html('li', { 'data-facility-id': f.id, 'data-distance-m': f.distance_m.toFixed(1) });
-      li.append(`${f.name} `, html('span', { class: 'd' }, `${f.distance_m < 1000 ? Math.round(f.distance_m) + ' m' : (f.distance_m / 1000).toFixed(2) + ' km'} · 步行 ${Math.round(f.walk_minutes)} 分钟 min walk`));
+      li.append(`${f.name} `, html('span', { class: 'd' }, `${f.distance_m < 1000 ? Math.round(f.distance_m) + ' m' : (f.distance_m / 1000).toFixed(2) + ' km'} · ${f.walk_minutes == null ? '无步行路径 no walking path' : `步行 ${Math.round(f.walk_minutes)} 分钟 min walk`}`));
       list.appendChild(li);
     }
     if (!found.length) list.appendChild(html('li', { class: 'muted' }, '没有 none'));

@@ -165,6 +165,7 @@ pub fn public_error(e: &Error) -> (&'static str, String) {
         Error::Full(_) => ("full", e.to_string()),
         Error::TooLate(_) => ("too_late", e.to_string()),
         Error::Network(_) => ("unavailable", e.to_string()),
+        Error::NoPath(_) => ("no_path", e.to_string()),
         Error::SchemaTooNew { .. } | Error::Io(_) | Error::Storage(_) | Error::Database(_) => ("internal", "the platform could not complete the request".to_string()),
         #[allow(unreachable_patterns)]
         _ => ("refused", "the change was refused".to_string()),
@@ -193,6 +194,9 @@ pub(crate) struct Change {
 impl Change {
     pub(crate) fn facility(id: &str) -> Self {
         Change { entity: "facility", id: id.into(), senior: None, party: None }
+    }
+    pub(crate) fn walk_network(id: &str) -> Self {
+        Change { entity: "walk_network", id: id.into(), senior: None, party: None }
     }
     pub(crate) fn senior(id: &str) -> Self {
         Change { entity: "senior", id: id.into(), senior: Some(id.into()), party: None }

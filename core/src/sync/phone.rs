@@ -132,7 +132,7 @@ impl CareCircle {
     /// never leaves the cursor ahead of the data. Pulled rows replace local ones.
     /// `refreshed` names the outbox entries whose records this page was asked to send again.
     pub fn apply_pull(&self, page: &PullPage, refreshed: &[String]) -> Result<()> {
-        let mut catalogue_changed = [false, false];
+        let mut catalogue_changed = [false, false, false];
         self.store.write(|tx| {
             for g in &page.gone {
                 drop_record(tx, g)?;
@@ -169,6 +169,14 @@ impl CareCircle {
                 match spec.name {
                     "facility" => catalogue_changed[0] = true,
                     "caregiver" => catalogue_changed[1] = true,
+                    "walk_network" => {
+                        catalogue_changed[2] = true;
+                        // Chunks past the new network's count belong to the one it replaced.
+                        for row in &t.rows {
+                            let value = |name: &str| cols.iter().find(|(_, c)| *c == name).and_then(|(i, _)| row.get(*i).cloned()).unwrap_or(Value::Null);
+                            tx.execute("DELETE FROM walk_network_chunk WHERE network_id = ?1 AND n >= ?2", &[value("id"), value("chunks")])?;
+                        }
+                    }
                     _ => {}
                 }
             }
@@ -177,6 +185,9 @@ impl CareCircle {
             }
             if catalogue_changed[1] {
                 crate::freshness::bump(tx, crate::freshness::CAREGIVERS)?;
+            }
+            if catalogue_changed[2] {
+                crate::freshness::bump(tx, crate::freshness::NETWORK)?;
             }
             for key in refreshed {
                 tx.execute("UPDATE outbox SET refreshed = 1 WHERE idem_key = ?1", args![key])?;

@@ -84,6 +84,13 @@ pub(super) const TABLES: &[TableSpec] = &[
         ],
         key: &["id"],
     },
+    // The district's walking network (public, like facilities): its row, then its chunks.
+    TableSpec {
+        name: "walk_network",
+        columns: &["id", "format", "source", "nodes", "edges", "components", "length_m", "bytes", "chunks", "updated_at"],
+        key: &["id"],
+    },
+    TableSpec { name: "walk_network_chunk", columns: &["network_id", "n", "data"], key: &["network_id", "n"] },
     // The platform's events of the phone's scope; the phone keeps them in `sync_event`.
     TableSpec { name: "event", columns: &["seq", "at", "kind", "subject_id", "senior_id", "party_id", "detail"], key: &["seq"] },
 ];
@@ -142,22 +149,22 @@ fn parse_cursor(c: &str) -> Result<(i64, i64)> {
 fn scope(actor: &Actor) -> Result<(&'static str, Option<String>)> {
     Ok(match actor {
         Actor::District => ("1 = 1", None),
-        Actor::Senior(id) => ("(c.entity = 'facility' OR c.senior_id = ?4 OR (c.entity = 'family_member' AND c.entity_id IN (SELECT family_id FROM family_link WHERE senior_id = ?4)))", Some(id.clone())),
+        Actor::Senior(id) => ("(c.entity IN ('facility', 'walk_network') OR c.senior_id = ?4 OR (c.entity = 'family_member' AND c.entity_id IN (SELECT family_id FROM family_link WHERE senior_id = ?4)))", Some(id.clone())),
         Actor::Family(id) => (
-            "(c.entity = 'facility' OR (c.entity IN ('family_link', 'family_member') AND c.party_id = ?4)
+            "(c.entity IN ('facility', 'walk_network') OR (c.entity IN ('family_link', 'family_member') AND c.party_id = ?4)
               OR c.senior_id IN (SELECT senior_id FROM family_link WHERE family_id = ?4 AND (can_book <> 0 OR can_see_visits <> 0))
               OR (c.entity IN ('alert', 'event') AND c.party_id = ?4))",
             Some(id.clone()),
         ),
         Actor::Operator(station) => (
-            "(c.entity = 'facility' OR c.senior_id IN (SELECT id FROM senior WHERE station_id = ?4)
+            "(c.entity IN ('facility', 'walk_network') OR c.senior_id IN (SELECT id FROM senior WHERE station_id = ?4)
               OR (c.entity = 'caregiver' AND c.entity_id IN (SELECT id FROM caregiver WHERE station_id = ?4))
               OR (c.entity = 'alert' AND c.entity_id IN (SELECT alert_id FROM alert_station WHERE station_id = ?4))
               OR (c.entity = 'event' AND c.party_id = ?4))",
             Some(station.clone()),
         ),
         Actor::Caregiver(id) => (
-            "(c.entity = 'facility' OR (c.entity = 'caregiver' AND c.entity_id = ?4)
+            "(c.entity IN ('facility', 'walk_network') OR (c.entity = 'caregiver' AND c.entity_id = ?4)
               OR (c.entity = 'booking' AND EXISTS (SELECT 1 FROM offer o WHERE o.booking_id = c.entity_id AND o.caregiver_id = ?4))
               OR (c.entity = 'event' AND c.party_id = ?4))",
             Some(id.clone()),
@@ -459,6 +466,12 @@ impl CareCircle {
                         } else {
                             page.senior(&id)?;
                         }
+                    }
+                    "walk_network" => {
+                        let rows = page.fetch("walk_network", "id = ?1", args![id])?;
+                        let chunks = page.fetch("walk_network_chunk", "network_id = ?1 ORDER BY n", args![id])?;
+                        page.add("walk_network_chunk", id.clone(), chunks);
+                        page.add("walk_network", id, rows);
                     }
                     "family_member" => page.family_member(&id)?,
                     "family_link" => {

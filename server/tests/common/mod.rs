@@ -76,6 +76,27 @@ pub fn open_platform(b: &Backend) -> Platform {
     })))
 }
 
+/// Streets 100 m apart in a square of 4 km around the home, for walks and isochrones.
+fn street_grid() -> carecircle_core::network::Graph {
+    let (n, step) = (41i32, 9_000i32);
+    let (lat0, lon0) = ((HOME.0 * 1e7) as i32 - 20 * step, (HOME.1 * 1e7) as i32 - 20 * step);
+    let mut coords = Vec::new();
+    let mut segs = Vec::new();
+    for i in 0..n {
+        for j in 0..n {
+            coords.push([lat0 + i * step, lon0 + j * step]);
+            let k = (i * n + j) as u32;
+            if j + 1 < n {
+                segs.push((k, k + 1));
+            }
+            if i + 1 < n {
+                segs.push((k, k + n as u32));
+            }
+        }
+    }
+    carecircle_core::network::Graph::from_segments(&coords, segs)
+}
+
 fn position(north_m: f64) -> Position {
     Position::new(HOME.0 + north_m / 111_195.0, HOME.1).unwrap()
 }
@@ -160,6 +181,7 @@ fn seed_on(cc: &CareCircle) {
     far.station_id = Some("ST2".into());
     far.radius_m = 1000.0;
     cc.put_caregivers(&[caregiver("C1", 500.0), caregiver("C2", 900.0), caregiver("C3", 1500.0), far]).unwrap();
+    cc.put_network(street_grid(), "test streets").unwrap();
     // One hash for all: argon2 is slow on purpose.
     let hash = argon2::Argon2::default().hash_password(PASSWORD.as_bytes(), &SaltString::encode_b64(b"carecircle-test!").unwrap()).unwrap().to_string();
     for (login, actor) in ACCOUNTS {
