@@ -370,10 +370,8 @@ impl CareCircle {
         let Some(net) = self.walking_network()? else { return Ok(None) };
         let table = self.facilities();
         let mut cached = self.network.fields.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(f) = cached.as_ref() {
-            if f.network == net.generation && f.facilities == table.generation {
-                return Ok(Some((net, f.clone())));
-            }
+        if let Some(f) = cached.as_ref().filter(|f| f.network == net.generation && f.facilities == table.generation) {
+            return Ok(Some((net, f.clone())));
         }
         let live = table.live_slots();
         let joins: Vec<(u32, Join)> = live.iter().map(|&i| Ok((i, net.join(table.slot(i).position)?))).collect::<Result<_>>()?;

@@ -384,7 +384,7 @@ impl Field {
                 }
             }
         }
-        best.0.is_finite().then(|| (best.0 + j.leg_m, best.1))
+        best.0.is_finite().then_some((best.0 + j.leg_m, best.1))
     }
 
     pub fn heap_bytes(&self) -> usize {
