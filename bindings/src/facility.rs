@@ -202,7 +202,7 @@ pub struct Nearby {
 
 impl From<CoreNearby> for Nearby {
     fn from(n: CoreNearby) -> Self {
-        Nearby { id: n.id, name: n.name, kind: n.kind.into(), lat: n.lat, lon: n.lon, distance_m: n.distance_m, walk_minutes: n.walk_minutes }
+        Nearby { id: n.id, name: n.name, kind: n.kind.into(), lat: n.lat, lon: n.lon, distance_m: n.distance_m, walk_minutes: n.walk_minutes.unwrap_or(f64::INFINITY) } // infinite: no walking path
     }
 }
 

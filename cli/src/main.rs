@@ -171,9 +171,7 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<(), carecircle_core::Error> {
-    let mut settings = Settings::default();
-    settings.walk = carecircle_core::walk::WalkModel::new(cli.walk_speed, cli.detour)?;
-    settings.use_network = !cli.no_network;
+    let settings = Settings { walk: carecircle_core::walk::WalkModel::new(cli.walk_speed, cli.detour)?, use_network: !cli.no_network, ..Settings::default() };
     let clock: std::sync::Arc<dyn carecircle_core::clock::Clock> = match &cli.now {
         Some(t) => std::sync::Arc::new(carecircle_core::clock::ManualClock::new(carecircle_core::clock::parse_instant(t)?)),
         None => std::sync::Arc::new(carecircle_core::clock::SystemClock),

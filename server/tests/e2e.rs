@@ -125,4 +125,17 @@ async fn the_demo_platform_serves_the_demo_district() {
     assert_eq!(refused["error"], "forbidden", "{refused}");
     let (status, _) = api.call("GET", "/v1/stats?month=2026-13", Some(&admin), None).await;
     assert_eq!(status, 422);
+    // The demo district has its streets: holes, figures and walks are judged along them.
+    assert_eq!(whole["network"], true);
+    assert_eq!(whole["reach_m"], 900.0);
+    let (status, iso) = api.call("GET", "/v1/isochrone?lat=29.962&lon=121.718&minutes=15", Some(&operator), None).await;
+    assert_eq!(status, 200, "{iso}");
+    assert!(matches!(iso["geometry"]["type"].as_str(), Some("Polygon" | "MultiPolygon")), "{iso}");
+    assert!(iso["area_m2"].as_f64().unwrap() > 1e6);
+    assert_eq!(api.call("GET", "/v1/isochrone?lat=29.962&lon=121.718", Some(&family), None).await.0, 403);
+    let (status, walk) = api.call("GET", "/v1/walk?from_lat=29.962&from_lon=121.718&to_lat=29.955&to_lon=121.705", Some(&family), None).await;
+    assert_eq!(status, 200, "{walk}");
+    assert!(walk["metres"].as_f64().unwrap() >= walk["straight_m"].as_f64().unwrap());
+    let (_, near) = api.call("GET", "/v1/facilities/nearest?lat=29.962&lon=121.718&k=3", Some(&family), None).await;
+    assert!(near.as_array().unwrap().iter().all(|n| n["walk_m"].as_f64().unwrap() >= n["distance_m"].as_f64().unwrap()), "{near}");
 }

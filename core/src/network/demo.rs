@@ -42,8 +42,13 @@ const OUTLINE: &[(f64, f64)] = &[
     (121.545, 30.080), (121.515, 30.080), (121.500, 30.055), (121.503, 30.015), (121.535, 29.975), (121.560, 29.937),
 ];
 const LAKE: (f64, f64, f64) = (30.060, 121.513, 700.0);
+/// A river: its name, its line and its bridges, (lon, lat).
+pub type River = (&'static str, &'static [(f64, f64)], &'static [(f64, f64)]);
+/// A lattice segment: its nodes and their (lon, lat).
+type Segment = (u32, u32, (f64, f64), (f64, f64));
+
 /// Rivers (lon, lat) and their bridges (lon, lat).
-pub const RIVERS: &[(&str, &[(f64, f64)], &[(f64, f64)])] = &[
+pub const RIVERS: &[River] = &[
     (
         "canal",
         &[(121.495, 30.004), (121.560, 29.986), (121.620, 29.982), (121.660, 29.975), (121.700, 29.979), (121.750, 29.984), (121.800, 29.986)],
@@ -146,7 +151,7 @@ pub fn graph() -> Graph {
         }
     }
     let at = |n: u32| (f64::from(coords[n as usize][1]) * 1e-7, f64::from(coords[n as usize][0]) * 1e-7);
-    let segments: Vec<(u32, u32, (f64, f64), (f64, f64))> = pairs.iter().map(|&(a, b)| (a, b, at(a), at(b))).collect();
+    let segments: Vec<Segment> = pairs.iter().map(|&(a, b)| (a, b, at(a), at(b))).collect();
     // Rivers: every crossing goes, but the one nearest each bridge.
     let mut dropped = vec![false; segments.len()];
     for (_, line, bridges) in RIVERS {

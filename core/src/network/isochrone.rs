@@ -83,6 +83,11 @@ pub(crate) fn empty() -> serde_json::Value {
     serde_json::json!({"type": "MultiPolygon", "coordinates": []})
 }
 
+/// A ring in grid vertices.
+type Ring = Vec<[i64; 2]>;
+/// An outer ring, its area, and the holes inside it.
+type Outer = (Ring, f64, Vec<Ring>);
+
 /// The outline of what was reached, and its area in square metres.
 pub(crate) fn outline(r: &Reached) -> (serde_json::Value, f64) {
     let (mut x0, mut y0, mut x1, mut y1) = (f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY);
@@ -127,7 +132,7 @@ pub(crate) fn outline(r: &Reached) -> (serde_json::Value, f64) {
     let area = grid.iter().filter(|c| **c).count() as f64 * CELL_M * CELL_M;
     let rings = trace(&grid, cols, rows);
     // Outer rings (counter-clockwise, positive area) with the holes inside them.
-    let mut outers: Vec<(Vec<[i64; 2]>, f64, Vec<Vec<[i64; 2]>>)> = Vec::new();
+    let mut outers: Vec<Outer> = Vec::new();
     let mut holes = Vec::new();
     for ring in rings {
         let a = signed_area(&ring);

@@ -70,10 +70,8 @@ impl SegmentIndex {
         let stretch = (self.cos0 / farthest.cos()).max(1.0);
         let mut best: Option<(f64, u32, f64)> = None;
         for (seg, d2) in self.tree.nearest_neighbor_iter_with_distance_2(q) {
-            if let Some((bd, _, _)) = best {
-                if d2.sqrt() / stretch > bd * (1.0 + 1e-9) + 1e-6 {
-                    break;
-                }
+            if best.is_some_and(|(bd, _, _)| d2.sqrt() / stretch > bd * (1.0 + 1e-9) + 1e-6) {
+                break;
             }
             let e = seg.data;
             let [a, b] = g.edges[e as usize];

@@ -137,6 +137,21 @@ impl Network {
         self.segments.join(&self.graph, p).ok_or_else(|| Error::NoPath("the walking network is empty".into()))
     }
 
+    /// The join of a node itself (at the end of one of its edges, no leg): for comparing
+    /// node-to-node walks with other tools, where two nodes may share a position.
+    pub fn join_node(&self, node: u32) -> Option<Join> {
+        let g = &self.graph;
+        let k = g.first[node as usize] as usize;
+        if k == g.first[node as usize + 1] as usize {
+            return None;
+        }
+        let edge = g.adj_edge[k];
+        let [a, _] = g.edges[edge as usize];
+        let len = g.edge_len[edge as usize];
+        let t = if a == node { 0.0 } else { 1.0 };
+        Some(Join { edge, t, point: g.pos[node as usize], leg_m: 0.0, to_a_m: t * len, to_b_m: (1.0 - t) * len })
+    }
+
     /// Walking metres from `from` to `to`, legs included; `None` if no path joins them.
     pub fn walk_m(&self, from: &Join, to: &Join) -> Option<f64> {
         let lm = self.landmarks();
@@ -355,10 +370,8 @@ impl CareCircle {
         let Some(net) = self.walking_network()? else { return Ok(None) };
         let table = self.facilities();
         let mut cached = self.network.fields.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(f) = cached.as_ref() {
-            if f.network == net.generation && f.facilities == table.generation {
-                return Ok(Some((net, f.clone())));
-            }
+        if let Some(f) = cached.as_ref().filter(|f| f.network == net.generation && f.facilities == table.generation) {
+            return Ok(Some((net, f.clone())));
         }
         let live = table.live_slots();
         let joins: Vec<(u32, Join)> = live.iter().map(|&i| Ok((i, net.join(table.slot(i).position)?))).collect::<Result<_>>()?;

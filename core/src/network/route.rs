@@ -328,7 +328,8 @@ pub struct Field {
 }
 
 impl Field {
-    pub(crate) fn build(g: &Graph, sources: Vec<Join>) -> Field {
+    /// One multi-source Dijkstra from the sources' joins (their legs count).
+    pub fn build(g: &Graph, sources: Vec<Join>) -> Field {
         let n = g.node_count();
         let mut dist = vec![f64::INFINITY; n];
         let mut source = vec![NO_NODE; n];
@@ -383,7 +384,7 @@ impl Field {
                 }
             }
         }
-        best.0.is_finite().then(|| (best.0 + j.leg_m, best.1))
+        best.0.is_finite().then_some((best.0 + j.leg_m, best.1))
     }
 
     pub fn heap_bytes(&self) -> usize {

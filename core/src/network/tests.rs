@@ -94,7 +94,7 @@ fn plain_walk(g: &Graph, from: Position, to: Position) -> Option<f64> {
     let (a, b) = (brute_join(g, from), brute_join(g, to));
     let (adj, ids) = spliced(g, &[a, b]);
     let d = dijkstra(&adj, &[(ids[0], 0.0)])[ids[1]];
-    d.is_finite().then(|| a.leg_m + d + b.leg_m)
+    d.is_finite().then_some(a.leg_m + d + b.leg_m)
 }
 
 fn close(a: f64, b: f64) -> bool {
