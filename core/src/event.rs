@@ -62,6 +62,10 @@ pub enum EventKind {
     SubsidyWithdrawn,
     Rated,
     Complained,
+    /// An accepted visit went to the caregiver a confirmed day plan moved it to.
+    BookingHandedOver,
+    /// A station's day plan was confirmed (its offers and handovers made).
+    RoutePlanConfirmed,
 }
 
 impl EventKind {

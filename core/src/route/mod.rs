@@ -16,7 +16,7 @@ pub mod model;
 pub mod solomon;
 pub mod solver;
 
-// day exports below
+pub use day::{Change, DayPlan, PlannedRoute, PlannedStop, RouteSettings};
 pub use model::{TravelMode, TravelTimes, StraightLine};
 pub use solver::{SolveOptions, Solved};
 
