@@ -36,10 +36,11 @@ def pyvrp_solve(path, seconds, seed):
     dist = scaled_matrix(rows)
     m = pyvrp.Model()
     depot_row = rows[0]
-    m.add_vehicle_type(num_available=k, capacity=int(q), tw_early=int(depot_row[4] * SCALE), tw_late=int(depot_row[5] * SCALE))
-    depot = m.add_depot(x=int(depot_row[1]), y=int(depot_row[2]))
-    clients = [m.add_client(x=int(r[1]), y=int(r[2]), delivery=int(r[3]), service_duration=int(r[6] * SCALE), tw_early=int(r[4] * SCALE), tw_late=int(r[5] * SCALE)) for r in rows[1:]]
-    locs = [depot] + clients
+    locs = [m.add_location(x=int(r[1]), y=int(r[2])) for r in rows]
+    depot = m.add_depot(locs[0])
+    m.add_vehicle_type(num_available=k, capacity=int(q), start_depot=depot, end_depot=depot, tw_early=int(depot_row[4] * SCALE), tw_late=int(depot_row[5] * SCALE))
+    for i, r in enumerate(rows[1:], start=1):
+        m.add_client(locs[i], delivery=int(r[3]), service_duration=int(r[6] * SCALE), tw_early=int(r[4] * SCALE), tw_late=int(r[5] * SCALE))
     for i, a in enumerate(locs):
         for j, b in enumerate(locs):
             if i != j:
@@ -47,8 +48,12 @@ def pyvrp_solve(path, seconds, seed):
     t = time.perf_counter()
     res = m.solve(stop=MaxRuntime(seconds), seed=seed, display=False)
     elapsed = time.perf_counter() - t
-    routes = [[int(rows[c][0]) for c in r.visits()] for r in res.best.routes()]
-    return {"routes": routes, "seconds": elapsed, "feasible": res.best.is_feasible(), "version": pyvrp.__version__}
+    def is_client(a):
+        f = a.is_client
+        return f() if callable(f) else f
+    # Clients are numbered 0..n-1 among clients (the depot apart): row idx + 1 of the file.
+    routes = [[int(rows[a.idx + 1][0]) for a in r if is_client(a)] for r in res.best.routes()]
+    return {"routes": routes, "seconds": elapsed, "feasible": res.best.is_feasible(), "version": __import__("importlib.metadata").metadata.version("pyvrp")}
 
 
 def vroom_solve(path, seconds, seed):
@@ -71,7 +76,7 @@ def vroom_solve(path, seconds, seed):
         part = df[(df["vehicle_id"] == vid) & (df["type"] == "job")]
         routes.append([int(rows[int(j)][0]) for j in part["id"]])
     unassigned = len(rows) - 1 - sum(len(r) for r in routes)
-    return {"routes": routes, "seconds": elapsed, "unassigned": unassigned, "version": getattr(vroom, "__version__", "?")}
+    return {"routes": routes, "seconds": elapsed, "unassigned": unassigned, "version": __import__("importlib.metadata").metadata.version("pyvroom")}
 
 
 if __name__ == "__main__":
