@@ -139,7 +139,7 @@ pub fn route(cc: &CareCircle, out: &Output, cmd: RouteCmd) -> Result<()> {
                         vec![
                             to_shanghai(s.arrival).format("%H:%M").to_string(),
                             to_shanghai(s.start).format("%H:%M").to_string(),
-                            to_shanghai(s.booking.end - s.booking.start + s.start).format("%H:%M").to_string(),
+                            to_shanghai(s.start + (s.booking.end - s.booking.start)).format("%H:%M").to_string(),
                             s.booking.id.clone(),
                             s.booking.senior_id.clone(),
                             s.booking.service.code().into(),
