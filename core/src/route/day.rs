@@ -6,13 +6,17 @@
 //!   A visit of the station's seniors accepted by another station's caregiver is left as it is
 //!   (`kept_elsewhere`).
 //! - **Which caregivers.** The station's caregivers on duty that day (weekly availability), not
-//!   absent. A visit fits a caregiver who has its skill, whose service radius reaches the home,
+//!   absent; and as *guests*, other stations' caregivers on duty whom matching offered (or gave)
+//!   one of the visits: a guest may keep only such visits, plus every other visit they accepted
+//!   that day, which stays with them. So the plan can always do what matching did, and the
+//!   figures before and after compare the same visits and the same people. A visit fits a caregiver who has its skill, whose service radius reaches the home,
 //!   who has not declined it, and in one of whose availability stretches the whole visit lies.
 //! - **Times.** Service starts within the booked start ± `window_minutes` (the tolerance the
 //!   senior's side agreed to, a district setting) and lasts the booked duration; nobody works
 //!   through the break (`break_start`, `break_minutes`) if their availability spans it; each
 //!   caregiver leaves the base no earlier than the start of their first stretch and is back by the
-//!   end of the last. Travel: see [`RouteSettings::travel`].
+//!   end of the last. Within that, a planned visit starts at its booked time whenever the route
+//!   allows (see `on_booked_time`). Travel: see [`RouteSettings::travel`].
 //! - **Objective.** Least total travel time, then fewest caregivers; moving an accepted visit
 //!   costs `reassign_penalty_seconds` on top, so that a plan moves one only when it saves more.
 //! - **Through the booking rules.** A plan is a proposal (stored); the station's operator (or the
@@ -132,7 +136,8 @@ pub struct PlannedStop {
     pub travel_seconds: f64,
     pub distance_m: f64,
     pub change: Change,
-    /// A visit of another station's senior the caregiver accepted (never moved).
+    /// A visit that stays with the caregiver who accepted it: another station's senior, or a
+    /// guest's other visit that day (never moved).
     pub other_station: bool,
 }
 
@@ -252,6 +257,9 @@ struct VisitIn {
 struct CaregiverIn {
     caregiver: Caregiver,
     mode: TravelMode,
+    /// Another station's caregiver matching offered (or gave) one of the day's visits: they may
+    /// keep only those, so the plan can always do at least as well as matching did.
+    guest: bool,
     /// Seconds after the day's 00:00 Shanghai.
     stretches: Vec<(f64, f64)>,
 }
@@ -305,7 +313,7 @@ fn load_day(cc: &CareCircle, sql: &dyn Sql, station: &str, date: NaiveDate, now:
         let mut list: Vec<Caregiver> = table.slots.iter().flatten().filter(|c| c.station_id.as_deref() == Some(station) && !absent.contains(&c.id)).cloned().collect();
         list.sort_by(|a, b| a.id.cmp(&b.id));
         list.into_iter()
-            .map(|c| CaregiverIn { mode: modes.get(&c.id).copied().unwrap_or_default(), stretches: stretches(&c, date, settings), caregiver: c })
+            .map(|c| CaregiverIn { mode: modes.get(&c.id).copied().unwrap_or_default(), stretches: stretches(&c, date, settings), caregiver: c, guest: false })
             .filter(|c| !c.stretches.is_empty())
             .collect()
     };
@@ -337,6 +345,36 @@ fn load_day(cc: &CareCircle, sql: &dyn Sql, station: &str, date: NaiveDate, now:
         };
         visits.push(VisitIn { home: senior.home, current, declined, other_station: !ours, booking: b });
     }
+    // Guests: other stations' caregivers whom matching offered (or gave) one of these visits, with
+    // every other visit they accepted that day (those stay with them, as they are).
+    let mut guest_ids: Vec<String> = visits.iter().filter_map(|v| v.current.clone()).filter(|c| !mine.contains(c) && !absent.contains(c)).collect();
+    guest_ids.sort();
+    guest_ids.dedup();
+    let seen: HashSet<String> = visits.iter().map(|v| v.booking.id.clone()).collect();
+    for id in guest_ids {
+        let Some(c) = cc.caregivers().get(&id).cloned() else { continue };
+        let g = CaregiverIn { mode: modes.get(&c.id).copied().unwrap_or_default(), stretches: stretches(&c, date, settings), caregiver: c, guest: true };
+        if g.stretches.is_empty() {
+            continue;
+        }
+        let rows = sql.query(
+            "SELECT b.id FROM booking b JOIN senior s ON s.id = b.senior_id
+             WHERE b.start_at >= ?1 AND b.start_at < ?2 AND b.start_at > ?3 AND b.state = 'accepted' AND b.caregiver_id = ?4
+             ORDER BY b.start_at, b.id",
+            args![from, to, now, g.caregiver.id],
+        )?;
+        for r in &rows {
+            let b = crate::booking::booking_in(sql, &r.get::<String>(0)?)?;
+            if seen.contains(&b.id) {
+                continue;
+            }
+            // One of ours they accepted: planned with them as it is, no longer only kept elsewhere.
+            kept_elsewhere.retain(|k| *k != b.id);
+            let home = senior_in(sql, &b.senior_id)?.home;
+            visits.push(VisitIn { home, current: b.caregiver_id.clone(), declined: HashSet::new(), other_station: true, booking: b });
+        }
+        caregivers.push(g);
+    }
     Ok((caregivers, visits, kept_elsewhere))
 }
 
@@ -345,6 +383,9 @@ fn fit_for(c: &CaregiverIn, v: &VisitIn, origin: DateTime<Utc>, s: &RouteSetting
     let b = &v.booking;
     if v.other_station && b.caregiver_id.as_deref() != Some(c.caregiver.id.as_str()) {
         return Err("another station's visit stays with its caregiver");
+    }
+    if c.guest && v.current.as_deref() != Some(c.caregiver.id.as_str()) {
+        return Err("another station's caregiver takes only the visits matching offered them");
     }
     if !c.caregiver.skills.contains(b.service) {
         return Err("no caregiver of the station offers the service that day");
@@ -422,6 +463,50 @@ fn build(caregivers: &[CaregiverIn], visits: &[VisitIn], origin: DateTime<Utc>, 
         })
         .collect();
     (Problem { matrices, jobs, vehicles }, points, why)
+}
+
+/// Times of a planned route as close to the booked starts as the route allows: the solver's
+/// schedule starts each visit as early as its window opens; here each starts at its booked time
+/// unless the caregiver cannot be there by then (later) or a later stop needs it earlier (the
+/// latest start that keeps every later stop in its window). The expected arrival at the door is
+/// the start; the caregiver leaves the base so as to be at the first door when that visit starts.
+fn on_booked_time(p: &Problem, k: usize, jobs: &[usize], targets: &[f64]) -> super::model::Schedule {
+    let mut sch = schedule(p, k, jobs);
+    let v = &p.vehicles[k];
+    let n = jobs.len();
+    // Latest starts, backwards from the end of the shift.
+    let mut latest = vec![0.0; n];
+    let mut next_latest = v.shift.1;
+    let mut next_loc = v.end;
+    for i in (0..n).rev() {
+        let job = &p.jobs[jobs[i]];
+        let window = job.fits[v.class].map_or(f64::INFINITY, |f| f.latest);
+        latest[i] = window.min(next_latest - job.service - p.travel(v, job.location, next_loc));
+        next_latest = latest[i];
+        next_loc = job.location;
+    }
+    let mut here = v.start;
+    let mut free = f64::NEG_INFINITY;
+    for i in 0..n {
+        let job = &p.jobs[jobs[i]];
+        let leg = p.travel(v, here, job.location);
+        // The earliest possible start: the solver's for the first stop, else after the previous one.
+        let opens = job.fits[v.class].map_or(f64::NEG_INFINITY, |f| f.earliest);
+        let arrive = if i == 0 { sch.starts[0] } else { free + leg };
+        let start = arrive.max(opens).max(targets[i].min(latest[i]));
+        // At the door when the visit starts: any wait is spent before knocking, not on the doorstep.
+        sch.arrivals[i] = start;
+        sch.starts[i] = start;
+        if i == 0 {
+            sch.depart = start - leg;
+        }
+        free = start + job.service;
+        here = job.location;
+    }
+    if n > 0 {
+        sch.back = free + p.travel(v, here, v.end);
+    }
+    sch
 }
 
 /// Travel of visits in booked order from each caregiver's base, as matching left them.
@@ -536,7 +621,8 @@ impl CareCircle {
                 continue;
             }
             let c = &caregivers[k];
-            let sch = schedule(&problem, k, jobs);
+            let targets: Vec<f64> = jobs.iter().map(|&j| secs(visits[j].booking.start, origin)).collect();
+            let sch = on_booked_time(&problem, k, jobs, &targets);
             let mut here = k;
             let mut stops = Vec::new();
             let mut distance = 0.0;
