@@ -98,7 +98,11 @@ async fn login(State(st): State<AppState>, Body(b): Body<LoginBody>) -> Result<J
     let password = b.password;
     let (ok, account) = tokio::task::spawn_blocking(move || match account {
         Some(a) if !a.disabled => (verify_password(&password, &a.password_hash), Some(a)),
-        _ => (verify_password(&password, dummy_hash()) && false, None),
+        _ => {
+            // The same work as a real check, so that timing does not tell whether a login exists.
+            std::hint::black_box(verify_password(&password, dummy_hash()));
+            (false, None)
+        }
     })
     .await
     .map_err(|_| ApiError::internal())?;

@@ -83,7 +83,7 @@ impl Default for RouteSettings {
 impl RouteSettings {
     pub fn validate(&self) -> Result<()> {
         let speed = |v: f64| v.is_finite() && (0.3..=15.0).contains(&v);
-        if self.window_minutes > 240 || !speed(self.walk_m_per_s) || !speed(self.ebike_m_per_s) || !(self.detour_factor.is_finite() && (1.0..=3.0).contains(&self.detour_factor)) {
+        if !(self.window_minutes <= 240 && speed(self.walk_m_per_s) && speed(self.ebike_m_per_s) && self.detour_factor.is_finite() && (1.0..=3.0).contains(&self.detour_factor)) {
             return Err(Error::invalid("route settings", "window at most 240 minutes; speeds 0.3 to 15 m/s; detour 1 to 3"));
         }
         if self.break_minutes > 180 || !(self.reassign_penalty_seconds.is_finite() && self.reassign_penalty_seconds >= 0.0) {
@@ -917,6 +917,9 @@ pub(crate) fn open_handover(sql: &dyn Sql, booking_id: &str, caregiver: &str) ->
     sql.exists("SELECT 1 FROM handover WHERE booking_id = ?1 AND to_caregiver = ?2 AND status = 'open'", args![booking_id, caregiver])
 }
 
+/// An accepted visit of a caregiver's day: start, end, the home.
+type AcceptedVisit = (DateTime<Utc>, DateTime<Utc>, Position);
+
 /// Matching's rule: how much extra travel (seconds) a visit at `home` from `start` to `end` adds
 /// to each candidate's day as it stands (their accepted visits that day, in booked order, from and
 /// back to their base), and whether they can still be on time. Candidates come back cheapest
@@ -930,7 +933,7 @@ pub(crate) fn rank_by_insertion<'a>(sql: &dyn Sql, candidates: Vec<&'a Caregiver
     let date = shanghai_date(start);
     let (from, to) = (day_start(date), day_start(date + Duration::days(1)));
     let ids: HashSet<&str> = candidates.iter().map(|c| c.id.as_str()).collect();
-    let mut days: HashMap<String, Vec<(DateTime<Utc>, DateTime<Utc>, Position)>> = HashMap::new();
+    let mut days: HashMap<String, Vec<AcceptedVisit>> = HashMap::new();
     for r in &sql.query(
         "SELECT b.caregiver_id, b.start_at, b.end_at, s.lat, s.lon FROM booking b JOIN senior s ON s.id = b.senior_id
          WHERE b.state IN ('accepted', 'checked_in') AND b.caregiver_id IS NOT NULL AND b.start_at >= ?1 AND b.start_at < ?2 ORDER BY b.start_at",

@@ -71,7 +71,7 @@ impl Rng {
     }
     /// Uniform in 0..n (n > 0).
     pub fn below(&mut self, n: usize) -> usize {
-        ((self.next_u64() >> 32) * n as u64 >> 32) as usize
+        (((self.next_u64() >> 32) * n as u64) >> 32) as usize
     }
 }
 
@@ -231,7 +231,7 @@ pub fn solve(p: &Problem, opts: &SolveOptions) -> Solved {
     let mut it: u64 = 0;
     let deadline = opts.time_limit;
     while n > 0 && it < opts.max_iterations {
-        if it % 64 == 0 && started.elapsed() >= deadline {
+        if it.is_multiple_of(64) && started.elapsed() >= deadline {
             break;
         }
         let progress = if opts.max_iterations == u64::MAX {
