@@ -160,12 +160,18 @@ fn demo() -> String {
     let _ = writeln!(s, "| as matching leaves it (nearest first) | {} | {:.0} | {:.1} | {} |", b.caregivers, b.travel_seconds / 60.0, b.distance_m / 1000.0, b.late_or_unserved);
     let _ = writeln!(s, "| as planned | {} | {:.0} | {:.1} | {} |", a.caregivers, a.travel_seconds / 60.0, a.distance_m / 1000.0, a.late_or_unserved);
     let saved = b.travel_seconds - a.travel_seconds;
+    let on_time = |f: &carecircle_core::route::day::DayFigures| f.visits.saturating_sub(f.late_or_unserved);
     let _ = writeln!(
         s,
-        "\nThe plan saves {:.0} minutes of travel ({:.0}%), {:.0} minutes per caregiver on duty in the plan; {} iterations in {:.2} s; checker: {}.",
-        saved / 60.0,
-        100.0 * saved / b.travel_seconds.max(1e-9),
-        saved / 60.0 / (a.caregivers.max(1) as f64),
+        "\nTravel {} by {:.0} minutes ({:.0}%), {:.1} minutes per caregiver in the plan; visits on time {} before, {} after; travel per visit on time {:.1} min before, {:.1} after; {} iterations in {:.2} s; checker: {}.",
+        if saved >= 0.0 { "saved" } else { "grows" },
+        saved.abs() / 60.0,
+        100.0 * saved.abs() / b.travel_seconds.max(1e-9),
+        saved.abs() / 60.0 / (a.caregivers.max(1) as f64),
+        on_time(b),
+        on_time(a),
+        b.travel_seconds / 60.0 / on_time(b).max(1) as f64,
+        a.travel_seconds / 60.0 / on_time(a).max(1) as f64,
         plan.iterations,
         plan.solve_seconds,
         if violations.is_empty() { "no broken rule".to_string() } else { violations.join("; ") }
