@@ -7,6 +7,7 @@ mod output;
 mod people;
 mod sync;
 mod programmes;
+mod route;
 mod visits;
 
 use carecircle_core::{CareCircle, Settings};
@@ -153,6 +154,9 @@ enum Command {
         #[arg(long, default_value_t = 100)]
         limit: u32,
     },
+    /// Day routes: plan and confirm a station's day, a caregiver's day, the VRPTW solver.
+    #[command(subcommand)]
+    Route(route::RouteCmd),
     /// Load the bundled synthetic demo district and show what it looks like.
     Demo,
     /// Sync this database with the district platform: push local changes, pull what changed.
@@ -176,9 +180,13 @@ fn run(cli: Cli) -> Result<(), carecircle_core::Error> {
         Some(t) => std::sync::Arc::new(carecircle_core::clock::ManualClock::new(carecircle_core::clock::parse_instant(t)?)),
         None => std::sync::Arc::new(carecircle_core::clock::SystemClock),
     };
-    let cc = CareCircle::open_with_clock(&cli.db, settings, clock)?;
     let out = output::Output { json: cli.json };
-    match cli.command {
+    let command = match cli.command {
+        Command::Route(route::RouteCmd::Solve(a)) => return route::solve(&out, a),
+        other => other,
+    };
+    let cc = CareCircle::open_with_clock(&cli.db, settings, clock)?;
+    match command {
         Command::Import(a) => facilities::import(&cc, &out, a),
         Command::Nearest(a) => facilities::nearest(&cc, &out, a, true),
         Command::Within(a) => facilities::nearest(&cc, &out, a, false),
@@ -219,6 +227,7 @@ fn run(cli: Cli) -> Result<(), carecircle_core::Error> {
         Command::Stats(a) => care::stats(&cc, &out, a),
         Command::Map { actor } => care::one_map(&cc, &out, actor),
         Command::Events { since, limit } => out.value(&cc.events_since(since, limit)?),
+        Command::Route(c) => route::route(&cc, &out, c),
         Command::Demo => facilities::demo(&cc, &out, &cli.db),
         Command::Sync(a) => sync::sync(&cc, &out, a),
     }

@@ -7,7 +7,10 @@
 //!     +--cancel/expire---+--cancel/expire------+                     accepted --cancel--> cancelled
 //!                                                                    accepted --no_show--> no_show
 //!                                                                    accepted --withdraw--> declined
+//!                                                                    accepted --hand_over--> accepted (another caregiver)
 //! ```
+//! A hand-over is how a confirmed day plan (`route`) moves an accepted visit: the new caregiver is
+//! offered it and the one who accepted keeps it until the new one accepts.
 //! Every transition goes through [`next_state`]; anything else is a typed error.
 
 use crate::carecircle::CareCircle;
@@ -49,6 +52,8 @@ pub enum BookingAction {
     MarkNoShow,
     /// The assigned caregiver can no longer come (marked absent): back to matching.
     Withdraw,
+    /// A caregiver offered an accepted visit by a day plan accepts it: it is theirs now.
+    HandOver,
 }
 
 impl BookingState {
@@ -96,6 +101,7 @@ impl BookingAction {
             BookingAction::Expire => "expired",
             BookingAction::MarkNoShow => "marked no-show",
             BookingAction::Withdraw => "withdrawn",
+            BookingAction::HandOver => "handed over",
         }
     }
 }
@@ -114,6 +120,7 @@ pub fn next_state(from: BookingState, action: BookingAction) -> Option<BookingSt
         (S::Requested | S::Offered | S::Declined, A::Expire) => Some(S::Expired),
         (S::Accepted, A::MarkNoShow) => Some(S::NoShow),
         (S::Accepted, A::Withdraw) => Some(S::Declined),
+        (S::Accepted, A::HandOver) => Some(S::Accepted),
         _ => None,
     }
 }
@@ -345,14 +352,18 @@ impl CareCircle {
             args![b.start, b.end],
         )?)?;
         let absent = crate::plan::absent_between(tx, b.start, b.end)?;
-        let chosen: Vec<Offer> = self
-            .caregivers()
-            .nearest_reaching(senior.home, k, |c| {
-                c.skills.contains(b.service) && c.availability.covers(b.start, b.end) && !busy.contains(&c.id) && !asked.contains(&c.id) && !absent.contains(&c.id) && admit(c)
-            })
+        // The qualified, free caregivers near the home, then those whose day the visit fits with
+        // the least extra travel first (`route::day::rank_by_insertion`, the one place of the rule).
+        let table = self.caregivers();
+        let pool = table.nearest_reaching(senior.home, (4 * k).max(12), |c| {
+            c.skills.contains(b.service) && c.availability.covers(b.start, b.end) && !busy.contains(&c.id) && !asked.contains(&c.id) && !absent.contains(&c.id) && admit(c)
+        });
+        let chosen: Vec<Offer> = crate::route::day::rank_by_insertion(tx, pool, senior.home, b.start, b.end)?
             .into_iter()
+            .take(k)
             .map(|c| Offer { booking_id: b.id.clone(), caregiver_id: c.id.clone(), status: "open".into(), distance_m: c.base.distance_m(senior.home) })
             .collect();
+        drop(table);
         if chosen.is_empty() {
             return Err(Error::NoCaregiverAvailable { booking: b.id.clone() });
         }
@@ -387,6 +398,9 @@ impl CareCircle {
             let Some(status) = offer else {
                 return Err(Error::Forbidden(format!("booking {booking_id} was not offered to caregiver {caregiver}")));
             };
+            if b.state == BookingState::Accepted && status == "open" && b.caregiver_id.as_deref() != Some(caregiver) && crate::route::day::open_handover(tx, &b.id, caregiver)? {
+                return self.hand_over_in(tx, em, b, caregiver);
+            }
             if b.caregiver_id.is_some() && b.caregiver_id.as_deref() != Some(caregiver) {
                 return Err(Error::AlreadyTaken { booking: b.id.clone() });
             }
@@ -408,6 +422,27 @@ impl CareCircle {
             em.emit(tx, EventKind::BookingAccepted, &b.id, &b.senior_id, Some(caregiver), "")?;
             Ok(b)
         }
+    }
+
+    /// The caregiver a confirmed day plan moved an accepted visit to accepts it; the caregiver who
+    /// had accepted it is released (their offer becomes `handed_over`).
+    fn hand_over_in(&self, tx: &dyn Sql, em: &mut Emitter, mut b: Booking, caregiver: &str) -> Result<Booking> {
+        let next = transition(&b, BookingAction::HandOver)?;
+        if caregiver_busy(tx, caregiver, b.start, b.end, &b.id)? {
+            return Err(Error::CaregiverBusy { caregiver: caregiver.to_string() });
+        }
+        let from = b.caregiver_id.clone();
+        tx.execute(
+            "UPDATE offer SET status = CASE WHEN caregiver_id = ?2 THEN 'accepted' WHEN caregiver_id = ?3 THEN 'handed_over' WHEN status = 'open' THEN 'lost' ELSE status END WHERE booking_id = ?1",
+            args![b.id, caregiver, from],
+        )?;
+        tx.execute("UPDATE handover SET status = CASE WHEN to_caregiver = ?2 THEN 'accepted' ELSE 'lost' END WHERE booking_id = ?1 AND status = 'open'", args![b.id, caregiver])?;
+        b.state = next;
+        b.caregiver_id = Some(caregiver.to_string());
+        b.updated_at = em.at;
+        save_state(tx, &b)?;
+        em.emit(tx, EventKind::BookingHandedOver, &b.id, &b.senior_id, Some(caregiver), format!("from={}", from.unwrap_or_default()))?;
+        Ok(b)
     }
 
     /// A caregiver turns down an offer; when every caregiver asked has declined, the booking is declined
@@ -435,6 +470,12 @@ impl CareCircle {
                 } else {
                     Error::Forbidden(format!("booking {booking_id} was not offered to caregiver {caregiver}"))
                 });
+            }
+            if b.state == BookingState::Accepted {
+                // A hand-over turned down: the caregiver who accepted keeps the visit.
+                tx.execute("UPDATE handover SET status = 'declined' WHERE booking_id = ?1 AND to_caregiver = ?2 AND status = 'open'", args![booking_id, caregiver])?;
+                em.emit(tx, EventKind::BookingDeclined, &b.id, &b.senior_id, Some(caregiver), "handover=1")?;
+                return Ok(b);
             }
             let open: i64 = tx.scalar("SELECT COUNT(*) FROM offer WHERE booking_id = ?1 AND status = 'open'", args![booking_id])?;
             if open == 0 {
@@ -593,8 +634,9 @@ mod tests {
             (S::Declined, A::Expire, S::Expired),
             (S::Accepted, A::MarkNoShow, S::NoShow),
             (S::Accepted, A::Withdraw, S::Declined),
+            (S::Accepted, A::HandOver, S::Accepted),
         ];
-        let actions = [A::Offer, A::Accept, A::Decline, A::CheckIn, A::CheckOut, A::Cancel, A::Expire, A::MarkNoShow, A::Withdraw];
+        let actions = [A::Offer, A::Accept, A::Decline, A::CheckIn, A::CheckOut, A::Cancel, A::Expire, A::MarkNoShow, A::Withdraw, A::HandOver];
         for from in S::ALL {
             for action in actions {
                 let want = allowed.iter().find(|(f, a, _)| *f == from && *a == action).map(|t| t.2);

@@ -45,6 +45,10 @@ impl CareCircle {
         let caregivers = crate::person::parse_caregivers_csv(CAREGIVERS_CSV)?;
         self.put_seniors(&seniors)?;
         self.put_caregivers(&caregivers)?;
+        // Caregivers who serve a wide area (3 km or more) ride e-bikes; the others walk.
+        for c in caregivers.iter().filter(|c| c.radius_m >= 3000.0) {
+            self.set_travel_mode(&crate::person::Actor::System, &c.id, crate::route::TravelMode::Ebike)?;
+        }
         Ok((seniors.len(), caregivers.len()))
     }
 }

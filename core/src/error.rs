@@ -58,6 +58,9 @@ pub enum Error {
     /// is no network to walk on.
     #[error("no walking path: {0}")]
     NoPath(String),
+    /// A routing instance file (Solomon's format) that cannot be read, by 1-based line.
+    #[error("bad instance file, line {line}: {problem}")]
+    BadInstance { line: usize, problem: String },
     #[error("database was written by a newer CareCircle (schema {found}, this build knows {known})")]
     SchemaTooNew { found: i64, known: i64 },
 }

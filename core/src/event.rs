@@ -65,6 +65,10 @@ pub enum EventKind {
     /// One side proposed a family link; the other side's acceptance makes it active.
     FamilyLinkProposed,
     FamilyLinkAccepted,
+    /// An accepted visit went to the caregiver a confirmed day plan moved it to.
+    BookingHandedOver,
+    /// A station's day plan was confirmed (its offers and handovers made).
+    RoutePlanConfirmed,
 }
 
 impl EventKind {

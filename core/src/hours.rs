@@ -78,6 +78,11 @@ impl WeeklyHours {
         Ok(h)
     }
 
+    /// The open intervals of one weekday (0 = Monday), minutes since local midnight, sorted.
+    pub fn day(&self, weekday: usize) -> &[(u16, u16)] {
+        &self.days[weekday % 7]
+    }
+
     /// Open at this instant (read in Shanghai)?
     pub fn is_open_at(&self, t: DateTime<Utc>) -> bool {
         let local = to_shanghai(t);

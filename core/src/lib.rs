@@ -33,6 +33,7 @@ pub mod plan;
 pub mod position;
 pub mod rating;
 pub mod rental;
+pub mod route;
 pub mod service_catalogue;
 pub mod spatial;
 pub mod stats;

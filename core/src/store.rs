@@ -507,6 +507,36 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (network_id, n)
     );
     INSERT INTO index_version (name, version) VALUES ('walk_network', 0);",
+    // 10: caregivers' day routes: how each travels, proposed and confirmed day plans, expected
+    // arrivals, and handovers of accepted visits to the caregiver a plan moves them to.
+    "CREATE TABLE caregiver_travel (caregiver_id TEXT PRIMARY KEY NOT NULL, mode TEXT NOT NULL);
+    CREATE TABLE route_proposal (
+        id TEXT PRIMARY KEY NOT NULL,
+        station_id TEXT NOT NULL,
+        date TEXT NOT NULL,
+        state TEXT NOT NULL,
+        plan TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        decided_by TEXT,
+        decided_at TEXT
+    );
+    CREATE INDEX route_proposal_station ON route_proposal(station_id, date, state);
+    CREATE TABLE booking_eta (
+        booking_id TEXT PRIMARY KEY NOT NULL,
+        caregiver_id TEXT NOT NULL,
+        arrival_at TEXT NOT NULL,
+        start_at TEXT NOT NULL,
+        proposal_id TEXT NOT NULL
+    );
+    CREATE TABLE handover (
+        booking_id TEXT NOT NULL,
+        from_caregiver TEXT,
+        to_caregiver TEXT NOT NULL,
+        status TEXT NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (booking_id, to_caregiver)
+    );",
 ];
 
 pub struct Store {

@@ -111,6 +111,11 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/bookings/{id}/check-out", post(check_out))
         .route("/v1/bookings/{id}/review", post(review))
         .route("/v1/caregivers/{id}/agenda", get(agenda))
+        .route("/v1/caregivers/{id}/day", get(caregiver_day))
+        .route("/v1/stations/{id}/route", get(station_route))
+        .route("/v1/stations/{id}/route/plan", post(plan_route))
+        .route("/v1/route-plans/{id}", get(route_plan))
+        .route("/v1/route-plans/{id}/confirm", post(confirm_route_plan))
         .route("/v1/district/summary", get(summary))
         .route("/v1/stats", get(stats))
         .route("/v1/map", get(one_map))
@@ -314,11 +319,19 @@ struct BookingOut {
     booking: Booking,
     offers: Vec<Offer>,
     visit: Option<Visit>,
+    /// When the caregiver is expected at the door, from the station's confirmed day plan.
+    expected_arrival: Option<carecircle_core::route::day::ExpectedArrival>,
 }
 
 async fn booking(State(st): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<BookingOut>, ApiError> {
-    let (booking, offers, visit) = st.blocking(move |cc| cc.booking_for(&caller.actor, &id)).await?;
-    Ok(Json(BookingOut { booking, offers, visit }))
+    let (booking, offers, visit, expected_arrival) = st
+        .blocking(move |cc| {
+            let (b, o, v) = cc.booking_for(&caller.actor, &id)?;
+            let eta = cc.expected_arrival(&id)?;
+            Ok((b, o, v, eta))
+        })
+        .await?;
+    Ok(Json(BookingOut { booking, offers, visit, expected_arrival }))
 }
 
 /// Applies a change as the caller, through the same path as a pushed one: an `Idempotency-Key`
@@ -336,12 +349,13 @@ async fn apply(st: &AppState, caller: Caller, headers: &HeaderMap, command: Comm
             let r = cc.apply_pushed(&actor, &entry)?;
             // A retry with the same key gets its first answer, whose booking may be one the
             // platform chose an id for the first time: show that one.
-            let view = if r.ok { Some(cc.booking_for(&actor, &r.subject.id)?) } else { None };
+            let booking_id = r.subject.id.clone();
+            let view = if r.ok { Some((cc.booking_for(&actor, &booking_id)?, cc.expected_arrival(&booking_id)?)) } else { None };
             Ok((r, view))
         })
         .await?;
     match view {
-        Some((booking, offers, visit)) => Ok((StatusCode::OK, Json(BookingOut { booking, offers, visit }))),
+        Some(((booking, offers, visit), expected_arrival)) => Ok((StatusCode::OK, Json(BookingOut { booking, offers, visit, expected_arrival }))),
         None => {
             let code = result.code.as_deref().unwrap_or("refused");
             let code: &'static str = crate::error::static_code(code);
@@ -437,6 +451,48 @@ struct AgendaItem {
 async fn agenda(State(st): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Vec<AgendaItem>>, ApiError> {
     let items = st.blocking(move |cc| cc.agenda_for(&caller.actor, &id)).await?;
     Ok(Json(items.into_iter().map(|(booking, offer)| AgendaItem { booking, offer }).collect()))
+}
+
+#[derive(Deserialize)]
+struct DateQuery {
+    /// YYYY-MM-DD, Shanghai.
+    date: String,
+}
+
+/// A caregiver's day in order with expected arrivals: the caregiver, their station, the district.
+async fn caregiver_day(State(st): State<AppState>, caller: Caller, Path(id): Path<String>, Params(q): Params<DateQuery>) -> Result<Response, ApiError> {
+    let date = carecircle_core::clock::parse_date(&q.date)?;
+    let day = st.blocking(move |cc| cc.caregiver_day(&caller.actor, &id, date)).await?;
+    Ok(Json(day).into_response())
+}
+
+/// Every caregiver's day of a station as it stands: its operator, the district.
+async fn station_route(State(st): State<AppState>, caller: Caller, Path(id): Path<String>, Params(q): Params<DateQuery>) -> Result<Response, ApiError> {
+    let date = carecircle_core::clock::parse_date(&q.date)?;
+    let days = st.blocking(move |cc| cc.station_day(&caller.actor, &id, date)).await?;
+    Ok(Json(days).into_response())
+}
+
+#[derive(Deserialize)]
+struct PlanBody {
+    date: String,
+}
+
+/// Plans a station's day and stores the proposal.
+async fn plan_route(State(st): State<AppState>, caller: Caller, Path(id): Path<String>, Body(b): Body<PlanBody>) -> Result<(StatusCode, Response), ApiError> {
+    let date = carecircle_core::clock::parse_date(&b.date)?;
+    let plan = st.blocking(move |cc| cc.plan_day(&caller.actor, &id, date)).await?;
+    Ok((StatusCode::CREATED, Json(plan).into_response()))
+}
+
+async fn route_plan(State(st): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let plan = st.blocking(move |cc| cc.day_plan(&caller.actor, &id)).await?;
+    Ok(Json(plan).into_response())
+}
+
+async fn confirm_route_plan(State(st): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let done = st.blocking(move |cc| cc.confirm_day_plan(&caller.actor, &id)).await?;
+    Ok(Json(done).into_response())
 }
 
 #[derive(Deserialize)]

@@ -36,6 +36,11 @@ fn idempotency() -> Value {
            "description": "Makes a retried change harmless: the same key gets the first answer."})
 }
 
+fn date_param(mut params: Value) -> Value {
+    params.as_array_mut().expect("array").push(json!({"name": "date", "in": "query", "required": true, "schema": {"type": "string", "format": "date"}}));
+    params
+}
+
 fn with_params(mut o: Value, params: Value) -> Value {
     o["parameters"] = params;
     o
@@ -76,7 +81,8 @@ pub fn document() -> Value {
                 "Senior": {"type": "object"},
                 "Bookings": {"type": "array", "items": {"type": "object"}},
                 "NewBooking": {"type": "object", "required": ["senior_id", "service", "start"], "properties": {"id": {"type": "string"}, "senior_id": {"type": "string"}, "service": {"type": "string"}, "start": {"type": "string", "format": "date-time"}, "duration_minutes": {"type": "integer"}, "note": {"type": "string"}}},
-                "BookingView": {"type": "object", "properties": {"booking": {"type": "object"}, "offers": {"type": "array"}, "visit": {"type": ["object", "null"]}}},
+                "BookingView": {"type": "object", "properties": {"booking": {"type": "object"}, "offers": {"type": "array"}, "visit": {"type": ["object", "null"]},
+                                "expected_arrival": {"type": ["object", "null"], "description": "from the station's confirmed day plan: caregiver_id, arrival, start, confirmed (the planned caregiver accepted)"}}},
                 "Reason": {"type": "object", "properties": {"reason": {"type": "string"}}},
                 "Place": {"type": "object", "required": ["lat", "lon"], "properties": {"lat": {"type": "number"}, "lon": {"type": "number"}, "crs": {"enum": ["wgs84", "gcj02", "bd09"]}}},
                 "Review": {"type": "object", "required": ["review"], "properties": {"review": {"enum": ["approved", "rejected"]}}},
@@ -84,6 +90,12 @@ pub fn document() -> Value {
                 "Summary": {"type": "object"},
                 "Audit": {"type": "array", "items": {"type": "object", "properties": {"seq": {"type": "integer"}, "at": {"type": "string", "format": "date-time"}, "actor": {"type": "string"},
                           "action": {"enum": ["read", "change"]}, "record": {"enum": ["senior", "visit", "assessment", "doctor_contract", "health_check"]}, "record_id": {"type": "string"}, "senior_id": {"type": "string"}}}},
+                "CaregiverDay": {"type": "object", "description": "carecircle_core::route::day::CaregiverDay: accepted visits and open offers in order, with expected arrivals and the path for the map",
+                                 "properties": {"caregiver_id": {"type": "string"}, "date": {"type": "string", "format": "date"}, "mode": {"enum": ["walk", "ebike"]}, "travel_seconds": {"type": "number"}, "stops": {"type": "array"}, "path": {"type": "array"}}},
+                "CaregiverDays": {"type": "array", "items": {"$ref": "#/components/schemas/CaregiverDay"}},
+                "PlanDay": {"type": "object", "required": ["date"], "properties": {"date": {"type": "string", "format": "date"}}},
+                "DayPlan": {"type": "object", "description": "carecircle_core::route::DayPlan: routes per caregiver with arrival times and changes (keep, offer, handover), unplanned visits, travel before (matching as today) and after"},
+                "Confirmed": {"type": "object", "properties": {"offered": {"type": "array"}, "handovers": {"type": "array"}, "kept": {"type": "array"}, "skipped": {"type": "array"}}},
                 "Stats": {"type": "object", "description": "carecircle_core::stats::DistrictStats: the seeds' targets and, for the caller's area, the district, its townships and villages"},
                 "Walk": {"type": "object", "properties": {"metres": {"type": "number"}, "minutes": {"type": "number"}, "path": {"type": "array", "items": {"type": "array", "items": {"type": "number"}, "description": "[lat, lon], WGS-84"}}, "straight_m": {"type": "number"}, "from_leg_m": {"type": "number"}, "to_leg_m": {"type": "number"}}},
                 "Isochrone": {"type": "object", "description": "carecircle_core::network::Isochrone: the area within a walk, geometry a GeoJSON Polygon or MultiPolygon ([lon, lat], WGS-84)",
@@ -122,6 +134,11 @@ pub fn document() -> Value {
             "/v1/bookings/{id}/check-out": {"post": change("The assigned caregiver checks out", Some("Place"))},
             "/v1/bookings/{id}/review": {"post": change("Approve or reject a flagged visit", Some("Review"))},
             "/v1/caregivers/{id}/agenda": {"get": with_params(op("A caregiver's offers and visits", true, None, "200 Agenda", &[404]), path_id())},
+            "/v1/caregivers/{id}/day": {"get": with_params(op("A caregiver's day in order with expected arrivals (the caregiver, their station, the district)", true, None, "200 CaregiverDay", &[400, 404, 422]), date_param(path_id()))},
+            "/v1/stations/{id}/route": {"get": with_params(op("Every caregiver's day of a station (its operator, the district)", true, None, "200 CaregiverDays", &[400, 403, 422]), date_param(path_id()))},
+            "/v1/stations/{id}/route/plan": {"post": with_params(op("Plan a station's day: a proposal to confirm", true, Some("PlanDay"), "201 DayPlan", &[400, 403, 422]), path_id())},
+            "/v1/route-plans/{id}": {"get": with_params(op("A day plan (its station's operator, the district)", true, None, "200 DayPlan", &[404]), path_id())},
+            "/v1/route-plans/{id}/confirm": {"post": with_params(op("Confirm a day plan: offers and handovers through the booking rules", true, None, "200 Confirmed", &[404, 409]), path_id())},
             "/v1/district/summary": {"get": with_params(op("The district's month (administrators)", true, None, "200 Summary", &[400, 403, 422]),
                 json!([{"name": "month", "in": "query", "required": true, "schema": {"type": "string", "pattern": "^\\d{4}-\\d{2}$"}}]))},
             "/v1/stats": {"get": with_params(op("Statistics against the seeds' targets, over the caller's area (operators and administrators)", true, None, "200 Stats", &[400, 403, 422]),

@@ -33,7 +33,9 @@ fn allowed(op: &str) -> &'static [&'static str] {
         "POST /v1/bookings/{id}/accept" | "POST /v1/bookings/{id}/decline" => &["caregiver1", "caregiver2"],
         "POST /v1/bookings/{id}/check-in" | "POST /v1/bookings/{id}/check-out" => &["caregiver1"],
         "POST /v1/bookings/{id}/review" => &["operator", "district"],
-        "GET /v1/caregivers/{id}/agenda" => &["caregiver1", "operator", "district"],
+        "GET /v1/caregivers/{id}/agenda" | "GET /v1/caregivers/{id}/day" => &["caregiver1", "operator", "district"],
+        // Day routes of station ST1: its operator and the district.
+        "GET /v1/stations/{id}/route" | "POST /v1/stations/{id}/route/plan" | "GET /v1/route-plans/{id}" | "POST /v1/route-plans/{id}/confirm" => &["operator", "district"],
         // Each within their area: the operator's station, the whole district.
         "GET /v1/map" | "GET /v1/stats" | "GET /v1/isochrone" => &["operator", "operator2", "district"],
         // Walking is public, like facilities.
@@ -51,6 +53,11 @@ fn want(op: &str, role: &str) -> Want {
     } else {
         Want::Refused
     }
+}
+
+/// A day far ahead, with no visits, so that planning and confirming it changes nothing else.
+fn plan_date() -> String {
+    (chrono::Utc::now() + chrono::Duration::days(200)).format("%Y-%m-%d").to_string()
 }
 
 struct World {
@@ -109,6 +116,14 @@ impl World {
                 (path.to_string(), Some(json!({"senior_id": "S1", "service": "cleaning", "start": start, "duration_minutes": 15})))
             }
             "/v1/caregivers/{id}/agenda" => ("/v1/caregivers/C1/agenda".into(), None),
+            "/v1/caregivers/{id}/day" => (format!("/v1/caregivers/C1/day?date={}", plan_date()), None),
+            "/v1/stations/{id}/route" => (format!("/v1/stations/ST1/route?date={}", plan_date()), None),
+            "/v1/stations/{id}/route/plan" => ("/v1/stations/ST1/route/plan".into(), Some(json!({"date": plan_date()}))),
+            p if p.starts_with("/v1/route-plans/{id}") => {
+                let (s, v) = self.api.call("POST", "/v1/stations/ST1/route/plan", self.token("district"), Some(json!({"date": plan_date()}))).await;
+                assert_eq!(s, 201, "{v}");
+                (p.replace("{id}", v["id"].as_str().unwrap()), if p.ends_with("confirm") { Some(json!({})) } else { None })
+            }
             "/v1/district/summary" => (format!("{path}?month={}", chrono::Utc::now().format("%Y-%m")), None),
             p if p.starts_with("/v1/bookings/{id}") => {
                 let action = p.trim_start_matches("/v1/bookings/{id}").trim_start_matches('/');

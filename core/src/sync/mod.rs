@@ -153,7 +153,7 @@ pub fn is_rule_error(e: &Error) -> bool {
 pub fn public_error(e: &Error) -> (&'static str, String) {
     match e {
         Error::InvalidCoordinate(_) => ("invalid_coordinate", e.to_string()),
-        Error::InvalidInput { .. } => ("invalid_input", e.to_string()),
+        Error::InvalidInput { .. } | Error::BadInstance { .. } => ("invalid_input", e.to_string()),
         Error::NotFound { what, .. } => ("not_found", format!("{what} not found")),
         Error::ImportRejected { .. } => ("import_rejected", e.to_string()),
         Error::Forbidden(_) => ("forbidden", "not allowed".to_string()),
