@@ -405,16 +405,14 @@ impl CareCircle {
         if let Some(p) = previous {
             at = at.max(p.min(now));
         }
+        // What a booking's command acts on must exist before it: the booking's last step.
+        let subject = command.subject();
         let depends_on = match command {
-            Command::AcceptBooking { booking_id }
-            | Command::DeclineBooking { booking_id, .. }
-            | Command::CancelBooking { booking_id, .. }
-            | Command::CheckIn { booking_id, .. }
-            | Command::CheckOut { booking_id, .. }
-            | Command::ReviewVisit { booking_id, .. } => {
-                tx.one("SELECT updated_at FROM booking WHERE id = ?1", args![booking_id])?.map(|r| r.get::<chrono::DateTime<chrono::Utc>>(0)).transpose()?
+            Command::RequestBooking { .. } => None,
+            _ if subject.entity == "booking" => {
+                tx.one("SELECT updated_at FROM booking WHERE id = ?1", args![subject.id])?.map(|r| r.get::<chrono::DateTime<chrono::Utc>>(0)).transpose()?
             }
-            Command::RequestBooking { .. } | Command::PutFamilyMember { .. } | Command::LinkFamily { .. } => None,
+            _ => None,
         };
         if let Some(d) = depends_on {
             at = at.max(d.min(now));
@@ -538,16 +536,12 @@ fn hide_existence(tx: &dyn Sql, actor: &Actor, command: &Command, e: Error) -> R
     if !matches!(e, Error::Forbidden(_)) {
         return Ok(e);
     }
+    let subject = command.subject();
     let hidden = match command {
-        Command::RequestBooking { senior_id, .. } => (!sees_senior(tx, actor, senior_id)?).then_some(("senior", senior_id)),
-        Command::LinkFamily { link } => (!sees_senior(tx, actor, &link.senior_id)? && !matches!(actor, Actor::Family(_))).then_some(("senior", &link.senior_id)),
-        Command::PutFamilyMember { .. } => None,
-        Command::AcceptBooking { booking_id }
-        | Command::DeclineBooking { booking_id, .. }
-        | Command::CancelBooking { booking_id, .. }
-        | Command::CheckIn { booking_id, .. }
-        | Command::CheckOut { booking_id, .. }
-        | Command::ReviewVisit { booking_id, .. } => (!sees_booking(tx, actor, booking_id)?).then_some(("booking", booking_id)),
+        Command::RequestBooking { senior_id, .. } => (!sees_senior(tx, actor, senior_id)?).then_some(("senior", senior_id.as_str())),
+        Command::LinkFamily { link } => (!sees_senior(tx, actor, &link.senior_id)? && !matches!(actor, Actor::Family(_))).then_some(("senior", link.senior_id.as_str())),
+        _ if subject.entity == "booking" => (!sees_booking(tx, actor, &subject.id)?).then_some(("booking", subject.id.as_str())),
+        _ => None,
     };
     Ok(match hidden {
         Some((what, id)) => Error::not_found(what, crate::facility::truncate(id, 64)),
