@@ -42,6 +42,15 @@ trap 'rm -rf "$tmp"' EXIT
 } >"$tmp/swift/module.modulemap"
 grep -q 'link "carecircle_ffi"' "$tmp/swift/module.modulemap" || { log "ERROR: could not add the link line"; exit 1; }
 
+# Swift errors: uniffi makes `localizedDescription` a debug dump of the case
+# ("CareCircle.BookingError.NotFound(message: ...)"), which an app would show a senior. Every
+# error of ours is flat (one `message`), so the description is that plain message.
+perl -0pi -e 's/public var errorDescription: String\? \{\n\s*String\(reflecting: self\)\n\s*\}/public var errorDescription: String? {\n        \/\/ The plain message (scripts\/gen-bindings.sh), not a debug dump of the case: the\n        \/\/ case holds one labelled value, (message: String).\n        let payload = Mirror(reflecting: self).children.first?.value\n        return (payload as? String) ?? payload.flatMap { Mirror(reflecting: \$0).children.first?.value as? String } ?? String(describing: self)\n    }/g' "$tmp/swift/CareCircle.swift"
+if grep -q 'String(reflecting: self)' "$tmp/swift/CareCircle.swift"; then
+    log "ERROR: an error's errorDescription is still a debug dump: update the rewrite above"
+    exit 1
+fi
+
 changed=0
 put() { # put SRC DEST
     mkdir -p "$(dirname "$2")"

@@ -171,8 +171,9 @@ pub struct Visit {
     pub senior_id: String,
     pub caregiver_id: String,
     pub check_in_at: SystemTime,
-    pub check_in_lat: f64,
-    pub check_in_lon: f64,
+    /// `None` where withheld: a family member without the senior's consent to location.
+    pub check_in_lat: Option<f64>,
+    pub check_in_lon: Option<f64>,
     /// From the senior's home, metres.
     pub check_in_distance_m: f64,
     pub check_out_at: Option<SystemTime>,
@@ -197,8 +198,8 @@ impl From<CoreVisit> for Visit {
             senior_id: v.senior_id,
             caregiver_id: v.caregiver_id,
             check_in_at: to_system_time(v.check_in_at),
-            check_in_lat: v.check_in.lat,
-            check_in_lon: v.check_in.lon,
+            check_in_lat: v.check_in.map(|p| p.lat),
+            check_in_lon: v.check_in.map(|p| p.lon),
             check_in_distance_m: v.check_in_distance_m,
             check_out_at: v.check_out_at.map(to_system_time),
             check_out_lat: v.check_out.map(|p| p.lat),

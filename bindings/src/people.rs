@@ -115,17 +115,40 @@ pub struct FamilyPermissions {
     /// Be told of the senior's emergency alerts and answer them.
     #[uniffi(default = false)]
     pub receives_alerts: bool,
+    /// See assessments, family-doctor contracts and health checks (and sign contracts, with can_book).
+    #[uniffi(default = false)]
+    pub sees_health: bool,
+    /// See where visits were checked in and out.
+    #[uniffi(default = false)]
+    pub sees_location: bool,
+    /// See statements and subsidy applications (and apply, with can_book).
+    #[uniffi(default = false)]
+    pub sees_money: bool,
 }
 
 impl From<CorePermissions> for FamilyPermissions {
     fn from(p: CorePermissions) -> Self {
-        FamilyPermissions { can_book: p.can_book, can_see_visits: p.can_see_visits, receives_alerts: p.receives_alerts }
+        FamilyPermissions {
+            can_book: p.can_book,
+            can_see_visits: p.can_see_visits,
+            receives_alerts: p.receives_alerts,
+            sees_health: p.sees_health,
+            sees_location: p.sees_location,
+            sees_money: p.sees_money,
+        }
     }
 }
 
 impl From<FamilyPermissions> for CorePermissions {
     fn from(p: FamilyPermissions) -> Self {
-        CorePermissions { can_book: p.can_book, can_see_visits: p.can_see_visits, receives_alerts: p.receives_alerts }
+        CorePermissions {
+            can_book: p.can_book,
+            can_see_visits: p.can_see_visits,
+            receives_alerts: p.receives_alerts,
+            sees_health: p.sees_health,
+            sees_location: p.sees_location,
+            sees_money: p.sees_money,
+        }
     }
 }
 

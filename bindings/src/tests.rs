@@ -136,7 +136,7 @@ mod services {
         };
         cc.put_seniors(vec![senior], Crs::Gcj02).unwrap();
         cc.put_family_member(Actor::Family { id: "F1".into() }, FamilyMember { id: "F1".into(), name: "胡丽".into(), phone: String::new() }).unwrap();
-        let can_book = FamilyPermissions { can_book: true, can_see_visits: true, receives_alerts: false };
+        let can_book = FamilyPermissions { can_book: true, can_see_visits: true, receives_alerts: false, sees_health: true, sees_location: true, sees_money: true };
         let link = FamilyLink { senior_id: "S1".into(), family_id: "F1".into(), relation: "女儿".into(), permissions: can_book };
         // Consent on both sides: the senior proposes, the daughter accepts.
         cc.link_family(Actor::Senior { id: "S1".into() }, link.clone()).unwrap();

@@ -71,6 +71,15 @@ pub enum FamilyCmd {
         can_see_visits: bool,
         #[arg(long)]
         receives_alerts: bool,
+        /// See assessments, family-doctor contracts and health checks.
+        #[arg(long)]
+        sees_health: bool,
+        /// See where visits were checked in and out.
+        #[arg(long)]
+        sees_location: bool,
+        /// See statements and subsidy applications (and apply, with --can-book).
+        #[arg(long)]
+        sees_money: bool,
     },
 }
 
@@ -165,8 +174,9 @@ pub fn family(cc: &CareCircle, out: &Output, cmd: FamilyCmd) -> Result<()> {
             cc.put_family_member(&f)?;
             out.either(&f, || println!("family member {} saved", f.id))
         }
-        FamilyCmd::Link { senior, family, relation, can_book, can_see_visits, receives_alerts } => {
-            let link = FamilyLink { senior_id: senior, family_id: family, relation, permissions: FamilyPermissions { can_book, can_see_visits, receives_alerts } };
+        FamilyCmd::Link { senior, family, relation, can_book, can_see_visits, receives_alerts, sees_health, sees_location, sees_money } => {
+            let permissions = FamilyPermissions { can_book, can_see_visits, receives_alerts, sees_health, sees_location, sees_money };
+            let link = FamilyLink { senior_id: senior, family_id: family, relation, permissions };
             cc.link_family(&link)?;
             out.either(&link, || println!("{} linked to {}", link.family_id, link.senior_id))
         }

@@ -26,7 +26,7 @@ fn a_family_books_a_visit_the_nearest_caregiver_does_it_and_the_statement_shows_
     let senior = run(&db, now, &["senior", "show", "ZH-S-000001"]);
     assert_eq!(senior["eligibility"]["eligible"], true);
     run(&db, now, &["family", "add", "--id", "FAM-1", "--name", "胡女儿"]);
-    run(&db, now, &["family", "link", "--senior", "ZH-S-000001", "--family", "FAM-1", "--relation", "女儿", "--can-book", "--can-see-visits"]);
+    run(&db, now, &["family", "link", "--senior", "ZH-S-000001", "--family", "FAM-1", "--relation", "女儿", "--can-book", "--can-see-visits", "--sees-money"]);
     let booked = run(&db, now, &["book", "--as", "family:FAM-1", "--senior", "ZH-S-000001", "--service", "cleaning", "--start", "2026-11-24T09:00"]);
     let id = booked["booking"]["id"].as_str().unwrap().to_string();
     assert_eq!(booked["booking"]["state"], "offered");

@@ -35,7 +35,11 @@ impl CareCircle {
             offers.retain(|o| o.caregiver_id == *me);
             visit = visit.filter(|v| v.caregiver_id == *me);
         }
-        if visit.is_some() {
+        if let Some(v) = visit.as_mut().filter(|_| self.store.read(|sql| crate::person::location_withheld(sql, actor, &b.senior_id)).unwrap_or(true)) {
+            v.check_in = None;
+            v.check_out = None;
+        }
+        if visit.as_ref().is_some_and(|v| v.check_in.is_some()) {
             // Check-in and check-out positions are location records.
             self.audit_reads(actor, &[("visit", b.id.clone(), b.senior_id.clone())])?;
         }

@@ -358,7 +358,7 @@ impl CareCircle {
         let pool = table.nearest_reaching(senior.home, (4 * k).max(12), |c| {
             c.skills.contains(b.service) && c.availability.covers(b.start, b.end) && !busy.contains(&c.id) && !asked.contains(&c.id) && !absent.contains(&c.id) && admit(c)
         });
-        let chosen: Vec<Offer> = crate::route::day::rank_by_insertion(tx, pool, senior.home, b.start, b.end)?
+        let chosen: Vec<Offer> = crate::route::day::rank_by_insertion(self, tx, pool, senior.home, b.start, b.end)?
             .into_iter()
             .take(k)
             .map(|c| Offer { booking_id: b.id.clone(), caregiver_id: c.id.clone(), status: "open".into(), distance_m: c.base.distance_m(senior.home) })

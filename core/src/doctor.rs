@@ -221,7 +221,7 @@ impl CareCircle {
         let senior = senior_in(tx, &req.senior_id)?;
         match actor {
             Actor::Operator(x) if x == clinic => {}
-            _ => may_act_for(tx, actor, &senior, |p| p.can_book, "sign family-doctor contracts")?,
+            _ => may_act_for(tx, actor, &senior, |p| p.can_book && p.sees_health, "sign family-doctor contracts")?,
         }
         if tx.exists("SELECT 1 FROM doctor_contract WHERE id = ?1", args![id])? {
             return Err(Error::Duplicate { what: "family doctor contract", id: id.to_string() });
@@ -269,7 +269,7 @@ impl CareCircle {
             let senior = senior_in(tx, &c.senior_id)?;
             match actor {
                 Actor::Operator(x) if *x == c.clinic_id => {}
-                _ => may_act_for(tx, actor, &senior, |p| p.can_book, "end family-doctor contracts")?,
+                _ => may_act_for(tx, actor, &senior, |p| p.can_book && p.sees_health, "end family-doctor contracts")?,
             }
             if c.state == ContractState::Terminated {
                 return Err(Error::InvalidStateChange { what: "family doctor contract", id: c.id.clone(), from: c.state.code().into(), action: "terminated".into() });
@@ -295,7 +295,7 @@ impl CareCircle {
                 _ => false,
             };
             if !clinic_sees {
-                may_act_for(sql, actor, &senior, |p| p.can_see_visits || p.can_book, "see contracts")?;
+                may_act_for(sql, actor, &senior, |p| p.sees_health, "see contracts")?;
             }
             sql.query(&format!("SELECT {CONTRACT_COLUMNS} FROM doctor_contract WHERE senior_id = ?1 ORDER BY starts_on DESC, id"), args![senior_id])?
                 .iter()
@@ -409,7 +409,7 @@ impl CareCircle {
             let visible: Option<std::collections::HashSet<String>> = match actor {
                 Actor::Senior(id) => Some(std::iter::once(id.clone()).collect()),
                 Actor::Family(id) => Some(
-                    sql.query("SELECT senior_id FROM family_link WHERE family_id = ?1 AND (can_see_visits = 1 OR can_book = 1)", args![id])?
+                    sql.query("SELECT senior_id FROM family_link WHERE family_id = ?1 AND sees_health <> 0", args![id])?
                         .iter()
                         .map(|r| r.get(0))
                         .collect::<Result<_>>()?,

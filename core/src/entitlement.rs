@@ -350,7 +350,7 @@ impl CareCircle {
     pub fn monthly_statement(&self, actor: &Actor, senior_id: &str, year: i32, month: u32) -> Result<Statement> {
         self.store.read(|sql| {
             let senior = senior_in(sql, senior_id)?;
-            may_act_for(sql, actor, &senior, |p| p.can_see_visits, "see statements")?;
+            may_act_for(sql, actor, &senior, |p| p.sees_money, "see statements")?;
             statement_in(sql, &senior, year, month)
         })
     }

@@ -2,8 +2,8 @@
 //! the area the asking operator or administrator oversees ([`Area`]).
 //!
 //! Seniors' homes never leave as points: they are counted in square cells of [`CELL_M`] metres,
-//! and every position derived from homes (village outlines, holes, today's visits) is a cell's
-//! centre or corner. Open SOS alerts keep their exact position: the people shown them are the
+//! and every position derived from homes (village outlines, holes, today's visits, caregivers'
+//! routes) is a cell's centre or corner. Open SOS alerts keep their exact position: the people shown them are the
 //! ones who must send help there.
 
 use crate::access::Area;
@@ -16,6 +16,7 @@ use crate::error::Result;
 use crate::facility::{FacilityKind, Service, ServiceSet};
 use crate::person::Actor;
 use crate::position::Position;
+use crate::route::TravelTimes;
 use chrono::{DateTime, NaiveDate, Utc};
 use geo::{ConvexHull, MultiPoint, Point};
 use serde::{Deserialize, Serialize};
@@ -98,6 +99,22 @@ pub struct MapVisit {
     pub lon: f64,
 }
 
+/// One caregiver's day as the map draws it: from their base's cell through the home cell of
+/// each visit they have accepted today (in the order they will make them) and back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MapRoute {
+    pub caregiver_id: String,
+    pub station_id: String,
+    pub mode: crate::route::TravelMode,
+    pub visits: u32,
+    /// The day's travel between the real places, minutes (the district's travel: streets if loaded).
+    pub travel_minutes: f64,
+    /// Some visit's time comes from a confirmed route plan.
+    pub planned: bool,
+    /// [lat, lon], WGS-84: cell centres, joined along the walking network when there is one.
+    pub path: Vec<[f64; 2]>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Bounds {
     pub south: f64,
@@ -131,6 +148,7 @@ pub struct OneMap {
     pub holes: Vec<ServiceHoles>,
     pub alerts: Vec<MapAlert>,
     pub visits: Vec<MapVisit>,
+    pub routes: Vec<MapRoute>,
 }
 
 /// A square grid anchored at 0°, 0°, its columns narrowed for the latitude the area lies at.
@@ -264,6 +282,8 @@ impl CareCircle {
             });
         }
 
+        let routes = self.map_routes(&area, today, &grid, &home_cell, &home_cells)?;
+
         let mut framed: Vec<[f64; 2]> = if home_cells.is_empty() { facilities.iter().map(|f| [f.lat, f.lon]).collect() } else { cells.iter().flat_map(|(k, _)| grid.corners(*k)).collect() };
         if area == Area::District {
             // The whole district, port and hills included, not only where seniors live.
@@ -299,6 +319,65 @@ impl CareCircle {
             holes,
             alerts,
             visits,
+            routes,
         })
+    }
+
+    /// Today's route of every caregiver of the area's stations, through the area's home cells
+    /// only (a visit to another station's senior is left out of the line, not shown).
+    fn map_routes(&self, area: &Area, today: NaiveDate, grid: &Grid, home_cell: &HashMap<&str, usize>, home_cells: &[HomeCell]) -> Result<Vec<MapRoute>> {
+        let stations: Vec<String> = match area {
+            Area::Station(st) => vec![st.clone()],
+            Area::District => {
+                let mut ids: Vec<String> = self.caregivers().slots.iter().flatten().filter_map(|c| c.station_id.clone()).collect();
+                ids.sort();
+                ids.dedup();
+                ids
+            }
+        };
+        let settings = self.route_settings()?;
+        let travel = self.route_travel(&settings)?;
+        let network = self.walking_network()?;
+        let snap = |p: Position| grid.centre(grid.cell(p));
+        let mut out = Vec::new();
+        for st in &stations {
+            for day in self.station_day(&Actor::System, st, today)? {
+                let stops: Vec<_> = day.stops.iter().filter(|s| s.status == "accepted" && home_cell.contains_key(s.booking.senior_id.as_str())).collect();
+                if stops.is_empty() {
+                    continue;
+                }
+                let base = self.caregiver(&day.caregiver_id)?.base;
+                let homes: Vec<Position> = stops.iter().map(|s| self.senior(&s.booking.senior_id).map(|x| x.home)).collect::<Result<_>>()?;
+                let mut real = vec![base];
+                real.extend(&homes);
+                real.push(base);
+                let travel_minutes = real.windows(2).map(|w| travel.leg_seconds(w[0], w[1], day.mode)).sum::<f64>() / 60.0;
+                let mut corners = vec![snap(base)];
+                corners.extend(stops.iter().map(|s| {
+                    let c = &home_cells[home_cell[s.booking.senior_id.as_str()]];
+                    [c.lat, c.lon]
+                }));
+                corners.push(snap(base));
+                let mut path: Vec<[f64; 2]> = vec![corners[0]];
+                for w in corners.windows(2) {
+                    let walked = network.as_ref().and_then(|n| n.route(Position::new(w[0][0], w[0][1]).ok()?, Position::new(w[1][0], w[1][1]).ok()?).ok());
+                    match walked {
+                        Some((_, way, _, _)) => path.extend(way.into_iter().skip(1)),
+                        None => path.push(w[1]),
+                    }
+                }
+                path.dedup();
+                out.push(MapRoute {
+                    caregiver_id: day.caregiver_id.clone(),
+                    station_id: st.clone(),
+                    mode: day.mode,
+                    visits: stops.len() as u32,
+                    travel_minutes,
+                    planned: stops.iter().any(|s| s.planned),
+                    path,
+                });
+            }
+        }
+        Ok(out)
     }
 }

@@ -115,12 +115,43 @@ pub struct FamilyMember {
     pub phone: String,
 }
 
-/// What a senior lets one family member do.
+/// What a senior lets one family member do. Booking and seeing visits do not open the more
+/// sensitive records: health, location and money are each their own consent (PIPL's separate
+/// consent for sensitive personal information).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct FamilyPermissions {
     pub can_book: bool,
     pub can_see_visits: bool,
     pub receives_alerts: bool,
+    /// Health records: capability assessments, family-doctor contracts, health checks.
+    #[serde(default)]
+    pub sees_health: bool,
+    /// Where visits were checked in and out (the caregivers' positions at the door).
+    #[serde(default)]
+    pub sees_location: bool,
+    /// Money: monthly statements of government-paid hours, subsidy applications.
+    #[serde(default)]
+    pub sees_money: bool,
+}
+
+/// The columns of [`FamilyPermissions`] in `family_link` and `family_link_proposal`, in order.
+pub(crate) const PERMISSION_COLUMNS: &str = "can_book, can_see_visits, receives_alerts, sees_health, sees_location, sees_money";
+
+impl FamilyPermissions {
+    /// Every consent: for the platform's own demo and tests.
+    pub const ALL: FamilyPermissions = FamilyPermissions { can_book: true, can_see_visits: true, receives_alerts: true, sees_health: true, sees_location: true, sees_money: true };
+
+    /// Reads [`PERMISSION_COLUMNS`] from `r`, starting at column `at`.
+    pub(crate) fn from_row(r: &Row, at: usize) -> Result<FamilyPermissions> {
+        Ok(FamilyPermissions {
+            can_book: r.get(at)?,
+            can_see_visits: r.get(at + 1)?,
+            receives_alerts: r.get(at + 2)?,
+            sees_health: r.get(at + 3)?,
+            sees_location: r.get(at + 4)?,
+            sees_money: r.get(at + 5)?,
+        })
+    }
 }
 
 /// A family link waiting for the other side's consent.
@@ -134,7 +165,7 @@ pub struct FamilyLinkProposal {
     pub at: chrono::DateTime<chrono::Utc>,
 }
 
-const PROPOSAL_COLUMNS: &str = "senior_id, family_id, relation, can_book, can_see_visits, receives_alerts, proposed_by, from_family, at";
+const PROPOSAL_COLUMNS: &str = "senior_id, family_id, relation, can_book, can_see_visits, receives_alerts, sees_health, sees_location, sees_money, proposed_by, from_family, at";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FamilyLink {
@@ -446,10 +477,12 @@ impl CareCircle {
         let pending_from_family: Option<bool> = proposal.map(|r| r.get(0)).transpose()?;
         let activate = |tx: &dyn Sql, em: &mut crate::event::Emitter, p: FamilyPermissions, relation: &str| -> Result<()> {
             tx.execute(
-                "INSERT INTO family_link (senior_id, family_id, relation, can_book, can_see_visits, receives_alerts) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                "INSERT INTO family_link (senior_id, family_id, relation, can_book, can_see_visits, receives_alerts, sees_health, sees_location, sees_money)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
                  ON CONFLICT(senior_id, family_id) DO UPDATE SET relation = excluded.relation, can_book = excluded.can_book,
-                   can_see_visits = excluded.can_see_visits, receives_alerts = excluded.receives_alerts",
-                args![link.senior_id, link.family_id, relation, p.can_book, p.can_see_visits, p.receives_alerts],
+                   can_see_visits = excluded.can_see_visits, receives_alerts = excluded.receives_alerts, sees_health = excluded.sees_health,
+                   sees_location = excluded.sees_location, sees_money = excluded.sees_money",
+                args![link.senior_id, link.family_id, relation, p.can_book, p.can_see_visits, p.receives_alerts, p.sees_health, p.sees_location, p.sees_money],
             )?;
             tx.execute("DELETE FROM family_link_proposal WHERE senior_id = ?1 AND family_id = ?2", args![link.senior_id, link.family_id])?;
             em.changed(crate::sync::Change::family_link(&link.senior_id, &link.family_id));
@@ -462,9 +495,9 @@ impl CareCircle {
             // The family member accepts the senior's side's proposal, with the grants it made.
             (false, true, false, Some(false)) => {
                 let r = tx
-                    .one("SELECT relation, can_book, can_see_visits, receives_alerts FROM family_link_proposal WHERE senior_id = ?1 AND family_id = ?2", args![link.senior_id, link.family_id])?
+                    .one(&format!("SELECT relation, {PERMISSION_COLUMNS} FROM family_link_proposal WHERE senior_id = ?1 AND family_id = ?2"), args![link.senior_id, link.family_id])?
                     .ok_or_else(|| Error::not_found("family link proposal", link.family_id.clone()))?;
-                let p = FamilyPermissions { can_book: r.get(1)?, can_see_visits: r.get(2)?, receives_alerts: r.get(3)? };
+                let p = FamilyPermissions::from_row(&r, 1)?;
                 activate(tx, em, p, &r.get::<String>(0)?)?;
                 em.emit(tx, EventKind::FamilyLinkAccepted, &link.family_id, &link.senior_id, Some(&link.family_id), "by=family")
             }
@@ -477,11 +510,12 @@ impl CareCircle {
             (false, _, false, _) => {
                 let p = if from_family { FamilyPermissions::default() } else { link.permissions };
                 tx.execute(
-                    "INSERT INTO family_link_proposal (senior_id, family_id, relation, can_book, can_see_visits, receives_alerts, proposed_by, from_family, at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                    "INSERT INTO family_link_proposal (senior_id, family_id, relation, can_book, can_see_visits, receives_alerts, sees_health, sees_location, sees_money, proposed_by, from_family, at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
                      ON CONFLICT(senior_id, family_id) DO UPDATE SET relation = excluded.relation, can_book = excluded.can_book, can_see_visits = excluded.can_see_visits,
-                       receives_alerts = excluded.receives_alerts, proposed_by = excluded.proposed_by, from_family = excluded.from_family, at = excluded.at",
-                    args![link.senior_id, link.family_id, link.relation, p.can_book, p.can_see_visits, p.receives_alerts, actor.label(), from_family, em.at],
+                       receives_alerts = excluded.receives_alerts, sees_health = excluded.sees_health, sees_location = excluded.sees_location, sees_money = excluded.sees_money,
+                       proposed_by = excluded.proposed_by, from_family = excluded.from_family, at = excluded.at",
+                    args![link.senior_id, link.family_id, link.relation, p.can_book, p.can_see_visits, p.receives_alerts, p.sees_health, p.sees_location, p.sees_money, actor.label(), from_family, em.at],
                 )?;
                 // Told to the other side: the family member, or the senior's station.
                 let party = if from_family { senior.station_id.clone() } else { Some(link.family_id.clone()) };
@@ -510,11 +544,11 @@ impl CareCircle {
                         senior_id: r.get(0)?,
                         family_id: r.get(1)?,
                         relation: r.get(2)?,
-                        permissions: FamilyPermissions { can_book: r.get(3)?, can_see_visits: r.get(4)?, receives_alerts: r.get(5)? },
+                        permissions: FamilyPermissions::from_row(r, 3)?,
                     },
-                    proposed_by: r.get(6)?,
-                    from_family: r.get(7)?,
-                    at: r.get(8)?,
+                    proposed_by: r.get(9)?,
+                    from_family: r.get(10)?,
+                    at: r.get(11)?,
                 })
             })
             .collect()
@@ -559,7 +593,7 @@ pub(crate) fn senior_in(sql: &dyn Sql, id: &str) -> Result<Senior> {
 
 pub(crate) fn family_links_in(sql: &dyn Sql, senior_id: &str) -> Result<Vec<FamilyLink>> {
     let rows = sql.query(
-        "SELECT senior_id, family_id, relation, can_book, can_see_visits, receives_alerts FROM family_link WHERE senior_id = ?1 ORDER BY family_id",
+        &format!("SELECT senior_id, family_id, relation, {PERMISSION_COLUMNS} FROM family_link WHERE senior_id = ?1 ORDER BY family_id"),
         args![senior_id],
     )?;
     rows.iter()
@@ -568,10 +602,25 @@ pub(crate) fn family_links_in(sql: &dyn Sql, senior_id: &str) -> Result<Vec<Fami
                 senior_id: r.get(0)?,
                 family_id: r.get(1)?,
                 relation: r.get(2)?,
-                permissions: FamilyPermissions { can_book: r.get(3)?, can_see_visits: r.get(4)?, receives_alerts: r.get(5)? },
+                permissions: FamilyPermissions::from_row(r, 3)?,
             })
         })
         .collect()
+}
+
+/// What the senior `senior_id` lets the family member `family_id` do (`None`: no link).
+pub(crate) fn family_grants(sql: &dyn Sql, senior_id: &str, family_id: &str) -> Result<Option<FamilyPermissions>> {
+    let row = sql.one(&format!("SELECT {PERMISSION_COLUMNS} FROM family_link WHERE senior_id = ?1 AND family_id = ?2"), args![senior_id, family_id])?;
+    row.map(|r| FamilyPermissions::from_row(&r, 0)).transpose()
+}
+
+/// Is where the senior's visits were checked in and out withheld from `actor`? Only from a family
+/// member without the location consent; everyone else who sees the visit sees its positions.
+pub(crate) fn location_withheld(sql: &dyn Sql, actor: &Actor, senior_id: &str) -> Result<bool> {
+    match actor {
+        Actor::Family(f) => Ok(!family_grants(sql, senior_id, f)?.is_some_and(|p| p.sees_location)),
+        _ => Ok(false),
+    }
 }
 
 /// What `actor` may do for `senior`: the one place family permissions and operator scope are read.

@@ -537,6 +537,41 @@ const MIGRATIONS: &[&str] = &[
         at TEXT NOT NULL,
         PRIMARY KEY (booking_id, to_caregiver)
     );",
+    // 11: separate consents for health, location and money records (none granted until the
+    // senior's side grants them); a visit's positions may be withheld from a replica (NULL).
+    "ALTER TABLE family_link ADD COLUMN sees_health BIGINT NOT NULL DEFAULT 0;
+    ALTER TABLE family_link ADD COLUMN sees_location BIGINT NOT NULL DEFAULT 0;
+    ALTER TABLE family_link ADD COLUMN sees_money BIGINT NOT NULL DEFAULT 0;
+    ALTER TABLE family_link_proposal ADD COLUMN sees_health BIGINT NOT NULL DEFAULT 0;
+    ALTER TABLE family_link_proposal ADD COLUMN sees_location BIGINT NOT NULL DEFAULT 0;
+    ALTER TABLE family_link_proposal ADD COLUMN sees_money BIGINT NOT NULL DEFAULT 0;
+    CREATE TABLE visit_v11 (
+        booking_id TEXT PRIMARY KEY NOT NULL REFERENCES booking(id),
+        service TEXT NOT NULL,
+        senior_id TEXT NOT NULL,
+        caregiver_id TEXT NOT NULL,
+        check_in_at TEXT NOT NULL,
+        check_in_lat DOUBLE PRECISION,
+        check_in_lon DOUBLE PRECISION,
+        check_in_distance_m DOUBLE PRECISION NOT NULL,
+        check_out_at TEXT,
+        check_out_lat DOUBLE PRECISION,
+        check_out_lon DOUBLE PRECISION,
+        check_out_distance_m DOUBLE PRECISION,
+        flagged BIGINT NOT NULL DEFAULT 0,
+        review TEXT,
+        reviewed_by TEXT,
+        reviewed_at TEXT,
+        check_in_received_at TEXT,
+        check_out_received_at TEXT
+    );
+    INSERT INTO visit_v11 (booking_id, service, senior_id, caregiver_id, check_in_at, check_in_lat, check_in_lon, check_in_distance_m, check_out_at, check_out_lat,
+        check_out_lon, check_out_distance_m, flagged, review, reviewed_by, reviewed_at, check_in_received_at, check_out_received_at)
+    SELECT booking_id, service, senior_id, caregiver_id, check_in_at, check_in_lat, check_in_lon, check_in_distance_m, check_out_at, check_out_lat,
+        check_out_lon, check_out_distance_m, flagged, review, reviewed_by, reviewed_at, check_in_received_at, check_out_received_at FROM visit;
+    DROP TABLE visit;
+    ALTER TABLE visit_v11 RENAME TO visit;
+    CREATE INDEX visit_senior ON visit(senior_id, check_in_at);",
 ];
 
 pub struct Store {

@@ -130,7 +130,7 @@ pub(crate) fn may_take(sql: &dyn Sql, actor: &Actor, action: SubsidyAction, seni
     use SubsidyAction as A;
     let allowed = match (action, actor) {
         (A::Apply | A::Resubmit | A::Withdraw, Actor::Senior(id)) => *id == senior.id,
-        (A::Apply | A::Resubmit | A::Withdraw, Actor::Family(id)) => family_links_in(sql, &senior.id)?.iter().any(|l| l.family_id == *id && l.permissions.can_book),
+        (A::Apply | A::Resubmit | A::Withdraw, Actor::Family(id)) => family_links_in(sql, &senior.id)?.iter().any(|l| l.family_id == *id && l.permissions.can_book && l.permissions.sees_money),
         (A::Recommend | A::Return, Actor::Operator(station)) => senior.station_id.as_deref() == Some(station.as_str()),
         (A::Approve | A::Refuse, Actor::District) => true,
         _ => false,
@@ -479,7 +479,7 @@ impl CareCircle {
 
     pub fn subsidies_for_senior(&self, actor: &Actor, senior_id: &str) -> Result<Vec<SubsidyApplication>> {
         self.store.read(|sql| {
-            may_act_for(sql, actor, &senior_in(sql, senior_id)?, |p| p.can_see_visits || p.can_book, "see subsidy applications")?;
+            may_act_for(sql, actor, &senior_in(sql, senior_id)?, |p| p.sees_money, "see subsidy applications")?;
             sql.query(&format!("SELECT {COLUMNS} FROM subsidy_application WHERE senior_id = ?1 ORDER BY applied_at DESC, id"), args![senior_id])?
                 .iter()
                 .map(application_from_row)
@@ -529,7 +529,7 @@ impl CareCircle {
 }
 
 fn sees(sql: &dyn Sql, actor: &Actor, a: &SubsidyApplication) -> Result<()> {
-    may_act_for(sql, actor, &senior_in(sql, &a.senior_id)?, |p| p.can_see_visits || p.can_book, "see subsidy applications")
+    may_act_for(sql, actor, &senior_in(sql, &a.senior_id)?, |p| p.sees_money, "see subsidy applications")
 }
 
 #[cfg(test)]

@@ -31,7 +31,8 @@ pub struct Visit {
     pub senior_id: String,
     pub caregiver_id: String,
     pub check_in_at: DateTime<Utc>,
-    pub check_in: Position,
+    /// `None` where it is withheld: a family member without the senior's consent to location.
+    pub check_in: Option<Position>,
     pub check_in_distance_m: f64,
     pub check_out_at: Option<DateTime<Utc>>,
     pub check_out: Option<Position>,
@@ -64,7 +65,10 @@ pub(crate) fn visit_from_row(r: &Row) -> Result<Visit> {
         senior_id: r.get(2)?,
         caregiver_id: r.get(3)?,
         check_in_at: r.get(4)?,
-        check_in: Position::new(r.get(5)?, r.get(6)?)?,
+        check_in: match (r.get::<Option<f64>>(5)?, r.get::<Option<f64>>(6)?) {
+            (Some(lat), Some(lon)) => Some(Position::new(lat, lon)?),
+            _ => None,
+        },
         check_in_distance_m: r.get(7)?,
         check_out_at: out_at.as_deref().map(crate::store::parse_ts).transpose()?,
         check_out: match (out_lat, out_lon) {

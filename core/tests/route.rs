@@ -50,7 +50,10 @@ fn caregiver(id: &str, base: Position, skills: &str, hours: &str) -> Caregiver {
 }
 
 fn open(offers: u32) -> CareCircle {
-    let clock = Arc::new(ManualClock::new(at("2026-11-23T07:00")));
+    open_at(offers, Arc::new(ManualClock::new(at("2026-11-23T07:00"))))
+}
+
+fn open_at(offers: u32, clock: Arc<ManualClock>) -> CareCircle {
     let settings = Settings { offers_per_request: offers, ..Settings::default() };
     CareCircle::open_in_memory_with_clock(settings, clock).unwrap()
 }
@@ -209,4 +212,63 @@ fn windows_skills_and_breaks_are_kept_and_an_impossible_visit_is_left_unplanned(
     }
     let total = plan.routes.iter().map(|r| r.stops.len()).sum::<usize>() + plan.unassigned.len();
     assert_eq!(total, 9);
+}
+
+/// A river between two banks, one bridge 1.5 km north: streets along each bank and the bridge.
+/// Returns the graph and the home on the east bank.
+fn river() -> (carecircle_core::network::Graph, Position) {
+    let e7 = |p: Position| [(p.lat * 1e7).round() as i32, (p.lon * 1e7).round() as i32];
+    let west = [pos(600.0, 0.0), pos(600.0, 750.0), pos(600.0, 1500.0)];
+    let east = [pos(1000.0, -1200.0), pos(1000.0, -600.0), pos(1000.0, 0.0), pos(1000.0, 750.0), pos(1000.0, 1500.0)];
+    let coords: Vec<[i32; 2]> = west.iter().chain(&east).map(|p| e7(*p)).collect();
+    let segments = [(0, 1), (1, 2), (2, 7), (3, 4), (4, 5), (5, 6), (6, 7)];
+    (carecircle_core::network::Graph::from_segments(&coords, segments), pos(1000.0, 0.0))
+}
+
+#[test]
+fn matching_plans_and_days_walk_the_streets_once_the_district_has_loaded_them() {
+    let clock = Arc::new(ManualClock::new(at("2026-11-23T07:00")));
+    let cc = open_at(1, clock.clone());
+    // NEAR's base is 400 m across the river from the home (3.4 km over the bridge); FAR's is
+    // 1.2 km down the home's own bank.
+    cc.put_caregivers(&[caregiver("NEAR", pos(600.0, 0.0), "cleaning", "daily 08:00-17:00"), caregiver("FAR", pos(1000.0, -1200.0), "cleaning", "daily 08:00-17:00")]).unwrap();
+    let (graph, home) = river();
+    cc.put_seniors(&[senior("H", home)]).unwrap();
+    let before = book(&cc, "H", "2026-11-24T09:00", 60);
+    assert_eq!(cc.offers(&before).unwrap()[0].caregiver_id, "NEAR", "in a straight line NEAR is nearest");
+
+    cc.put_network(graph, "river").unwrap();
+    let after = book(&cc, "H", "2026-11-25T09:00", 60);
+    assert_eq!(cc.offers(&after).unwrap()[0].caregiver_id, "FAR", "over the bridge NEAR is 3.4 km away, FAR 1.2 km");
+    cc.accept_booking(&Actor::Caregiver("FAR".into()), &after).unwrap();
+
+    // FAR's day: there and back along the east bank, at the route settings' walking speed.
+    let settings = cc.route_settings().unwrap();
+    let date = parse_date("2026-11-25").unwrap();
+    let day = cc.caregiver_day(&Actor::Caregiver("FAR".into()), "FAR", date).unwrap();
+    assert!((day.travel_seconds - 2400.0 / settings.walk_m_per_s).abs() < 1.0, "{}", day.travel_seconds);
+
+    // The station's plan measures the same streets, and its checker agrees.
+    let plan = cc.plan_day(&Actor::Operator(STATION.into()), STATION, date).unwrap();
+    assert_eq!(plan.routes.len(), 1);
+    assert_eq!(plan.routes[0].caregiver_id, "FAR");
+    assert!((plan.routes[0].distance_m - 2400.0).abs() < 1.0, "{}", plan.routes[0].distance_m);
+    assert_eq!(check_day_plan(&cc, &plan, &settings).unwrap(), Vec::<String>::new());
+    assert!(cc.route_travel(&settings).unwrap().on_streets());
+
+    // On the day, the one map draws FAR's route: from the base's cell over the east bank's street
+    // to the home's cell and back, never through the river, and never at the home itself.
+    clock.set(at("2026-11-25T07:30"));
+    for actor in [Actor::District, Actor::Operator(STATION.into())] {
+        let map = cc.one_map(&actor).unwrap();
+        assert_eq!(map.routes.len(), 1, "{actor:?}");
+        let r = &map.routes[0];
+        assert_eq!((r.caregiver_id.as_str(), r.visits), ("FAR", 1));
+        assert!((r.travel_minutes - 2400.0 / settings.walk_m_per_s / 60.0).abs() < 0.1, "{}", r.travel_minutes);
+        let cell = [map.cells[0].lat, map.cells[0].lon];
+        assert!(r.path.contains(&cell), "the path passes through the home's cell centre");
+        assert!(!r.path.iter().any(|p| *p == [home.lat, home.lon]), "the home itself is never drawn");
+        let west_of_river = pos(800.0, 0.0).lon;
+        assert!(r.path.iter().all(|p| p[1] > west_of_river), "the way stays on the east bank: {:?}", r.path);
+    }
 }

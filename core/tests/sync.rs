@@ -44,8 +44,8 @@ fn world_on(db: Box<dyn carecircle_core::db::Database>) -> World {
         cc.put_family_member(&carecircle_core::person::FamilyMember { id: id.into(), name: name.into(), phone: String::new() }).unwrap();
     }
     let link = |f: &str, p: FamilyPermissions| FamilyLink { senior_id: "S1".into(), family_id: f.into(), relation: "子女".into(), permissions: p };
-    cc.link_family(&link("F1", FamilyPermissions { can_book: true, can_see_visits: true, receives_alerts: true })).unwrap();
-    cc.link_family(&link("F2", FamilyPermissions { can_book: false, can_see_visits: false, receives_alerts: true })).unwrap();
+    cc.link_family(&link("F1", FamilyPermissions::ALL)).unwrap();
+    cc.link_family(&link("F2", FamilyPermissions { receives_alerts: true, ..FamilyPermissions::default() })).unwrap();
     cc.put_caregivers(&[caregiver("C1", 500.0, "cleaning;bathing"), caregiver("C2", 900.0, "cleaning;bathing"), caregiver("C3", 1500.0, "cleaning")]).unwrap();
     World { cc, clock }
 }
@@ -186,7 +186,7 @@ fn a_booking_the_platform_refuses_disappears_from_the_phone() {
         sync(&w.cc, &family, &f1, 500);
         let b = family.request_booking(&f1, &request("2026-11-24T09:00")).unwrap();
         // Meanwhile the senior withdrew F1's right to book.
-        w.cc.link_family(&FamilyLink { senior_id: "S1".into(), family_id: "F1".into(), relation: "女儿".into(), permissions: FamilyPermissions { can_book: false, can_see_visits: true, receives_alerts: true } })
+        w.cc.link_family(&FamilyLink { senior_id: "S1".into(), family_id: "F1".into(), relation: "女儿".into(), permissions: FamilyPermissions { can_book: false, ..FamilyPermissions::ALL } })
             .unwrap();
         let refused = sync(&w.cc, &family, &f1, 500);
         assert_eq!(refused[0].code.as_deref(), Some("forbidden"));

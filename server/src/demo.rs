@@ -46,7 +46,7 @@ pub fn load(cc: &CareCircle, sqlite_file: Option<&std::path::Path>) -> Result<Ve
         senior_id: DEMO_SENIOR.into(),
         family_id: DEMO_FAMILY.into(),
         relation: "女儿".into(),
-        permissions: FamilyPermissions { can_book: true, can_see_visits: true, receives_alerts: true },
+        permissions: FamilyPermissions::ALL,
     })
     .map_err(e)?;
     let mut accounts = vec![

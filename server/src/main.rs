@@ -1,4 +1,3 @@
-#![recursion_limit = "256"]
 //! `carecircle-server`: the district's platform. It opens one `CareCircle` on its database (an
 //! embedded SQLite file, or PostgreSQL given a postgres:// URL, for districts running several
 //! instances) and serves the JSON API of `api`. The first line on stdout is the address bound.

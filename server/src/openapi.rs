@@ -100,7 +100,7 @@ pub fn document() -> Value {
                 "Walk": {"type": "object", "properties": {"metres": {"type": "number"}, "minutes": {"type": "number"}, "path": {"type": "array", "items": {"type": "array", "items": {"type": "number"}, "description": "[lat, lon], WGS-84"}}, "straight_m": {"type": "number"}, "from_leg_m": {"type": "number"}, "to_leg_m": {"type": "number"}}},
                 "Isochrone": {"type": "object", "description": "carecircle_core::network::Isochrone: the area within a walk, geometry a GeoJSON Polygon or MultiPolygon ([lon, lat], WGS-84)",
                               "properties": {"lat": {"type": "number"}, "lon": {"type": "number"}, "minutes": {"type": "number"}, "metres": {"type": "number"}, "geometry": {"type": "object"}, "area_m2": {"type": "number"}, "nodes_reached": {"type": "integer"}}},
-                "OneMap": {"type": "object", "description": "carecircle_core::map::OneMap: facilities, divisions with outlines, home cells (never homes), holes of the 15-minute circle per service, open SOS alerts and today's visits, for the caller's area"}
+                "OneMap": {"type": "object", "description": "carecircle_core::map::OneMap: facilities, divisions with outlines, home cells (never homes), holes of the 15-minute circle per service, open SOS alerts, today's visits and caregivers' routes through home cells, for the caller's area"}
             }
         },
         "security": [{"bearer": []}],

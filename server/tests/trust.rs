@@ -359,3 +359,61 @@ async fn a_family_link_needs_the_consent_of_both_sides() {
         assert_eq!(v["results"][0]["ok"], false, "{v}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_location_and_money_are_each_their_own_consent() {
+    use carecircle_core::person::{FamilyLink, FamilyPermissions};
+    let dir = tempfile::tempdir().unwrap();
+    for backend in backends(dir.path()) {
+        seed(&backend);
+        // F2 may now book and see S1's visits, but has none of the three sensitive consents;
+        // F1 has all of them.
+        let coarse = FamilyPermissions { can_book: true, can_see_visits: true, receives_alerts: true, ..FamilyPermissions::default() };
+        open_platform(&backend).with(|cc| cc.link_family(&FamilyLink { senior_id: "S1".into(), family_id: "F2".into(), relation: "子女".into(), permissions: coarse })).unwrap();
+        let server = Server::start(&backend);
+        let api = Api::new(&server.url);
+        let (f1, f2, c1) = (api.token("family").await, api.token("family2").await, api.token("caregiver1").await);
+        let id = accepted_booking(&api, &f2, &c1, chrono::Utc::now() + chrono::Duration::minutes(20)).await;
+        let (s, v) = api.call("POST", &format!("/v1/bookings/{id}/check-in"), Some(&c1), Some(json!({"lat": HOME.0, "lon": HOME.1}))).await;
+        assert_eq!(s, 200, "{v}");
+
+        // Location: where the caregiver checked in.
+        let (s, v) = api.call("GET", &format!("/v1/bookings/{id}"), Some(&f1), None).await;
+        assert_eq!(s, 200, "{v}");
+        assert!(v["visit"]["check_in"]["lat"].is_number(), "{v}");
+        let (s, v) = api.call("GET", &format!("/v1/bookings/{id}"), Some(&f2), None).await;
+        assert_eq!(s, 200, "F2 still sees the visit: {v}");
+        assert!(v["visit"]["check_in"].is_null(), "but not where it was checked in: {v}");
+        for (token, withheld) in [(&f1, false), (&f2, true)] {
+            let (s, page) = api.call("POST", "/v1/sync/pull", Some(token), Some(json!({}))).await;
+            assert_eq!(s, 200, "{page}");
+            let table = |name: &str| page["tables"].as_array().unwrap().iter().find(|t| t["table"] == name).cloned();
+            let visits = table("visit").expect("the visit is pulled");
+            let cols: Vec<&str> = visits["columns"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+            let lat = cols.iter().position(|c| *c == "check_in_lat").unwrap();
+            assert_eq!(visits["rows"][0][lat].is_null(), withheld, "{visits}");
+            let events = table("event").expect("events are pulled");
+            let cols: Vec<&str> = events["columns"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+            let (kind, detail) = (cols.iter().position(|c| *c == "kind").unwrap(), cols.iter().position(|c| *c == "detail").unwrap());
+            let checked_in = events["rows"].as_array().unwrap().iter().find(|r| r[kind] == "visit_checked_in").expect("the check-in event");
+            assert_eq!(checked_in[detail].as_str().unwrap().is_empty(), withheld, "{checked_in}");
+        }
+
+        // Health and money, in core's reads (the phone's and the CLI's).
+        let platform = open_platform(&backend);
+        let (f1a, f2a) = (Actor::Family("F1".into()), Actor::Family("F2".into()));
+        platform.with(|cc| {
+            assert!(cc.contracts_for_senior(&f1a, "S1").is_ok());
+            assert!(cc.health_checks(&f1a, "S1").is_ok());
+            assert!(cc.contracts_for_senior(&f2a, "S1").is_err(), "contracts are health records");
+            assert!(cc.health_checks(&f2a, "S1").is_err(), "health checks are health records");
+            let now = chrono::Utc::now();
+            let (y, m) = (chrono::Datelike::year(&now), chrono::Datelike::month(&now));
+            assert!(cc.monthly_statement(&f1a, "S1", y, m).is_ok());
+            assert!(cc.subsidies_for_senior(&f1a, "S1").is_ok());
+            assert!(cc.monthly_statement(&f2a, "S1", y, m).is_err(), "statements are money");
+            assert!(cc.subsidies_for_senior(&f2a, "S1").is_err(), "subsidies are money");
+            assert!(cc.apply_for_subsidy(&f2a, "S1", carecircle_core::subsidy::SubsidyKind::Service, "").is_err(), "applying needs the money consent too");
+        });
+    }
+}

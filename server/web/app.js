@@ -259,6 +259,13 @@ function drawMap() {
     labels.push({ node: t, x: proj.x(c[1]), y: proj.y(c[0]) - 14 });
   }
 
+  // Each caregiver's day: base cell → accepted visits' home cells in order → base, along the streets.
+  const routesLayer = el('g', { id: 'routes' }, world);
+  (map.routes || []).forEach((r, i) => {
+    const line = el('path', { class: 'route', 'data-caregiver': r.caregiver_id, d: ring(r.path), stroke: ROUTE_COLOURS[i % ROUTE_COLOURS.length] }, routesLayer);
+    line.dataset.tip = `${r.caregiver_id} · ${r.station_id}\n今日 ${r.visits} 次上门 visits today · 路上 ${Math.round(r.travel_minutes)} 分钟 min travel${r.planned ? ' · 已排班 planned' : ''}`;
+  });
+
   // Overlay markers keep their size on screen whatever the zoom.
   const visitsLayer = el('g', { id: 'visit-markers' }, overlay);
   const byCell = new Map();
@@ -307,6 +314,7 @@ function drawMap() {
   fit();
 }
 
+const ROUTE_COLOURS = ['#7b3fa0', '#c2185b', '#00838f', '#ef6c00', '#2e7d32', '#5d4037', '#283593', '#9e9d24'];
 const ring = (pts) => pts.map((p, i) => (i ? 'L' : 'M') + proj.x(p[1]).toFixed(1) + ' ' + proj.y(p[0]).toFixed(1)).join('');
 const centroid = (pts) => [pts.reduce((a, p) => a + p[0], 0) / pts.length, pts.reduce((a, p) => a + p[1], 0) / pts.length];
 const shortName = (n) => n.replace(/^.*?(街道|镇)/, '');
@@ -360,6 +368,7 @@ function applyToggles() {
   $('holes').style.display = $('show-holes').checked ? '' : 'none';
   $('alert-markers').style.display = $('show-alerts').checked ? '' : 'none';
   $('visit-markers').style.display = $('show-visits').checked ? '' : 'none';
+  $('routes').style.display = $('show-routes').checked ? '' : 'none';
 }
 
 function drawLive() {
@@ -633,7 +642,7 @@ function wire() {
   $('refused-sign-out').addEventListener('click', signOut);
   $('month').addEventListener('change', () => loadStats().catch((e) => ($('stats-body').textContent = e.message)));
   $('hole-service').addEventListener('change', () => { drawHoles(); if (probe && probe.division) showVillage(probe.division); });
-  for (const id of ['show-homes', 'show-holes', 'show-alerts', 'show-visits']) $(id).addEventListener('change', applyToggles);
+  for (const id of ['show-homes', 'show-holes', 'show-alerts', 'show-visits', 'show-routes']) $(id).addEventListener('change', applyToggles);
   const kinds = $('nearest-kind');
   for (const kind of Object.keys(KINDS)) kinds.appendChild(html('option', { value: kind }, `${KINDS[kind].zh} ${KINDS[kind].en}`));
   kinds.value = 'canteen';

@@ -385,6 +385,70 @@ async function district() {
       return `${alerts.length} open SOS; visits ${JSON.stringify(counts)}`;
     });
 
+    await check('district: a visit booked by the family and accepted by a caregiver for later today is drawn as that caregiver\'s route', async () => {
+      // A start later today (Shanghai) in working hours, when some caregiver of the senior's
+      // station is on duty: tried hour by hour from 09:00 to 16:00; a booking nobody can take is cancelled.
+      const shanghaiMidnight = Math.floor((Date.now() + 8 * 3600e3) / 86400e3) * 86400e3 - 8 * 3600e3;
+      const family = await apiLogin('family');
+      // The demo's caregiver logins (caregiver1, caregiver2, ...): who they are.
+      const carers = new Map();
+      // (The demo makes one per offer of a request, 3; no guessing beyond, which the login throttle would count.)
+      for (let i = 1; i <= 3; i++) {
+        let t;
+        try { t = await apiLogin(`caregiver${i}`); } catch { break; }
+        const me = await apiJson('/v1/me', t, `caregiver${i}`);
+        carers.set(me.actor.id, t);
+      }
+      assert(carers.size > 0, 'the demo has no caregiver logins');
+      let booked = null;
+      for (let h = 9; h <= 16 && !booked; h++) {
+        const start = shanghaiMidnight + h * 3600e3;
+        if (start < Date.now() + 15 * 60e3) continue;
+        const r = await fetch(`${BASE}/v1/bookings`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${family}` },
+          body: JSON.stringify({ senior_id: 'ZH-S-000001', service: 'cleaning', start: new Date(start).toISOString(), duration_minutes: 60 }),
+        });
+        const out = await r.json();
+        assert(r.status === 201, `POST /v1/bookings answered ${r.status}: ${JSON.stringify(out).slice(0, 200)}`);
+        if (out.offers.some((o) => carers.has(o.caregiver_id))) booked = out;
+        else await fetch(`${BASE}/v1/bookings/${out.booking.id}/cancel`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${family}` }, body: '{}' });
+      }
+      if (!booked) {
+        warn('no demo caregiver login is on duty for the rest of today: the route check uses only what the demo has');
+        return 'skipped (nobody on duty later today)';
+      }
+      const accepted = booked.offers.map((o) => o.caregiver_id).find((id) => carers.has(id));
+      const a = await fetch(`${BASE}/v1/bookings/${booked.booking.id}/accept`, { method: 'POST', headers: { authorization: `Bearer ${carers.get(accepted)}` } });
+      assert(a.status === 200, `${accepted} accepting answered ${a.status}: ${(await a.text()).slice(0, 200)}`);
+      // Signed out and in again: the page loads the map afresh.
+      await page.click('#sign-out');
+      await waitState(page, ['login'], 15000);
+      await signInToReady(page, 'district');
+      const map = await apiJson('/v1/map', token, 'district');
+      const route = map.routes.find((x) => x.caregiver_id === accepted);
+      assert(route && route.visits >= 1, `GET /v1/map has no route for ${accepted}: ${JSON.stringify(map.routes.map((x) => x.caregiver_id))}`);
+      const drawn = await page.$$eval('#map path.route', (els) => els.map((e) => e.dataset.caregiver));
+      assert(drawn.includes(accepted), `no path.route for ${accepted} on the page (drawn: ${drawn.join(',')})`);
+      return `${accepted}: ${route.visits} visit(s), ${Math.round(route.travel_minutes)} min travel`;
+    });
+
+    await check('district: one route line per caregiver in GET /v1/map routes, through cell centres only', async () => {
+      const map = await apiJson('/v1/map', token, 'district');
+      if (map.routes.length === 0) {
+        warn('no accepted visit today: no route to draw');
+        return 'no routes today';
+      }
+      const lines = await page.$$eval('#map path.route', (els) => els.map((e) => e.dataset.caregiver).sort());
+      const want = map.routes.map((r) => r.caregiver_id).sort();
+      assert(JSON.stringify(lines) === JSON.stringify(want), `route lines ${lines.join(',')} vs API ${want.join(',')}`);
+      const r = map.routes[0];
+      const cells = new Set(map.cells.map((c) => c.lat + ',' + c.lon));
+      const visited = r.path.filter((p) => cells.has(p[0] + ',' + p[1])).length;
+      assert(visited >= 1, `route of ${r.caregiver_id} passes through no home cell's centre`);
+      return `${want.length} routes; ${r.caregiver_id}: ${r.visits} visits, ${Math.round(r.travel_minutes)} min, ${r.path.length} points`;
+    });
+
     await check('district: click the centre of a large village', async () => {
       const candidates = await page.evaluate(() => {
         const map = document.querySelector('#map');

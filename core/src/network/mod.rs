@@ -184,6 +184,19 @@ impl Network {
         Ok(d.into_iter().zip(&targets).map(|(d, t)| d.map(|m| a.leg_m + m + t.leg_m)).collect())
     }
 
+    /// Walking metres between every pair of `points` (legs included), `None` where no path:
+    /// one one-to-many search per point.
+    pub fn distance_matrix(&self, points: &[Position]) -> Result<Vec<Vec<Option<f64>>>> {
+        let joins = points.iter().map(|p| self.join(*p)).collect::<Result<Vec<_>>>()?;
+        Ok(joins
+            .iter()
+            .map(|a| {
+                let d = self.with_search(|s| route::one_to_many(&self.graph, s, a, &joins));
+                d.into_iter().zip(&joins).map(|(d, t)| d.map(|m| a.leg_m + m + t.leg_m)).collect()
+            })
+            .collect())
+    }
+
     /// Every node's walk to the nearest of `sources` (their legs included).
     pub fn field(&self, sources: &[Position]) -> Result<Field> {
         let joins = sources.iter().map(|p| self.join(*p)).collect::<Result<Vec<_>>>()?;
@@ -284,11 +297,23 @@ impl CareCircle {
         if let Some(n) = self.network.loaded.read().unwrap_or_else(|e| e.into_inner()).as_ref() {
             return Ok(n.clone());
         }
+        self.store.read(|sql| self.walking_network_in(sql))
+    }
+
+    /// As [`CareCircle::walking_network`], reading it (once) through `sql`: for rules that run
+    /// inside a transaction, such as matching's insertion cost.
+    pub(crate) fn walking_network_in(&self, sql: &dyn Sql) -> Result<Option<Arc<Network>>> {
+        if !self.settings.use_network {
+            return Ok(None);
+        }
+        if let Some(n) = self.network.loaded.read().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            return Ok(n.clone());
+        }
         let mut slot = self.network.loaded.write().unwrap_or_else(|e| e.into_inner());
         if let Some(n) = slot.as_ref() {
             return Ok(n.clone());
         }
-        let net = match self.store.read(read_stored)? {
+        let net = match read_stored(sql)? {
             Some(bytes) => Some(Arc::new(Network::new(pack::decode(&bytes)?))),
             None => None,
         };

@@ -16,7 +16,7 @@
 //!   through the break (`break_start`, `break_minutes`) if their availability spans it; each
 //!   caregiver leaves the base no earlier than the start of their first stretch and is back by the
 //!   end of the last. Within that, a planned visit starts at its booked time whenever the route
-//!   allows (see `on_booked_time`). Travel: see [`RouteSettings::travel`].
+//!   allows (see `on_booked_time`). Travel: see [`CareCircle::route_travel`].
 //! - **Objective.** Least total travel time, then fewest caregivers; moving an accepted visit
 //!   costs `reassign_penalty_seconds` on top, so that a plan moves one only when it saves more.
 //! - **Through the booking rules.** A plan is a proposal (stored); the station's operator (or the
@@ -25,7 +25,7 @@
 //!   caregiver as a *handover*: the caregiver who accepted keeps it until the new one accepts
 //!   (`BookingAction::HandOver`). Expected arrivals are stored for the family to see.
 
-use super::model::{Fit, Job, Matrix, Problem, StraightLine, TravelMode, TravelTimes, Vehicle, schedule};
+use super::model::{Fit, Job, Matrix, Problem, StraightLine, Streets, Travel, TravelMode, TravelTimes, Vehicle, schedule};
 use super::solver::{SolveOptions, solve};
 use crate::args;
 use crate::booking::{Booking, BookingState};
@@ -95,7 +95,8 @@ impl RouteSettings {
         Ok(())
     }
 
-    /// Travel times as the plans use them: straight line × detour at each mode's speed.
+    /// Straight line × detour at each mode's speed: the plans' travel where the district has no
+    /// walking network (see [`CareCircle::route_travel`]).
     pub fn travel(&self) -> StraightLine {
         StraightLine { detour_factor: self.detour_factor, walk_m_per_s: self.walk_m_per_s, ebike_m_per_s: self.ebike_m_per_s }
     }
@@ -510,8 +511,7 @@ fn on_booked_time(p: &Problem, k: usize, jobs: &[usize], targets: &[f64]) -> sup
 }
 
 /// Travel of visits in booked order from each caregiver's base, as matching left them.
-fn before_figures(cc: &CareCircle, visits: &[VisitIn], modes: &HashMap<String, TravelMode>, s: &RouteSettings) -> DayFigures {
-    let travel = s.travel();
+fn before_figures(cc: &CareCircle, visits: &[VisitIn], modes: &HashMap<String, TravelMode>, s: &RouteSettings, travel: &dyn TravelTimes) -> DayFigures {
     let mut by: HashMap<&str, Vec<&VisitIn>> = HashMap::new();
     let mut f = DayFigures { visits: visits.len(), ..Default::default() };
     for v in visits {
@@ -527,15 +527,15 @@ fn before_figures(cc: &CareCircle, visits: &[VisitIn], modes: &HashMap<String, T
         let list = &by[*id];
         let Some(c) = table.get(id) else { continue };
         let mode = modes.get(*id).copied().unwrap_or_default();
-        let speed = travel.speed(mode);
         f.caregivers += 1;
         let mut here = c.base;
         let mut free: Option<DateTime<Utc>> = None;
         for v in list {
-            let d = here.distance_m(v.home) * s.detour_factor;
-            f.distance_m += d;
-            f.travel_seconds += d / speed;
-            let arrive = free.map(|t| t + Duration::milliseconds((d / speed * 1000.0) as i64));
+            let m = travel.metres(&[here, v.home]).get(0, 1);
+            let t = travel.leg_seconds(here, v.home, mode);
+            f.distance_m += m;
+            f.travel_seconds += t;
+            let arrive = free.map(|f| f + Duration::milliseconds((t * 1000.0) as i64));
             let start = arrive.map_or(v.booking.start, |a| a.max(v.booking.start));
             if start > v.booking.start + Duration::minutes(i64::from(s.window_minutes)) {
                 f.late_or_unserved += 1;
@@ -543,9 +543,8 @@ fn before_figures(cc: &CareCircle, visits: &[VisitIn], modes: &HashMap<String, T
             free = Some(start + (v.booking.end - v.booking.start));
             here = v.home;
         }
-        let d = here.distance_m(c.base) * s.detour_factor;
-        f.distance_m += d;
-        f.travel_seconds += d / speed;
+        f.distance_m += travel.metres(&[here, c.base]).get(0, 1);
+        f.travel_seconds += travel.leg_seconds(here, c.base, mode);
     }
     f
 }
@@ -594,7 +593,18 @@ impl CareCircle {
     /// Plans a station's day and stores it as a proposal (the station's operator or the district).
     pub fn plan_day(&self, actor: &Actor, station_id: &str, date: NaiveDate) -> Result<DayPlan> {
         let settings = self.route_settings()?;
-        self.plan_day_with(actor, station_id, date, &settings, &settings.travel())
+        let travel = self.route_travel(&settings)?;
+        self.plan_day_with(actor, station_id, date, &settings, &travel)
+    }
+
+    /// The travel the district's plans, days and matching use: along its walking network when
+    /// one is loaded, else straight line × detour.
+    pub fn route_travel(&self, settings: &RouteSettings) -> Result<Travel> {
+        Ok(travel_over(self.walking_network()?, settings))
+    }
+
+    pub(crate) fn route_travel_in(&self, sql: &dyn Sql, settings: &RouteSettings) -> Result<Travel> {
+        Ok(travel_over(self.walking_network_in(sql)?, settings))
     }
 
     /// As [`CareCircle::plan_day`], with settings and a travel-time source of the caller's (a
@@ -686,7 +696,7 @@ impl CareCircle {
             })
             .collect();
         after.late_or_unserved = unassigned.len();
-        let before = before_figures(self, &visits, &modes, settings);
+        let before = before_figures(self, &visits, &modes, settings, travel);
         let plan = DayPlan {
             id: uuid::Uuid::new_v4().to_string(),
             station_id: station_id.to_string(),
@@ -842,13 +852,13 @@ impl CareCircle {
         })?;
         let mut items = items;
         items.sort_by(|a, b| a.3.as_ref().map_or(a.0.start, |e| e.start).cmp(&b.3.as_ref().map_or(b.0.start, |e| e.start)).then(a.0.id.cmp(&b.0.id)));
-        let speed = settings.travel().speed(mode);
+        let travel = self.route_travel(&settings)?;
         let mut here = c.base;
         let mut total = 0.0;
         let mut path = vec![c.base];
         let mut stops = Vec::new();
         for (b, home, status, eta) in items {
-            let leg = here.distance_m(home) * settings.detour_factor / speed;
+            let leg = travel.leg_seconds(here, home, mode);
             total += leg;
             let (arrival, start, planned) = match eta {
                 Some(e) => (e.arrival, e.start, true),
@@ -859,7 +869,7 @@ impl CareCircle {
             here = home;
         }
         if !stops.is_empty() {
-            total += here.distance_m(c.base) * settings.detour_factor / speed;
+            total += travel.leg_seconds(here, c.base, mode);
             path.push(c.base);
         }
         Ok(CaregiverDay { caregiver_id: c.id, date, mode, stops, travel_seconds: total, path })
@@ -924,7 +934,7 @@ type AcceptedVisit = (DateTime<Utc>, DateTime<Utc>, Position);
 /// to each candidate's day as it stands (their accepted visits that day, in booked order, from and
 /// back to their base), and whether they can still be on time. Candidates come back cheapest
 /// first: those who can make it, by extra travel, then by distance from their base.
-pub(crate) fn rank_by_insertion<'a>(sql: &dyn Sql, candidates: Vec<&'a Caregiver>, home: Position, start: DateTime<Utc>, end: DateTime<Utc>) -> Result<Vec<&'a Caregiver>> {
+pub(crate) fn rank_by_insertion<'a>(cc: &CareCircle, sql: &dyn Sql, candidates: Vec<&'a Caregiver>, home: Position, start: DateTime<Utc>, end: DateTime<Utc>) -> Result<Vec<&'a Caregiver>> {
     if candidates.len() <= 1 {
         return Ok(candidates);
     }
@@ -945,12 +955,12 @@ pub(crate) fn rank_by_insertion<'a>(sql: &dyn Sql, candidates: Vec<&'a Caregiver
         }
     }
     let tol = Duration::minutes(i64::from(settings.window_minutes));
-    let travel = settings.travel();
+    let travel = cc.route_travel_in(sql, &settings)?;
     let mut scored: Vec<(bool, f64, f64, &'a Caregiver)> = candidates
         .into_iter()
         .map(|c| {
-            let speed = travel.speed(modes.get(&c.id).copied().unwrap_or_default());
-            let t = |a: Position, b: Position| a.distance_m(b) * settings.detour_factor / speed;
+            let mode = modes.get(&c.id).copied().unwrap_or_default();
+            let t = |a: Position, b: Position| travel.leg_seconds(a, b, mode);
             let day = days.get(&c.id).map(Vec::as_slice).unwrap_or(&[]);
             let prev = day.iter().rev().find(|v| v.0 < start);
             let next = day.iter().find(|v| v.0 >= start);
@@ -970,7 +980,7 @@ pub(crate) fn rank_by_insertion<'a>(sql: &dyn Sql, candidates: Vec<&'a Caregiver
 /// window around the booked start, the booked duration, the travel between stops, no overlaps).
 pub fn check_day_plan(cc: &CareCircle, plan: &DayPlan, settings: &RouteSettings) -> Result<Vec<String>> {
     let mut out = Vec::new();
-    let travel = settings.travel();
+    let travel = cc.route_travel(settings)?;
     let tol = Duration::minutes(i64::from(settings.window_minutes));
     let slack = Duration::milliseconds(2);
     let mut seen = HashSet::new();
@@ -981,7 +991,6 @@ pub fn check_day_plan(cc: &CareCircle, plan: &DayPlan, settings: &RouteSettings)
         if absent.contains(&c.id) {
             out.push(format!("{} is absent that day", c.id));
         }
-        let speed = travel.speed(r.mode);
         let mut here = c.base;
         let mut free = r.leave_base_at;
         for s in &r.stops {
@@ -996,7 +1005,7 @@ pub fn check_day_plan(cc: &CareCircle, plan: &DayPlan, settings: &RouteSettings)
             if c.base.distance_m(home) > c.radius_m + 1e-6 {
                 out.push(format!("{} is beyond {}'s radius", b.id, c.id));
             }
-            let leg = here.distance_m(home) * settings.detour_factor / speed;
+            let leg = travel.leg_seconds(here, home, r.mode);
             let arrive = free + Duration::milliseconds((leg * 1000.0).round() as i64);
             if s.arrival + slack < arrive {
                 out.push(format!("{}: arrival {} is sooner than the walk from the previous stop allows", b.id, s.arrival));
@@ -1020,10 +1029,17 @@ pub fn check_day_plan(cc: &CareCircle, plan: &DayPlan, settings: &RouteSettings)
             free = s.end;
             here = home;
         }
-        let back = free + Duration::milliseconds((here.distance_m(c.base) * settings.detour_factor / speed * 1000.0).round() as i64);
+        let back = free + Duration::milliseconds((travel.leg_seconds(here, c.base, r.mode) * 1000.0).round() as i64);
         if r.back_at_base + slack < back {
             out.push(format!("{} cannot be back at the base by {}", c.id, r.back_at_base));
         }
     }
     Ok(out)
+}
+
+fn travel_over(network: Option<std::sync::Arc<crate::network::Network>>, settings: &RouteSettings) -> Travel {
+    match network {
+        Some(network) => Travel::Streets(Streets { network, line: settings.travel() }),
+        None => Travel::Line(settings.travel()),
+    }
 }

@@ -3,7 +3,8 @@
 //!
 //! - [`model`]: the problem the solver sees (jobs, vehicles, travel-time matrices) and the
 //!   [`model::TravelTimes`] seam through which travel times come in: [`model::StraightLine`]
-//!   (great-circle metres × detour ÷ speed, walking or e-bike) today, a street network later.
+//!   (great-circle metres × detour ÷ speed, walking or e-bike) or [`model::Streets`] (metres
+//!   along the district's walking network ÷ speed) when one is loaded: [`model::Travel`].
 //! - [`solver`]: ruin and recreate (SISR) with simulated annealing, then local search.
 //! - [`check`]: recomputes a solution from the problem and lists every broken rule.
 //! - [`solomon`]: Solomon's VRPTW benchmark files, for `carecircle route solve` and the benchmark.
@@ -17,7 +18,7 @@ pub mod solomon;
 pub mod solver;
 
 pub use day::{Change, DayPlan, PlannedRoute, PlannedStop, RouteSettings};
-pub use model::{TravelMode, TravelTimes, StraightLine};
+pub use model::{StraightLine, Streets, Travel, TravelMode, TravelTimes};
 pub use solver::{SolveOptions, Solved};
 
 use serde::Serialize;

@@ -2,9 +2,10 @@
 //! vehicles (caregivers) with a start and end place, a shift, a capacity and a travel profile;
 //! and travel-time matrices, one per profile.
 //!
-//! Travel times come from a [`TravelTimes`] source. Today that is [`StraightLine`]: great-circle
-//! metres × the detour factor ÷ the speed of the caregiver's [`TravelMode`]. A street network
-//! can plug in later by implementing the same trait; the solver only ever sees matrices.
+//! Travel times come from a [`TravelTimes`] source: [`Travel::Streets`] when the district has
+//! loaded a walking network (metres along it), otherwise [`StraightLine`] (great-circle metres ×
+//! the detour factor); either ÷ the speed of the caregiver's [`TravelMode`]. The solver only ever
+//! sees matrices.
 
 use crate::error::{Error, Result};
 use crate::position::Position;
@@ -74,6 +75,10 @@ pub trait TravelTimes {
     fn seconds(&self, points: &[Position], mode: TravelMode) -> Matrix;
     /// Street metres from each point to each other point.
     fn metres(&self, points: &[Position]) -> Matrix;
+    /// Seconds of one leg.
+    fn leg_seconds(&self, from: Position, to: Position, mode: TravelMode) -> f64 {
+        self.seconds(&[from, to], mode).get(0, 1)
+    }
 }
 
 /// Great-circle distance × detour factor, at one speed per mode.
@@ -101,6 +106,90 @@ impl TravelTimes for StraightLine {
 
     fn metres(&self, points: &[Position]) -> Matrix {
         Matrix::from_fn(points.len(), |i, j| points[i].distance_m(points[j]) * self.detour_factor)
+    }
+
+    fn leg_seconds(&self, from: Position, to: Position, mode: TravelMode) -> f64 {
+        from.distance_m(to) * self.detour_factor / self.speed(mode)
+    }
+}
+
+/// Travel along the district's walking network, at each mode's speed (e-bikes ride the same
+/// streets: the network is the pedestrian one, which is where care e-bikes go in old quarters).
+/// A pair the network does not join falls back to the straight line × detour.
+#[derive(Clone)]
+pub struct Streets {
+    pub network: std::sync::Arc<crate::network::Network>,
+    pub line: StraightLine,
+}
+
+impl Streets {
+    fn leg_m(&self, from: Position, to: Position) -> f64 {
+        let walked = match (self.network.join(from), self.network.join(to)) {
+            (Ok(a), Ok(b)) => self.network.walk_m(&a, &b),
+            _ => None,
+        };
+        walked.unwrap_or_else(|| from.distance_m(to) * self.line.detour_factor)
+    }
+}
+
+impl TravelTimes for Streets {
+    fn seconds(&self, points: &[Position], mode: TravelMode) -> Matrix {
+        let metres = self.metres(points);
+        let speed = self.line.speed(mode);
+        Matrix::from_fn(points.len(), |i, j| metres.get(i, j) / speed)
+    }
+
+    fn metres(&self, points: &[Position]) -> Matrix {
+        let walked = self.network.distance_matrix(points);
+        Matrix::from_fn(points.len(), |i, j| walked.as_ref().ok().and_then(|w| w[i][j]).unwrap_or_else(|| points[i].distance_m(points[j]) * self.line.detour_factor))
+    }
+
+    fn leg_seconds(&self, from: Position, to: Position, mode: TravelMode) -> f64 {
+        self.leg_m(from, to) / self.line.speed(mode)
+    }
+}
+
+/// The travel a district's plans use: its streets when it has loaded them, else the straight line.
+#[derive(Clone)]
+pub enum Travel {
+    Line(StraightLine),
+    Streets(Streets),
+}
+
+impl Travel {
+    pub fn line(&self) -> &StraightLine {
+        match self {
+            Travel::Line(l) => l,
+            Travel::Streets(s) => &s.line,
+        }
+    }
+
+    /// Along the walking network?
+    pub fn on_streets(&self) -> bool {
+        matches!(self, Travel::Streets(_))
+    }
+}
+
+impl TravelTimes for Travel {
+    fn seconds(&self, points: &[Position], mode: TravelMode) -> Matrix {
+        match self {
+            Travel::Line(l) => l.seconds(points, mode),
+            Travel::Streets(s) => s.seconds(points, mode),
+        }
+    }
+
+    fn metres(&self, points: &[Position]) -> Matrix {
+        match self {
+            Travel::Line(l) => l.metres(points),
+            Travel::Streets(s) => s.metres(points),
+        }
+    }
+
+    fn leg_seconds(&self, from: Position, to: Position, mode: TravelMode) -> f64 {
+        match self {
+            Travel::Line(l) => l.leg_seconds(from, to, mode),
+            Travel::Streets(s) => s.leg_seconds(from, to, mode),
+        }
     }
 }
 

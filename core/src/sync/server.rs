@@ -38,7 +38,7 @@ pub(super) const TABLES: &[TableSpec] = &[
     },
     TableSpec {
         name: "family_link",
-        columns: &["senior_id", "family_id", "relation", "can_book", "can_see_visits", "receives_alerts"],
+        columns: &["senior_id", "family_id", "relation", "can_book", "can_see_visits", "receives_alerts", "sees_health", "sees_location", "sees_money"],
         key: &["senior_id", "family_id"],
     },
     TableSpec {
@@ -273,10 +273,18 @@ impl<'a> Page<'a> {
             None => self.fetch("offer", "booking_id = ?1", args![id])?,
         };
         self.tables.entry("offer").or_default().extend(offers);
-        let visits = match &me {
+        let mut visits = match &me {
             Some(me) => self.fetch("visit", "booking_id = ?1 AND caregiver_id = ?2", args![id, me])?,
             None => self.fetch("visit", "booking_id = ?1", args![id])?,
         };
+        if !visits.is_empty() && crate::person::location_withheld(self.sql, self.actor, &senior)? {
+            // check_in_lat, check_in_lon, check_out_lat, check_out_lon.
+            for r in &mut visits {
+                for i in [5, 6, 9, 10] {
+                    r[i] = Value::Null;
+                }
+            }
+        }
         self.tables.entry("visit").or_default().extend(visits);
         Ok(())
     }
@@ -496,7 +504,16 @@ impl CareCircle {
                     }
                     "event" => {
                         let seq: i64 = id.parse().map_err(|_| Error::Database("bad event reference".into()))?;
-                        let rows = page.fetch("event", "seq = ?1", args![seq])?;
+                        let mut rows = page.fetch("event", "seq = ?1", args![seq])?;
+                        for r in &mut rows {
+                            // How far from home a visit was checked in is location.
+                            let of_visit_place = matches!(&r[2], Value::Text(k) if k == "visit_checked_in" || k == "visit_flagged");
+                            if let (true, Value::Text(senior)) = (of_visit_place, &r[4]) {
+                                if crate::person::location_withheld(sql, actor, senior)? {
+                                    r[6] = Value::Text(String::new());
+                                }
+                            }
+                        }
                         page.add("event", id, rows);
                     }
                     _ => {}

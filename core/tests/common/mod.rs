@@ -73,14 +73,14 @@ pub fn world_with(settings: Settings) -> World {
         senior_id: "S1".into(),
         family_id: "F1".into(),
         relation: "女儿".into(),
-        permissions: FamilyPermissions { can_book: true, can_see_visits: true, receives_alerts: true },
+        permissions: FamilyPermissions::ALL,
     })
     .unwrap();
     cc.link_family(&FamilyLink {
         senior_id: "S1".into(),
         family_id: "F2".into(),
         relation: "儿子".into(),
-        permissions: FamilyPermissions { can_book: false, can_see_visits: false, receives_alerts: true },
+        permissions: FamilyPermissions { receives_alerts: true, ..FamilyPermissions::default() },
     })
     .unwrap();
     cc.put_caregivers(&[

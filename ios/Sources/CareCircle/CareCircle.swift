@@ -6984,6 +6984,18 @@ public struct FamilyPermissions: Equatable, Hashable {
      * Be told of the senior's emergency alerts and answer them.
      */
     public var receivesAlerts: Bool
+    /**
+     * See assessments, family-doctor contracts and health checks (and sign contracts, with can_book).
+     */
+    public var seesHealth: Bool
+    /**
+     * See where visits were checked in and out.
+     */
+    public var seesLocation: Bool
+    /**
+     * See statements and subsidy applications (and apply, with can_book).
+     */
+    public var seesMoney: Bool
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -6996,10 +7008,22 @@ public struct FamilyPermissions: Equatable, Hashable {
          */canSeeVisits: Bool = false, 
         /**
          * Be told of the senior's emergency alerts and answer them.
-         */receivesAlerts: Bool = false) {
+         */receivesAlerts: Bool = false, 
+        /**
+         * See assessments, family-doctor contracts and health checks (and sign contracts, with can_book).
+         */seesHealth: Bool = false, 
+        /**
+         * See where visits were checked in and out.
+         */seesLocation: Bool = false, 
+        /**
+         * See statements and subsidy applications (and apply, with can_book).
+         */seesMoney: Bool = false) {
         self.canBook = canBook
         self.canSeeVisits = canSeeVisits
         self.receivesAlerts = receivesAlerts
+        self.seesHealth = seesHealth
+        self.seesLocation = seesLocation
+        self.seesMoney = seesMoney
     }
 
     
@@ -7020,7 +7044,10 @@ public struct FfiConverterTypeFamilyPermissions: FfiConverterRustBuffer {
             try FamilyPermissions(
                 canBook: FfiConverterBool.read(from: &buf), 
                 canSeeVisits: FfiConverterBool.read(from: &buf), 
-                receivesAlerts: FfiConverterBool.read(from: &buf)
+                receivesAlerts: FfiConverterBool.read(from: &buf), 
+                seesHealth: FfiConverterBool.read(from: &buf), 
+                seesLocation: FfiConverterBool.read(from: &buf), 
+                seesMoney: FfiConverterBool.read(from: &buf)
         )
     }
 
@@ -7028,6 +7055,9 @@ public struct FfiConverterTypeFamilyPermissions: FfiConverterRustBuffer {
         FfiConverterBool.write(value.canBook, into: &buf)
         FfiConverterBool.write(value.canSeeVisits, into: &buf)
         FfiConverterBool.write(value.receivesAlerts, into: &buf)
+        FfiConverterBool.write(value.seesHealth, into: &buf)
+        FfiConverterBool.write(value.seesLocation, into: &buf)
+        FfiConverterBool.write(value.seesMoney, into: &buf)
     }
 }
 
@@ -10980,8 +11010,11 @@ public struct Visit: Equatable, Hashable {
     public var seniorId: String
     public var caregiverId: String
     public var checkInAt: Date
-    public var checkInLat: Double
-    public var checkInLon: Double
+    /**
+     * `None` where withheld: a family member without the senior's consent to location.
+     */
+    public var checkInLat: Double?
+    public var checkInLon: Double?
     /**
      * From the senior's home, metres.
      */
@@ -11004,7 +11037,10 @@ public struct Visit: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(bookingId: String, service: Service, seniorId: String, caregiverId: String, checkInAt: Date, checkInLat: Double, checkInLon: Double, 
+    public init(bookingId: String, service: Service, seniorId: String, caregiverId: String, checkInAt: Date, 
+        /**
+         * `None` where withheld: a family member without the senior's consent to location.
+         */checkInLat: Double?, checkInLon: Double?, 
         /**
          * From the senior's home, metres.
          */checkInDistanceM: Double, checkOutAt: Date?, checkOutLat: Double?, checkOutLon: Double?, checkOutDistanceM: Double?, 
@@ -11054,8 +11090,8 @@ public struct FfiConverterTypeVisit: FfiConverterRustBuffer {
                 seniorId: FfiConverterString.read(from: &buf), 
                 caregiverId: FfiConverterString.read(from: &buf), 
                 checkInAt: FfiConverterTimestamp.read(from: &buf), 
-                checkInLat: FfiConverterDouble.read(from: &buf), 
-                checkInLon: FfiConverterDouble.read(from: &buf), 
+                checkInLat: FfiConverterOptionDouble.read(from: &buf), 
+                checkInLon: FfiConverterOptionDouble.read(from: &buf), 
                 checkInDistanceM: FfiConverterDouble.read(from: &buf), 
                 checkOutAt: FfiConverterOptionTimestamp.read(from: &buf), 
                 checkOutLat: FfiConverterOptionDouble.read(from: &buf), 
@@ -11074,8 +11110,8 @@ public struct FfiConverterTypeVisit: FfiConverterRustBuffer {
         FfiConverterString.write(value.seniorId, into: &buf)
         FfiConverterString.write(value.caregiverId, into: &buf)
         FfiConverterTimestamp.write(value.checkInAt, into: &buf)
-        FfiConverterDouble.write(value.checkInLat, into: &buf)
-        FfiConverterDouble.write(value.checkInLon, into: &buf)
+        FfiConverterOptionDouble.write(value.checkInLat, into: &buf)
+        FfiConverterOptionDouble.write(value.checkInLon, into: &buf)
         FfiConverterDouble.write(value.checkInDistanceM, into: &buf)
         FfiConverterOptionTimestamp.write(value.checkOutAt, into: &buf)
         FfiConverterOptionDouble.write(value.checkOutLat, into: &buf)
@@ -11289,7 +11325,10 @@ enum AlertError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
 
     
     public var errorDescription: String? {
-        String(reflecting: self)
+        // The plain message (scripts/gen-bindings.sh), not a debug dump of the case: the
+        // case holds one labelled value, (message: String).
+        let payload = Mirror(reflecting: self).children.first?.value
+        return (payload as? String) ?? payload.flatMap { Mirror(reflecting: $0).children.first?.value as? String } ?? String(describing: self)
     }
     
 }
@@ -11452,7 +11491,10 @@ enum BookingError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
 
     
     public var errorDescription: String? {
-        String(reflecting: self)
+        // The plain message (scripts/gen-bindings.sh), not a debug dump of the case: the
+        // case holds one labelled value, (message: String).
+        let payload = Mirror(reflecting: self).children.first?.value
+        return (payload as? String) ?? payload.flatMap { Mirror(reflecting: $0).children.first?.value as? String } ?? String(describing: self)
     }
     
 }
@@ -11903,7 +11945,10 @@ enum CareError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
 
     
     public var errorDescription: String? {
-        String(reflecting: self)
+        // The plain message (scripts/gen-bindings.sh), not a debug dump of the case: the
+        // case holds one labelled value, (message: String).
+        let payload = Mirror(reflecting: self).children.first?.value
+        return (payload as? String) ?? payload.flatMap { Mirror(reflecting: $0).children.first?.value as? String } ?? String(describing: self)
     }
     
 }
@@ -12041,7 +12086,10 @@ enum CircleError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
 
     
     public var errorDescription: String? {
-        String(reflecting: self)
+        // The plain message (scripts/gen-bindings.sh), not a debug dump of the case: the
+        // case holds one labelled value, (message: String).
+        let payload = Mirror(reflecting: self).children.first?.value
+        return (payload as? String) ?? payload.flatMap { Mirror(reflecting: $0).children.first?.value as? String } ?? String(describing: self)
     }
     
 }
@@ -12627,7 +12675,10 @@ enum EventError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
 
     
     public var errorDescription: String? {
-        String(reflecting: self)
+        // The plain message (scripts/gen-bindings.sh), not a debug dump of the case: the
+        // case holds one labelled value, (message: String).
+        let payload = Mirror(reflecting: self).children.first?.value
+        return (payload as? String) ?? payload.flatMap { Mirror(reflecting: $0).children.first?.value as? String } ?? String(describing: self)
     }
     
 }
@@ -12740,7 +12791,10 @@ enum FacilityError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
 
     
     public var errorDescription: String? {
-        String(reflecting: self)
+        // The plain message (scripts/gen-bindings.sh), not a debug dump of the case: the
+        // case holds one labelled value, (message: String).
+        let payload = Mirror(reflecting: self).children.first?.value
+        return (payload as? String) ?? payload.flatMap { Mirror(reflecting: $0).children.first?.value as? String } ?? String(describing: self)
     }
     
 }
@@ -13070,7 +13124,10 @@ enum ImportError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
 
     
     public var errorDescription: String? {
-        String(reflecting: self)
+        // The plain message (scripts/gen-bindings.sh), not a debug dump of the case: the
+        // case holds one labelled value, (message: String).
+        let payload = Mirror(reflecting: self).children.first?.value
+        return (payload as? String) ?? payload.flatMap { Mirror(reflecting: $0).children.first?.value as? String } ?? String(describing: self)
     }
     
 }
@@ -13358,7 +13415,10 @@ enum MealError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
 
     
     public var errorDescription: String? {
-        String(reflecting: self)
+        // The plain message (scripts/gen-bindings.sh), not a debug dump of the case: the
+        // case holds one labelled value, (message: String).
+        let payload = Mirror(reflecting: self).children.first?.value
+        return (payload as? String) ?? payload.flatMap { Mirror(reflecting: $0).children.first?.value as? String } ?? String(describing: self)
     }
     
 }
@@ -13578,7 +13638,10 @@ enum OpenError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
 
     
     public var errorDescription: String? {
-        String(reflecting: self)
+        // The plain message (scripts/gen-bindings.sh), not a debug dump of the case: the
+        // case holds one labelled value, (message: String).
+        let payload = Mirror(reflecting: self).children.first?.value
+        return (payload as? String) ?? payload.flatMap { Mirror(reflecting: $0).children.first?.value as? String } ?? String(describing: self)
     }
     
 }
@@ -13950,7 +14013,10 @@ enum PeopleError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
 
     
     public var errorDescription: String? {
-        String(reflecting: self)
+        // The plain message (scripts/gen-bindings.sh), not a debug dump of the case: the
+        // case holds one labelled value, (message: String).
+        let payload = Mirror(reflecting: self).children.first?.value
+        return (payload as? String) ?? payload.flatMap { Mirror(reflecting: $0).children.first?.value as? String } ?? String(describing: self)
     }
     
 }
@@ -14207,7 +14273,10 @@ enum PositionError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
 
     
     public var errorDescription: String? {
-        String(reflecting: self)
+        // The plain message (scripts/gen-bindings.sh), not a debug dump of the case: the
+        // case holds one labelled value, (message: String).
+        let payload = Mirror(reflecting: self).children.first?.value
+        return (payload as? String) ?? payload.flatMap { Mirror(reflecting: $0).children.first?.value as? String } ?? String(describing: self)
     }
     
 }
@@ -14397,7 +14466,10 @@ enum RentalError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
 
     
     public var errorDescription: String? {
-        String(reflecting: self)
+        // The plain message (scripts/gen-bindings.sh), not a debug dump of the case: the
+        // case holds one labelled value, (message: String).
+        let payload = Mirror(reflecting: self).children.first?.value
+        return (payload as? String) ?? payload.flatMap { Mirror(reflecting: $0).children.first?.value as? String } ?? String(describing: self)
     }
     
 }
@@ -15143,7 +15215,10 @@ enum SyncError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
 
     
     public var errorDescription: String? {
-        String(reflecting: self)
+        // The plain message (scripts/gen-bindings.sh), not a debug dump of the case: the
+        // case holds one labelled value, (message: String).
+        let payload = Mirror(reflecting: self).children.first?.value
+        return (payload as? String) ?? payload.flatMap { Mirror(reflecting: $0).children.first?.value as? String } ?? String(describing: self)
     }
     
 }
@@ -15273,7 +15348,10 @@ enum TimeBankError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
 
     
     public var errorDescription: String? {
-        String(reflecting: self)
+        // The plain message (scripts/gen-bindings.sh), not a debug dump of the case: the
+        // case holds one labelled value, (message: String).
+        let payload = Mirror(reflecting: self).children.first?.value
+        return (payload as? String) ?? payload.flatMap { Mirror(reflecting: $0).children.first?.value as? String } ?? String(describing: self)
     }
     
 }

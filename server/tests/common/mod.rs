@@ -175,8 +175,8 @@ fn seed_on(cc: &CareCircle) {
         cc.put_family_member(&FamilyMember { id: id.into(), name: format!("家属{id}"), phone: String::new() }).unwrap();
     }
     let link = |f: &str, p| FamilyLink { senior_id: "S1".into(), family_id: f.into(), relation: "子女".into(), permissions: p };
-    cc.link_family(&link("F1", FamilyPermissions { can_book: true, can_see_visits: true, receives_alerts: true })).unwrap();
-    cc.link_family(&link("F2", FamilyPermissions { can_book: false, can_see_visits: false, receives_alerts: true })).unwrap();
+    cc.link_family(&link("F1", FamilyPermissions::ALL)).unwrap();
+    cc.link_family(&link("F2", FamilyPermissions { receives_alerts: true, ..FamilyPermissions::default() })).unwrap();
     let mut far = caregiver("C4", 40_000.0);
     far.station_id = Some("ST2".into());
     far.radius_m = 1000.0;

@@ -93,7 +93,7 @@ private class World : AutoCloseable {
         )
         cc.putSeniors(listOf(senior("S1", "1940-03-01", true), senior("S2", "1955-06-01", false)), Crs.WGS84)
         cc.putFamilyMember(daughter, FamilyMember(id = "F1", name = "胡丽"))
-        val link = FamilyLink("S1", "F1", "女儿", FamilyPermissions(canBook = true, canSeeVisits = true, receivesAlerts = true))
+        val link = FamilyLink("S1", "F1", "女儿", FamilyPermissions(canBook = true, canSeeVisits = true, receivesAlerts = true, seesHealth = true, seesLocation = true, seesMoney = true))
         // Consent on both sides: the senior proposes, the daughter accepts.
         cc.linkFamily(Actor.Senior("S1"), link)
         cc.linkFamily(daughter, link)

@@ -66,15 +66,18 @@ final class CareCircleTests: XCTestCase {
         XCTAssertThrowsError(try cc.nearest(lat: 95, lon: 121.7, crs: .gcj02, query: NearbyQuery(k: 5))) { error in
             guard case let FacilityError.InvalidCoordinate(message) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(message, "invalid coordinate: latitude 95 is outside -90..90")
-            XCTAssertTrue(error.localizedDescription.contains("latitude 95 is outside -90..90"), error.localizedDescription)
+            // What an app shows: the plain message, not a dump of the case.
+            XCTAssertEqual(error.localizedDescription, message)
         }
         XCTAssertThrowsError(try cc.circle(lat: .nan, lon: 121.7, crs: .wgs84)) { error in
             guard case let CircleError.InvalidCoordinate(message) = error else { return XCTFail("\(error)") }
             XCTAssertTrue(message.contains("must be numbers"), message)
+            XCTAssertEqual(error.localizedDescription, message)
         }
         XCTAssertThrowsError(try cc.nearest(lat: 29.96, lon: 121.7, crs: .wgs84, query: NearbyQuery(k: 0))) { error in
             guard case let FacilityError.InvalidInput(message) = error else { return XCTFail("\(error)") }
             XCTAssertTrue(message.contains("k"), message)
+            XCTAssertEqual(error.localizedDescription, message)
         }
         XCTAssertThrowsError(try cc.facility(id: "ZH-NOPE")) { error in
             guard case FacilityError.NotFound = error else { return XCTFail("\(error)") }

@@ -66,7 +66,7 @@ private final class World {
         try cc.putFamilyMember(actor: daughter, member: FamilyMember(id: "F1", name: "胡丽"))
         let link = FamilyLink(
             seniorId: "S1", familyId: "F1", relation: "女儿",
-            permissions: FamilyPermissions(canBook: true, canSeeVisits: true, receivesAlerts: true))
+            permissions: FamilyPermissions(canBook: true, canSeeVisits: true, receivesAlerts: true, seesHealth: true, seesLocation: true, seesMoney: true))
         // Consent on both sides: the senior proposes, the daughter accepts.
         try cc.linkFamily(actor: .senior(id: "S1"), link: link)
         try cc.linkFamily(actor: daughter, link: link)
@@ -160,6 +160,12 @@ final class ServicesTests: XCTestCase {
             try w.cc.checkIn(actor: carer("C1"), bookingId: b.id, lat: home.lat, lon: home.lon, crs: .wgs84)
         }) else { return XCTFail("an early check-in") }
         XCTAssertTrue(early.contains("check-in is open from 60 minutes before"), early)
+        let earlyError = thrown({ try w.cc.checkIn(actor: carer("C1"), bookingId: b.id, lat: home.lat, lon: home.lon, crs: .wgs84) })
+        XCTAssertEqual(earlyError?.localizedDescription, early, "what an app shows is the plain message")
+        let missing = thrown({ try w.cc.booking(id: "NO-SUCH") })
+        guard case let BookingError.NotFound(notFound)? = missing else { return XCTFail("an unknown booking") }
+        XCTAssertEqual(missing?.localizedDescription, notFound)
+        XCTAssertFalse(notFound.contains("BookingError"), notFound)
         w.clock.set(now: shanghai("2026-11-24T08:55"))
         guard case let BookingError.InvalidCoordinate(bad)? = thrown({
             try w.cc.checkIn(actor: carer("C1"), bookingId: b.id, lat: 95, lon: home.lon, crs: .wgs84)

@@ -8996,6 +8996,21 @@ data class FamilyPermissions (
      * Be told of the senior's emergency alerts and answer them.
      */
     var `receivesAlerts`: kotlin.Boolean = false 
+    , 
+    /**
+     * See assessments, family-doctor contracts and health checks (and sign contracts, with can_book).
+     */
+    var `seesHealth`: kotlin.Boolean = false 
+    , 
+    /**
+     * See where visits were checked in and out.
+     */
+    var `seesLocation`: kotlin.Boolean = false 
+    , 
+    /**
+     * See statements and subsidy applications (and apply, with can_book).
+     */
+    var `seesMoney`: kotlin.Boolean = false 
     
 ){
     
@@ -9015,19 +9030,28 @@ public object FfiConverterTypeFamilyPermissions: FfiConverterRustBuffer<FamilyPe
             FfiConverterBoolean.read(buf),
             FfiConverterBoolean.read(buf),
             FfiConverterBoolean.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterBoolean.read(buf),
         )
     }
 
     override fun allocationSize(value: FamilyPermissions) = (
             FfiConverterBoolean.allocationSize(value.`canBook`) +
             FfiConverterBoolean.allocationSize(value.`canSeeVisits`) +
-            FfiConverterBoolean.allocationSize(value.`receivesAlerts`)
+            FfiConverterBoolean.allocationSize(value.`receivesAlerts`) +
+            FfiConverterBoolean.allocationSize(value.`seesHealth`) +
+            FfiConverterBoolean.allocationSize(value.`seesLocation`) +
+            FfiConverterBoolean.allocationSize(value.`seesMoney`)
     )
 
     override fun write(value: FamilyPermissions, buf: ByteBuffer) {
             FfiConverterBoolean.write(value.`canBook`, buf)
             FfiConverterBoolean.write(value.`canSeeVisits`, buf)
             FfiConverterBoolean.write(value.`receivesAlerts`, buf)
+            FfiConverterBoolean.write(value.`seesHealth`, buf)
+            FfiConverterBoolean.write(value.`seesLocation`, buf)
+            FfiConverterBoolean.write(value.`seesMoney`, buf)
     }
 }
 
@@ -12126,9 +12150,12 @@ data class Visit (
     , 
     var `checkInAt`: java.time.Instant
     , 
-    var `checkInLat`: kotlin.Double
+    /**
+     * `None` where withheld: a family member without the senior's consent to location.
+     */
+    var `checkInLat`: kotlin.Double?
     , 
-    var `checkInLon`: kotlin.Double
+    var `checkInLon`: kotlin.Double?
     , 
     /**
      * From the senior's home, metres.
@@ -12178,8 +12205,8 @@ public object FfiConverterTypeVisit: FfiConverterRustBuffer<Visit> {
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
             FfiConverterTimestamp.read(buf),
-            FfiConverterDouble.read(buf),
-            FfiConverterDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
             FfiConverterDouble.read(buf),
             FfiConverterOptionalTimestamp.read(buf),
             FfiConverterOptionalDouble.read(buf),
@@ -12198,8 +12225,8 @@ public object FfiConverterTypeVisit: FfiConverterRustBuffer<Visit> {
             FfiConverterString.allocationSize(value.`seniorId`) +
             FfiConverterString.allocationSize(value.`caregiverId`) +
             FfiConverterTimestamp.allocationSize(value.`checkInAt`) +
-            FfiConverterDouble.allocationSize(value.`checkInLat`) +
-            FfiConverterDouble.allocationSize(value.`checkInLon`) +
+            FfiConverterOptionalDouble.allocationSize(value.`checkInLat`) +
+            FfiConverterOptionalDouble.allocationSize(value.`checkInLon`) +
             FfiConverterDouble.allocationSize(value.`checkInDistanceM`) +
             FfiConverterOptionalTimestamp.allocationSize(value.`checkOutAt`) +
             FfiConverterOptionalDouble.allocationSize(value.`checkOutLat`) +
@@ -12217,8 +12244,8 @@ public object FfiConverterTypeVisit: FfiConverterRustBuffer<Visit> {
             FfiConverterString.write(value.`seniorId`, buf)
             FfiConverterString.write(value.`caregiverId`, buf)
             FfiConverterTimestamp.write(value.`checkInAt`, buf)
-            FfiConverterDouble.write(value.`checkInLat`, buf)
-            FfiConverterDouble.write(value.`checkInLon`, buf)
+            FfiConverterOptionalDouble.write(value.`checkInLat`, buf)
+            FfiConverterOptionalDouble.write(value.`checkInLon`, buf)
             FfiConverterDouble.write(value.`checkInDistanceM`, buf)
             FfiConverterOptionalTimestamp.write(value.`checkOutAt`, buf)
             FfiConverterOptionalDouble.write(value.`checkOutLat`, buf)
