@@ -25,6 +25,7 @@ pub mod facility;
 mod freshness;
 pub mod hours;
 pub mod import;
+pub mod jobs;
 pub mod map;
 pub mod meal;
 pub mod network;

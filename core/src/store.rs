@@ -572,6 +572,18 @@ const MIGRATIONS: &[&str] = &[
     DROP TABLE visit;
     ALTER TABLE visit_v11 RENAME TO visit;
     CREATE INDEX visit_senior ON visit(senior_id, check_in_at);",
+    // 12: the platform's timed jobs: when each last ran and is next due, and which instance holds it.
+    "CREATE TABLE job_run (
+        job TEXT PRIMARY KEY NOT NULL,
+        holder TEXT,
+        lease_until TEXT,
+        last_started_at TEXT,
+        last_finished_at TEXT,
+        last_outcome TEXT,
+        last_error TEXT,
+        next_run_at TEXT NOT NULL,
+        runs BIGINT NOT NULL DEFAULT 0
+    );",
 ];
 
 pub struct Store {

@@ -120,6 +120,7 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/stats", get(stats))
         .route("/v1/map", get(one_map))
         .route("/v1/audit", get(audit))
+        .route("/v1/admin/jobs", get(admin_jobs))
         .route("/v1/walk", get(walk))
         .route("/v1/isochrone", get(isochrone))
 }
@@ -550,6 +551,12 @@ struct AuditQuery {
 /// Who read or changed seniors' health and location records (PIPL), for the district.
 async fn audit(State(st): State<AppState>, caller: Caller, Params(q): Params<AuditQuery>) -> Result<Response, ApiError> {
     let list = st.blocking(move |cc| cc.audit_log(&caller.actor, q.senior_id.as_deref(), q.after.unwrap_or(0), q.limit.unwrap_or(500))).await?;
+    Ok(Json(list).into_response())
+}
+
+/// The platform's timed jobs: last and next run, outcome, which instance runs one now.
+async fn admin_jobs(State(st): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
+    let list = st.blocking(move |cc| cc.job_status(&caller.actor)).await?;
     Ok(Json(list).into_response())
 }
 

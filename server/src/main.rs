@@ -8,6 +8,7 @@ mod api;
 mod auth;
 mod demo;
 mod error;
+mod jobs;
 mod openapi;
 mod serve;
 mod state;
@@ -55,6 +56,10 @@ struct Args {
     /// whole request); slower clients are cut off.
     #[arg(long, default_value_t = 10, hide = true)]
     slow_client_seconds: u64,
+    /// Seconds between this instance's checks for due jobs (SOS escalation, booking sweep, plan
+    /// generation, health-check reminders; their intervals are district settings); 0: none here.
+    #[arg(long, default_value_t = 5)]
+    jobs_tick_seconds: u64,
     /// For the load benchmark: a caregiver `load-caregiver` with this many visits offered to it.
     #[arg(long, hide = true)]
     load_fixture: Option<u32>,
@@ -108,7 +113,12 @@ fn run(args: Args) -> Result<(), String> {
         passwords: Arc::new(throttle::PasswordGate::new()),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
-    runtime.block_on(serve(state, &args.listen, serve::Timeouts::scaled(args.slow_client_seconds)))
+    runtime.block_on(async {
+        if args.jobs_tick_seconds > 0 {
+            jobs::spawn(state.clone(), std::time::Duration::from_secs(args.jobs_tick_seconds.min(3600)));
+        }
+        serve(state, &args.listen, serve::Timeouts::scaled(args.slow_client_seconds)).await
+    })
 }
 
 pub fn app(state: AppState, timeouts: serve::Timeouts) -> Router {

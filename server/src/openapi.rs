@@ -88,6 +88,7 @@ pub fn document() -> Value {
                 "Review": {"type": "object", "required": ["review"], "properties": {"review": {"enum": ["approved", "rejected"]}}},
                 "Agenda": {"type": "array", "items": {"type": "object", "properties": {"booking": {"type": "object"}, "offer": {"type": "object"}}}},
                 "Summary": {"type": "object"},
+                "Jobs": {"type": "array", "description": "carecircle_core::jobs::JobStatus per job: job, every_seconds, next_run_at, last_started_at, last_finished_at, last_outcome, last_error, running_on, runs", "items": {"type": "object"}},
                 "Audit": {"type": "array", "items": {"type": "object", "properties": {"seq": {"type": "integer"}, "at": {"type": "string", "format": "date-time"}, "actor": {"type": "string"},
                           "action": {"enum": ["read", "change"]}, "record": {"enum": ["senior", "visit", "assessment", "doctor_contract", "health_check"]}, "record_id": {"type": "string"}, "senior_id": {"type": "string"}}}},
                 "CaregiverDay": {"type": "object", "description": "carecircle_core::route::day::CaregiverDay: accepted visits and open offers in order, with expected arrivals and the path for the map",
@@ -144,6 +145,7 @@ pub fn document() -> Value {
             "/v1/stats": {"get": with_params(op("Statistics against the seeds' targets, over the caller's area (operators and administrators)", true, None, "200 Stats", &[400, 403, 422]),
                 json!([{"name": "month", "in": "query", "required": false, "schema": {"type": "string", "pattern": "^\\d{4}-\\d{2}$"}}]))},
             "/v1/map": {"get": op("The one map of elderly care, over the caller's area (operators and administrators)", true, None, "200 OneMap", &[403])},
+            "/v1/admin/jobs": {"get": op("The platform's timed jobs (SOS escalation, booking sweep, plan generation, health-check reminders): every interval, last and next run, outcome or error, the instance running one now (district administrators)", true, None, "200 Jobs", &[403])},
             "/v1/audit": {"get": with_params(op("Who read or changed seniors' health and location records (district administrators)", true, None, "200 Audit", &[400, 403]), json!([
                 {"name": "senior_id", "in": "query", "schema": {"type": "string"}},
                 {"name": "after", "in": "query", "schema": {"type": "integer"}, "description": "the last seq seen"},

@@ -26,7 +26,7 @@ fn allowed(op: &str) -> &'static [&'static str] {
     match op {
         "GET /health" | "GET /ready" | "GET /v1/openapi.json" | "POST /v1/auth/login" => &["anonymous", "senior", "senior2", "family", "family2", "caregiver1", "caregiver2", "caregiver4", "operator", "operator2", "district"],
         "POST /v1/auth/logout" | "GET /v1/me" | "POST /v1/sync/push" | "POST /v1/sync/pull" | "GET /v1/facilities/nearest" | "GET /v1/facilities/{id}" => ALL,
-        "POST /v1/accounts" | "GET /v1/district/summary" | "GET /v1/audit" => &["district"],
+        "POST /v1/accounts" | "GET /v1/district/summary" | "GET /v1/audit" | "GET /v1/admin/jobs" => &["district"],
         // S1 is seen by herself, F1, the caregivers offered her visits, her station and the district.
         "GET /v1/seniors/{id}" | "GET /v1/bookings/{id}" => &["senior", "family", "caregiver1", "caregiver2", "operator", "district"],
         "GET /v1/seniors/{id}/bookings" | "POST /v1/bookings" | "POST /v1/bookings/{id}/cancel" => &["senior", "family", "operator", "district"],
