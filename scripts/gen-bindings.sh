@@ -65,3 +65,9 @@ put "$tmp/swift/CareCircle.swift" ios/Sources/CareCircle/CareCircle.swift
 put "$tmp/swift/CareCircleFFI.h" ios/Sources/CareCircleFFI/CareCircleFFI.h
 put "$tmp/swift/module.modulemap" ios/Sources/CareCircleFFI/module.modulemap
 log "bindings up to date ($changed file(s) changed)"
+# CI (.ci/run) sets CARECIRCLE_CHECK_GENERATED=1: the committed bindings must be exactly what the
+# bindgen makes from the library just built.
+if [ "${CARECIRCLE_CHECK_GENERATED:-}" = 1 ] && [ "$changed" -gt 0 ]; then
+    log "ERROR: the committed bindings were stale ($changed file(s) differ from what the bindgen makes): run scripts/gen-bindings.sh and commit them"
+    exit 1
+fi
