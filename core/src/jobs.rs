@@ -161,8 +161,22 @@ impl CareCircle {
     /// Call it on a short timer (the server: every few seconds); returns the runs made.
     pub fn run_due_jobs(&self, holder: &str) -> Result<Vec<JobRun>> {
         let settings = self.job_settings()?;
-        let mut runs = Vec::new();
+        // One read finds what is due; only those are claimed (a write), so an idle tick writes nothing.
+        let now = self.now();
+        let rows = self.store.read(|sql| sql.query("SELECT job, next_run_at, lease_until FROM job_run", &[]))?;
+        let mut due = Vec::new();
         for job in Job::ALL {
+            let row = rows.iter().find(|r| r.get::<String>(0).is_ok_and(|j| j == job.code()));
+            let free = match row {
+                Some(r) => r.get::<DateTime<Utc>>(1)? <= now && r.get::<Option<DateTime<Utc>>>(2)?.is_none_or(|l| l < now),
+                None => true,
+            };
+            if free {
+                due.push(job);
+            }
+        }
+        let mut runs = Vec::new();
+        for job in due {
             let Some(started_at) = self.claim_job(job, holder, &settings)? else { continue };
             let outcome = self.run_job(job, &settings);
             let finished_at = self.now();

@@ -194,6 +194,8 @@ struct Page<'a> {
     actor: &'a Actor,
     tables: BTreeMap<&'static str, Vec<Vec<Value>>>,
     sent: BTreeSet<(&'static str, String)>,
+    /// Per senior: are her visits' positions withheld from the actor (read once per pull).
+    withheld: BTreeMap<String, bool>,
 }
 
 impl<'a> Page<'a> {
@@ -208,6 +210,15 @@ impl<'a> Page<'a> {
         if self.sent.insert((table, id)) {
             self.tables.entry(table).or_default().extend(rows);
         }
+    }
+
+    fn location_withheld(&mut self, senior: &str) -> Result<bool> {
+        if let Some(w) = self.withheld.get(senior) {
+            return Ok(*w);
+        }
+        let w = crate::person::location_withheld(self.sql, self.actor, senior)?;
+        self.withheld.insert(senior.to_string(), w);
+        Ok(w)
     }
 
     fn seen(&self, table: &'static str, id: &str) -> bool {
@@ -277,7 +288,7 @@ impl<'a> Page<'a> {
             Some(me) => self.fetch("visit", "booking_id = ?1 AND caregiver_id = ?2", args![id, me])?,
             None => self.fetch("visit", "booking_id = ?1", args![id])?,
         };
-        if !visits.is_empty() && crate::person::location_withheld(self.sql, self.actor, &senior)? {
+        if !visits.is_empty() && self.location_withheld(&senior)? {
             // check_in_lat, check_in_lon, check_out_lat, check_out_lon.
             for r in &mut visits {
                 for i in [5, 6, 9, 10] {
@@ -455,7 +466,7 @@ impl CareCircle {
                     format!("{}.{}", head.max(after_v), i64::MAX)
                 }
             };
-            let mut page = Page { sql, actor, tables: BTreeMap::new(), sent: BTreeSet::new() };
+            let mut page = Page { sql, actor, tables: BTreeMap::new(), sent: BTreeSet::new(), withheld: BTreeMap::new() };
             let mut gone = Vec::new();
             for r in &log {
                 let entity: String = r.get(2)?;
@@ -509,7 +520,7 @@ impl CareCircle {
                             // How far from home a visit was checked in is location.
                             let of_visit_place = matches!(&r[2], Value::Text(k) if k == "visit_checked_in" || k == "visit_flagged");
                             if let (true, Value::Text(senior)) = (of_visit_place, &r[4]) {
-                                if crate::person::location_withheld(sql, actor, senior)? {
+                                if page.location_withheld(senior)? {
                                     r[6] = Value::Text(String::new());
                                 }
                             }
