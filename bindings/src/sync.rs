@@ -8,7 +8,7 @@ use crate::carecircle::CareCircle;
 use crate::error::SyncError;
 use crate::event::Event;
 use crate::time::to_system_time;
-use carecircle_core::sync::{Command, Credentials, OutboxEntry as CoreOutboxEntry, PushResult, SyncOptions as CoreOptions, SyncReport as CoreReport};
+use carecircle_core::sync::{Credentials, OutboxEntry as CoreOutboxEntry, PushResult, SyncOptions as CoreOptions, SyncReport as CoreReport};
 use std::time::{Duration, SystemTime};
 
 /// How hard a sync tries. Start from `defaultSyncOptions()`.
@@ -97,30 +97,17 @@ pub struct OutboxEntry {
     pub actor: String,
     /// When it was made on this device.
     pub at: SystemTime,
-    /// What it does: "request_booking", "accept_booking", "decline_booking", "cancel_booking",
-    /// "check_in", "check_out", "review_visit", "put_family_member", "link_family".
+    /// What it does, as the command's name on the wire: "request_booking", "check_in",
+    /// "raise_alert", "order_meal", "reserve_device", "rate", ...
     pub op: String,
-    /// What it is about: "booking", "family_member" or "family_link", and its id.
+    /// What it is about ("booking", "alert", "meal_order", "rental", "rating", "complaint",
+    /// "family_member", "family_link"), and its id.
     pub entity: String,
     pub subject_id: String,
     /// "pending" or "rejected".
     pub state: String,
     pub error_code: Option<String>,
     pub error: Option<String>,
-}
-
-fn op(c: &Command) -> &'static str {
-    match c {
-        Command::RequestBooking { .. } => "request_booking",
-        Command::AcceptBooking { .. } => "accept_booking",
-        Command::DeclineBooking { .. } => "decline_booking",
-        Command::CancelBooking { .. } => "cancel_booking",
-        Command::CheckIn { .. } => "check_in",
-        Command::CheckOut { .. } => "check_out",
-        Command::ReviewVisit { .. } => "review_visit",
-        Command::PutFamilyMember { .. } => "put_family_member",
-        Command::LinkFamily { .. } => "link_family",
-    }
 }
 
 impl From<CoreOutboxEntry> for OutboxEntry {
@@ -131,7 +118,7 @@ impl From<CoreOutboxEntry> for OutboxEntry {
             key: e.key,
             actor: e.actor,
             at: to_system_time(e.at),
-            op: op(&e.command).to_string(),
+            op: e.command.op().to_string(),
             entity: subject.entity,
             subject_id: subject.id,
             state: e.state,

@@ -11,6 +11,7 @@ use crate::event::{Emitter, EventKind};
 use crate::facility::{FacilityKind, Service, ServiceSet, truncate};
 use crate::person::{Actor, family_links_in, senior_in};
 use crate::position::Position;
+use crate::sync::Command;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -72,19 +73,39 @@ impl CareCircle {
         let kinds = [FacilityKind::CommunityStation, FacilityKind::TownshipCenter, FacilityKind::RegionalCenter];
         let mut q = NearbyQuery::new(at).kinds(kinds).k(1);
         q.services = ServiceSet::from_iter([Service::Emergency]);
-        let admit = |id: &str| !skip.contains(id);
-        if let Some(n) = self.nearest_where(&q, &admit)?.into_iter().next() {
-            return Ok(Some(n.id));
+        // Straight-line distance from the in-memory index: this runs inside the alert's
+        // transaction (on the phone and the platform alike), where storage may not be read again.
+        let table = self.facilities();
+        let admit = |s: &crate::catalogue::Slot| !skip.contains(&s.id);
+        if let Some(n) = table.query(&q, true, Some(&admit))?.into_iter().next() {
+            return Ok(Some(table.slot(n.slot).id.clone()));
         }
         q.services = ServiceSet::EMPTY;
-        Ok(self.nearest_where(&q, &admit)?.into_iter().next().map(|n| n.id))
+        Ok(table.query(&q, true, Some(&admit))?.into_iter().next().map(|n| table.slot(n.slot).id.clone()))
     }
 
     /// A senior's SOS (from the senior's phone or watch, a family member, the station or a smart device).
+    /// On a phone the alert is queued and pushed before anything else at the next sync.
     pub fn raise_alert(&self, actor: &Actor, senior_id: &str, at: Position) -> Result<Alert> {
-        let station = self.nearest_station(at, &HashSet::new())?;
-        let id = uuid::Uuid::new_v4().to_string();
+        self.raise_alert_with_id(actor, &uuid::Uuid::new_v4().to_string(), senior_id, at)
+    }
+
+    /// As [`CareCircle::raise_alert`], with the id chosen by the caller (a phone, offline).
+    pub fn raise_alert_with_id(&self, actor: &Actor, id: &str, senior_id: &str, at: Position) -> Result<Alert> {
         self.write(|tx, em| {
+            let a = self.raise_alert_in(tx, em, actor, id, senior_id, at)?;
+            em.record(actor, Command::RaiseAlert { alert_id: id.to_string(), senior_id: senior_id.to_string(), lat: at.lat, lon: at.lon });
+            Ok(a)
+        })
+    }
+
+    pub(crate) fn raise_alert_in(&self, tx: &dyn Sql, em: &mut Emitter, actor: &Actor, id: &str, senior_id: &str, at: Position) -> Result<Alert> {
+        crate::sync::check_client_id("alert id", id)?;
+        if tx.exists("SELECT 1 FROM alert WHERE id = ?1", args![id])? {
+            return Err(Error::Duplicate { what: "alert", id: id.to_string() });
+        }
+        let station = self.nearest_station(at, &HashSet::new())?;
+        {
             let senior = senior_in(tx, senior_id)?;
             let family = family_links_in(tx, senior_id)?;
             let allowed = match actor {
@@ -103,12 +124,12 @@ impl CareCircle {
                 args![id, senior_id, at.lat, at.lon, answering, actor.label(), em.at],
             )?;
             tx.execute("INSERT INTO alert_station (alert_id, station_id, at) VALUES (?1, ?2, ?3)", args![id, answering, em.at])?;
-            em.emit(tx, EventKind::AlertRaised, &id, senior_id, Some(&answering), format!("lat={:.6} lon={:.6}", at.lat, at.lon))?;
+            em.emit(tx, EventKind::AlertRaised, id, senior_id, Some(&answering), format!("lat={:.6} lon={:.6}", at.lat, at.lon))?;
             for link in family.iter().filter(|l| l.permissions.receives_alerts) {
-                em.emit(tx, EventKind::AlertNotified, &id, senior_id, Some(&link.family_id), "")?;
+                em.emit(tx, EventKind::AlertNotified, id, senior_id, Some(&link.family_id), "")?;
             }
-            alert_in(tx, &id)
-        })
+            alert_in(tx, id)
+        }
     }
 
     /// Passes every alert that nobody acknowledged in time to the next-nearest station (or,
@@ -145,23 +166,37 @@ impl CareCircle {
     /// member who receives alerts, or the district.
     pub fn acknowledge_alert(&self, actor: &Actor, alert_id: &str) -> Result<Alert> {
         self.write(|tx, em| {
-            let a = alert_in(tx, alert_id)?;
-            may_answer(tx, actor, &a)?;
-            if a.state != "raised" {
-                return Err(Error::invalid("alert", format!("alert {} is already {}", a.id, a.state)));
-            }
-            tx.execute("UPDATE alert SET state = 'acknowledged', acknowledged_by = ?2, acknowledged_at = ?3, updated_at = ?3 WHERE id = ?1", args![a.id, actor.label(), em.at])?;
-            emit_answer(tx, em, EventKind::AlertAcknowledged, &a, actor)?;
-            alert_in(tx, alert_id)
+            let a = self.acknowledge_alert_in(tx, em, actor, alert_id)?;
+            em.record(actor, Command::AcknowledgeAlert { alert_id: alert_id.to_string() });
+            Ok(a)
         })
+    }
+
+    pub(crate) fn acknowledge_alert_in(&self, tx: &dyn Sql, em: &mut Emitter, actor: &Actor, alert_id: &str) -> Result<Alert> {
+        let a = alert_in(tx, alert_id)?;
+        may_answer(tx, actor, &a)?;
+        if a.state != "raised" {
+            return Err(Error::invalid("alert", format!("alert {} is already {}", a.id, a.state)));
+        }
+        tx.execute("UPDATE alert SET state = 'acknowledged', acknowledged_by = ?2, acknowledged_at = ?3, updated_at = ?3 WHERE id = ?1", args![a.id, actor.label(), em.at])?;
+        emit_answer(tx, em, EventKind::AlertAcknowledged, &a, actor)?;
+        alert_in(tx, alert_id)
     }
 
     /// The alert is dealt with; `note` says how.
     pub fn resolve_alert(&self, actor: &Actor, alert_id: &str, note: &str) -> Result<Alert> {
+        self.write(|tx, em| {
+            let a = self.resolve_alert_in(tx, em, actor, alert_id, note)?;
+            em.record(actor, Command::ResolveAlert { alert_id: alert_id.to_string(), note: note.to_string() });
+            Ok(a)
+        })
+    }
+
+    pub(crate) fn resolve_alert_in(&self, tx: &dyn Sql, em: &mut Emitter, actor: &Actor, alert_id: &str, note: &str) -> Result<Alert> {
         if note.chars().count() > 1000 {
             return Err(Error::invalid("note", "longer than 1000 characters"));
         }
-        self.write(|tx, em| {
+        {
             let a = alert_in(tx, alert_id)?;
             may_answer(tx, actor, &a)?;
             if a.state == "resolved" {
@@ -173,11 +208,29 @@ impl CareCircle {
             )?;
             emit_answer(tx, em, EventKind::AlertResolved, &a, actor)?;
             alert_in(tx, alert_id)
-        })
+        }
     }
 
     pub fn alert(&self, id: &str) -> Result<Alert> {
         self.store.read(|sql| alert_in(sql, id))
+    }
+
+    /// The alerts not yet resolved that `actor` was told of, oldest first: a station's alerts
+    /// (any station that was alerted), a family member's who receives alerts, a senior's own,
+    /// all of them for the district.
+    pub fn alerts_for(&self, actor: &Actor) -> Result<Vec<Alert>> {
+        let (filter, who) = match actor {
+            Actor::District | Actor::System => ("1 = 1", String::new()),
+            Actor::Operator(s) => ("id IN (SELECT alert_id FROM alert_station WHERE station_id = ?1)", s.clone()),
+            Actor::Family(f) => ("senior_id IN (SELECT senior_id FROM family_link WHERE family_id = ?1 AND receives_alerts <> 0)", f.clone()),
+            Actor::Senior(s) => ("senior_id = ?1", s.clone()),
+            Actor::Caregiver(_) => return Ok(Vec::new()),
+        };
+        self.store.read(|sql| {
+            let q = format!("SELECT {ALERT_COLUMNS} FROM alert WHERE state <> 'resolved' AND {filter} ORDER BY raised_at");
+            let args: Vec<crate::db::Value> = if who.is_empty() { Vec::new() } else { vec![crate::db::Value::Text(who.clone())] };
+            sql.query(&q, &args)?.iter().map(alert_from_row).collect()
+        })
     }
 
     /// Alerts not yet resolved, oldest first (a station's or the district's board).

@@ -230,7 +230,7 @@ impl CareCircle {
                     recorded_at
                 ],
             )?;
-            Ok(())
+            crate::sync::log_changes(self, tx, vec![crate::sync::Change::owned("assessment", &a.id, &a.senior_id)])
         })?;
         Ok(a)
     }

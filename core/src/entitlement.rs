@@ -327,7 +327,8 @@ impl CareCircle {
             sql.execute(
                 "INSERT INTO district_rules (district, rules) VALUES (?1, ?2) ON CONFLICT(district) DO UPDATE SET rules = excluded.rules",
                 args![rules.district, serde_json::to_string(rules).expect("serialisable")],
-            )
+            )?;
+            crate::sync::log_changes(self, sql, vec![crate::sync::Change::public("district_rules", rules.district.clone())])
         })?;
         Ok(())
     }
@@ -339,11 +340,7 @@ impl CareCircle {
     /// Whether a senior qualifies for government-paid hours today (Shanghai).
     pub fn eligibility(&self, senior_id: &str) -> Result<Eligibility> {
         let today = shanghai_date(self.now());
-        self.store.read(|sql| {
-            let senior = senior_in(sql, senior_id)?;
-            let level = latest_assessment_in(sql, senior_id)?.map(|a| a.level);
-            Ok(eligibility(&rules_for(sql, &senior.division)?, &senior, level, today))
-        })
+        self.store.read(|sql| eligibility_in(sql, senior_id, today))
     }
 
     /// A senior's monthly statement, for those allowed to see the senior's visits.
@@ -461,4 +458,11 @@ mod tests {
         v.review = Some(Review::Rejected);
         assert_eq!(draw(20.0, &[v])[0].government_hours, 0.0);
     }
+}
+
+/// Whether a senior qualifies on `day`, inside the caller's transaction.
+pub(crate) fn eligibility_in(sql: &dyn Sql, senior_id: &str, day: NaiveDate) -> Result<Eligibility> {
+    let senior = senior_in(sql, senior_id)?;
+    let level = latest_assessment_in(sql, senior_id)?.map(|a| a.level);
+    Ok(eligibility(&rules_for(sql, &senior.division)?, &senior, level, day))
 }

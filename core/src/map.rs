@@ -97,6 +97,9 @@ pub struct MapVisit {
     pub caregiver_id: Option<String>,
     pub lat: f64,
     pub lon: f64,
+    /// Flagged at check-in or check-out and not yet reviewed: staff approve or refuse it.
+    #[serde(default)]
+    pub to_review: bool,
 }
 
 /// One caregiver's day as the map draws it: from their base's cell through the home cell of
@@ -261,7 +264,8 @@ impl CareCircle {
         let (from, to) = (from_shanghai(today.and_hms_opt(0, 0, 0).expect("midnight")), from_shanghai(today.succ_opt().expect("a next day").and_hms_opt(0, 0, 0).expect("midnight")));
         let rows = self.store.read(|sql| {
             sql.query(
-                "SELECT id, senior_id, service, start_at, end_at, state, caregiver_id FROM booking WHERE start_at >= ?1 AND start_at < ?2 ORDER BY start_at, id",
+                "SELECT b.id, b.senior_id, b.service, b.start_at, b.end_at, b.state, b.caregiver_id, CASE WHEN v.flagged <> 0 AND v.review IS NULL THEN 1 ELSE 0 END
+                 FROM booking b LEFT JOIN visit v ON v.booking_id = b.id WHERE b.start_at >= ?1 AND b.start_at < ?2 ORDER BY b.start_at, b.id",
                 args![crate::store::ts(from), crate::store::ts(to)],
             )
         })?;
@@ -279,6 +283,7 @@ impl CareCircle {
                 caregiver_id: r.get(6)?,
                 lat: c.lat,
                 lon: c.lon,
+                to_review: r.get::<i64>(7)? != 0,
             });
         }
 

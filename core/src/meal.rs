@@ -11,7 +11,8 @@ use crate::carecircle::CareCircle;
 use crate::clock::{from_shanghai, shanghai_date};
 use crate::db::{Row, Sql, SqlExt};
 use crate::error::{Error, Result};
-use crate::event::EventKind;
+use crate::event::{Emitter, EventKind};
+use crate::sync::{Change, Command};
 use crate::facility::{FacilityKind, truncate};
 use crate::person::{Actor, may_act_for, senior_in};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
@@ -164,14 +165,30 @@ fn menu_in(sql: &dyn Sql, facility_id: &str, date: NaiveDate, meal: Meal) -> Res
 }
 
 /// (all orders, dine-in orders) standing for a meal.
+/// Counts kept on the menu row by the ordering transactions: on a phone they are the platform's
+/// at the last sync plus the phone's own orders since.
 fn taken(sql: &dyn Sql, facility_id: &str, date: NaiveDate, meal: Meal) -> Result<(u32, u32)> {
-    let r = sql
-        .one(
-            "SELECT COUNT(*), COUNT(CASE WHEN mode = 'dine_in' THEN 1 END) FROM meal_order WHERE facility_id = ?1 AND date = ?2 AND meal = ?3 AND state = 'ordered'",
-            args![facility_id, date.to_string(), meal.code()],
-        )?
-        .ok_or_else(|| Error::Database("count returned no row".into()))?;
-    Ok((r.get::<u32>(0)?, r.get::<u32>(1)?))
+    match sql.one("SELECT ordered, dine_in_ordered FROM menu WHERE facility_id = ?1 AND date = ?2 AND meal = ?3", args![facility_id, date.to_string(), meal.code()])? {
+        Some(r) => Ok((r.get::<i64>(0)?.max(0) as u32, r.get::<i64>(1)?.max(0) as u32)),
+        None => Ok((0, 0)),
+    }
+}
+
+/// Moves a meal's counts by one order (`delta` +1 or -1), and tells phones the menu changed.
+pub(crate) fn count_order(tx: &dyn Sql, em: &mut Emitter, facility_id: &str, date: NaiveDate, meal: Meal, mode: MealMode, delta: i64) -> Result<()> {
+    let dine_in = if mode == MealMode::DineIn { delta } else { 0 };
+    tx.execute(
+        "UPDATE menu SET ordered = CASE WHEN ordered + ?4 < 0 THEN 0 ELSE ordered + ?4 END,
+           dine_in_ordered = CASE WHEN dine_in_ordered + ?5 < 0 THEN 0 ELSE dine_in_ordered + ?5 END WHERE facility_id = ?1 AND date = ?2 AND meal = ?3",
+        args![facility_id, date.to_string(), meal.code(), delta, dine_in],
+    )?;
+    em.changed(Change::public("menu", menu_key(facility_id, date, meal)));
+    Ok(())
+}
+
+/// A menu's record id in sync: "FACILITY|DATE|MEAL".
+pub(crate) fn menu_key(facility_id: &str, date: NaiveDate, meal: Meal) -> String {
+    format!("{facility_id}|{date}|{}", meal.code())
 }
 
 fn cutoff_instant(c: &CanteenSettings, date: NaiveDate, meal: Meal) -> DateTime<Utc> {
@@ -199,7 +216,8 @@ impl CareCircle {
                 "INSERT INTO canteen (facility_id, delivery_radius_m, cutoffs) VALUES (?1, ?2, ?3)
                  ON CONFLICT(facility_id) DO UPDATE SET delivery_radius_m = excluded.delivery_radius_m, cutoffs = excluded.cutoffs",
                 args![c.facility_id, c.delivery_radius_m, cutoffs],
-            )
+            )?;
+            crate::sync::log_changes(self, sql, vec![Change::public("canteen", c.facility_id.clone())])
         })?;
         Ok(())
     }
@@ -228,7 +246,7 @@ impl CareCircle {
                    capacity = excluded.capacity, seats = excluded.seats",
                 args![m.facility_id, m.date.to_string(), m.meal.code(), m.dishes, m.price_fen, m.capacity, m.seats],
             )?;
-            Ok(())
+            crate::sync::log_changes(self, sql, vec![Change::public("menu", menu_key(&m.facility_id, m.date, m.meal))])
         })
     }
 
@@ -252,11 +270,41 @@ impl CareCircle {
     }
 
     /// Orders a meal for a senior (the senior, a family member allowed to book, or the senior's station).
+    /// On a phone it is queued and the platform decides (capacity, seats, cut-off) at the next sync.
     pub fn order_meal(&self, actor: &Actor, senior_id: &str, facility_id: &str, date: NaiveDate, meal: Meal, mode: MealMode) -> Result<MealOrder> {
-        let subsidy_rules = self.meal_subsidy()?;
-        let eligible = self.eligibility(senior_id).map(|e| e.eligible).unwrap_or(false);
-        let id = uuid::Uuid::new_v4().to_string();
+        self.order_meal_with_id(actor, &uuid::Uuid::new_v4().to_string(), senior_id, facility_id, date, meal, mode)
+    }
+
+    /// As [`CareCircle::order_meal`], with the order's id chosen by the caller (a phone, offline).
+    #[allow(clippy::too_many_arguments)]
+    pub fn order_meal_with_id(&self, actor: &Actor, id: &str, senior_id: &str, facility_id: &str, date: NaiveDate, meal: Meal, mode: MealMode) -> Result<MealOrder> {
         self.write(|tx, em| {
+            let order = order_meal_in(tx, em, actor, id, senior_id, facility_id, date, meal, mode)?;
+            em.record(actor, Command::OrderMeal { order_id: id.to_string(), senior_id: senior_id.to_string(), facility_id: facility_id.to_string(), date, meal, mode });
+            Ok(order)
+        })
+    }
+
+    /// Cancels a meal order before its cut-off.
+    pub fn cancel_meal(&self, actor: &Actor, order_id: &str) -> Result<MealOrder> {
+        self.write(|tx, em| {
+            let order = cancel_meal_in(tx, em, actor, order_id)?;
+            em.record(actor, Command::CancelMeal { order_id: order_id.to_string() });
+            Ok(order)
+        })
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn order_meal_in(tx: &dyn Sql, em: &mut Emitter, actor: &Actor, id: &str, senior_id: &str, facility_id: &str, date: NaiveDate, meal: Meal, mode: MealMode) -> Result<MealOrder> {
+    crate::sync::check_client_id("order id", id)?;
+    if tx.exists("SELECT 1 FROM meal_order WHERE id = ?1", args![id])? {
+        return Err(Error::Duplicate { what: "meal order", id: id.to_string() });
+    }
+    let subsidy_rules: MealSubsidy = crate::store::setting(tx, "meal_subsidy")?.unwrap_or_default();
+    let eligible = crate::entitlement::eligibility_in(tx, senior_id, crate::clock::shanghai_date(em.at)).map(|e| e.eligible).unwrap_or(false);
+    {
+        {
             let senior = senior_in(tx, senior_id)?;
             may_act_for(tx, actor, &senior, |p| p.can_book, "order meals")?;
             let canteen = canteen_in(tx, facility_id)?;
@@ -289,7 +337,7 @@ impl CareCircle {
             let extra = crate::subsidy::meal_fen_in(tx, senior_id, date)?;
             let subsidy = subsidy_rules.for_senior(age, eligible).saturating_add(extra).min(menu.price_fen);
             let order = MealOrder {
-                id: id.clone(),
+                id: id.to_string(),
                 senior_id: senior_id.into(),
                 facility_id: facility_id.into(),
                 date,
@@ -305,14 +353,16 @@ impl CareCircle {
                 &format!("INSERT INTO meal_order ({ORDER_COLUMNS}, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)"),
                 args![order.id, order.senior_id, order.facility_id, date.to_string(), meal.code(), mode.code(), order.price_fen, order.subsidy_fen, order.state, order.ordered_by, order.cancelled_by, em.at],
             )?;
+            count_order(tx, em, facility_id, date, meal, mode, 1)?;
             em.emit(tx, EventKind::MealOrdered, &order.id, senior_id, Some(facility_id), format!("meal={} mode={} due_fen={}", meal.code(), mode.code(), order.due_fen()))?;
             Ok(order)
-        })
+        }
     }
+}
 
-    /// Cancels a meal order before its cut-off.
-    pub fn cancel_meal(&self, actor: &Actor, order_id: &str) -> Result<MealOrder> {
-        self.write(|tx, em| {
+pub(crate) fn cancel_meal_in(tx: &dyn Sql, em: &mut Emitter, actor: &Actor, order_id: &str) -> Result<MealOrder> {
+    {
+        {
             let mut order = order_from_row(
                 &tx.one(&format!("SELECT {ORDER_COLUMNS} FROM meal_order WHERE id = ?1"), args![order_id])?
                     .ok_or_else(|| Error::not_found("meal order", truncate(order_id, 64)))?,
@@ -329,10 +379,14 @@ impl CareCircle {
             tx.execute("UPDATE meal_order SET state = 'cancelled', cancelled_by = ?2, updated_at = ?3 WHERE id = ?1", args![order.id, actor.label(), em.at])?;
             order.state = "cancelled".into();
             order.cancelled_by = Some(actor.label());
+            count_order(tx, em, &order.facility_id, order.date, order.meal, order.mode, -1)?;
             em.emit(tx, EventKind::MealCancelled, &order.id, &order.senior_id, Some(&order.facility_id), "")?;
             Ok(order)
-        })
+        }
     }
+}
+
+impl CareCircle {
 
     pub fn meal_orders_for_senior(&self, actor: &Actor, senior_id: &str) -> Result<Vec<MealOrder>> {
         self.store.read(|sql| {
@@ -360,7 +414,7 @@ impl CareCircle {
         if s.age_tiers.iter().any(|(a, f)| *a > 120 || *f > 10_000) || s.government_care_fen > 10_000 {
             return Err(Error::invalid("meal subsidy", "ages up to 120, at most 100 yuan a meal"));
         }
-        self.store.write(|sql| crate::store::put_setting(sql, "meal_subsidy", s))
+        self.store.write(|sql| crate::sync::put_phone_setting(self, sql, "meal_subsidy", s))
     }
 
     /// Today in Shanghai, for callers that order "for today".

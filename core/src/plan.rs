@@ -720,7 +720,7 @@ impl CareCircle {
         if cal.dates.len() > 400 || cal.source.chars().count() > 200 {
             return Err(Error::invalid("holidays", "at most 400 dates and a 200-character source"));
         }
-        self.store.write(|sql| crate::store::put_setting(sql, "holidays", cal))
+        self.store.write(|sql| crate::sync::put_phone_setting(self, sql, "holidays", cal))
     }
 
     pub fn family_bed_rules(&self) -> Result<FamilyBedRules> {
@@ -734,7 +734,7 @@ impl CareCircle {
         if rules.required.iter().any(|r| r.per_week > 21) {
             return Err(Error::invalid("family care bed", "at most 21 visits a week"));
         }
-        self.store.write(|sql| crate::store::put_setting(sql, "family_bed_rules", rules))
+        self.store.write(|sql| crate::sync::put_phone_setting(self, sql, "family_bed_rules", rules))
     }
 
     /// Marks a caregiver absent from `from` to `to` (Shanghai dates, inclusive): the caregiver,

@@ -26,6 +26,8 @@ use crate::carecircle::CareCircle;
 use crate::clock::{from_shanghai, shanghai_date};
 use crate::db::{Row, Sql, SqlExt};
 use crate::error::{Error, Result};
+use crate::event::Emitter;
+use crate::sync::{Change, Command};
 use crate::facility::truncate;
 use crate::person::{Actor, may_act_for, senior_in};
 use crate::facility::codes;
@@ -216,21 +218,46 @@ use crate::entitlement::month_bounds;
 impl CareCircle {
     /// Rates a completed visit or a served meal, once.
     pub fn rate(&self, actor: &Actor, subject: RatedSubject, subject_id: &str, stars: u8, comment: &str) -> Result<Rating> {
+        let id = uuid::Uuid::new_v4().to_string();
+        self.write(|tx, em| {
+            let r = rate_in(tx, em, actor, &id, subject, subject_id, stars, comment)?;
+            em.record(actor, Command::Rate { rating_id: id.clone(), subject, subject_id: subject_id.to_string(), stars, comment: comment.to_string() });
+            Ok(r)
+        })
+    }
+
+    /// Complains about a visit (completed or missed) or a served meal; once per person and subject.
+    pub fn complain(&self, actor: &Actor, subject: RatedSubject, subject_id: &str, text: &str) -> Result<Complaint> {
+        let id = uuid::Uuid::new_v4().to_string();
+        self.write(|tx, em| {
+            let c = complain_in(tx, em, actor, &id, subject, subject_id, text)?;
+            em.record(actor, Command::Complain { complaint_id: id.clone(), subject, subject_id: subject_id.to_string(), text: text.to_string() });
+            Ok(c)
+        })
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn rate_in(tx: &dyn Sql, em: &mut Emitter, actor: &Actor, id: &str, subject: RatedSubject, subject_id: &str, stars: u8, comment: &str) -> Result<Rating> {
+    crate::sync::check_client_id("rating id", id)?;
+    if tx.exists("SELECT 1 FROM rating WHERE id = ?1", args![id])? {
+        return Err(Error::Duplicate { what: "rating", id: id.to_string() });
+    }
+    {
         if !(1..=5).contains(&stars) {
             return Err(Error::invalid("stars", "1 to 5"));
         }
         if comment.chars().count() > 500 {
             return Err(Error::invalid("comment", "longer than 500 characters"));
         }
-        let id = uuid::Uuid::new_v4().to_string();
-        self.write(|tx, em| {
+        {
             let (senior, org_kind, org, month) = subject_in(tx, em.at, subject, subject_id, false)?;
             check_rater(tx, actor, &senior, "rate visits and meals")?;
             if tx.exists("SELECT 1 FROM rating WHERE subject = ?1 AND subject_id = ?2", args![subject.code(), subject_id])? {
                 return Err(Error::Duplicate { what: "rating", id: format!("{} {}", subject.code(), truncate(subject_id, 64)) });
             }
             let r = Rating {
-                id: id.clone(),
+                id: id.to_string(),
                 subject,
                 subject_id: subject_id.to_string(),
                 senior_id: senior,
@@ -246,25 +273,30 @@ impl CareCircle {
                 &format!("INSERT INTO rating ({RATING_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"),
                 args![r.id, subject.code(), r.subject_id, r.senior_id, org_kind.code(), r.org, r.month, i64::from(stars), r.comment, r.rated_by, r.at],
             )?;
+            em.changed(Change::owned("rating", &r.id, &r.senior_id));
             em.emit(tx, crate::event::EventKind::Rated, &r.subject_id, &r.senior_id, None, format!("subject={} stars={stars}", subject.code()))?;
             Ok(r)
-        })
+        }
     }
+}
 
-    /// Complains about a visit (completed or missed) or a served meal; once per person and subject.
-    pub fn complain(&self, actor: &Actor, subject: RatedSubject, subject_id: &str, text: &str) -> Result<Complaint> {
+pub(crate) fn complain_in(tx: &dyn Sql, em: &mut Emitter, actor: &Actor, id: &str, subject: RatedSubject, subject_id: &str, text: &str) -> Result<Complaint> {
+    crate::sync::check_client_id("complaint id", id)?;
+    if tx.exists("SELECT 1 FROM complaint WHERE id = ?1", args![id])? {
+        return Err(Error::Duplicate { what: "complaint", id: id.to_string() });
+    }
+    {
         if text.trim().is_empty() || text.chars().count() > 500 {
             return Err(Error::invalid("complaint", "say what went wrong, in at most 500 characters"));
         }
-        let id = uuid::Uuid::new_v4().to_string();
-        self.write(|tx, em| {
+        {
             let (senior, org_kind, org, month) = subject_in(tx, em.at, subject, subject_id, true)?;
             check_rater(tx, actor, &senior, "complain about visits and meals")?;
             if tx.exists("SELECT 1 FROM complaint WHERE subject = ?1 AND subject_id = ?2 AND by_actor = ?3", args![subject.code(), subject_id, actor.label()])? {
                 return Err(Error::Duplicate { what: "complaint", id: format!("{} {}", subject.code(), truncate(subject_id, 64)) });
             }
             let c = Complaint {
-                id: id.clone(),
+                id: id.to_string(),
                 subject,
                 subject_id: subject_id.to_string(),
                 senior_id: senior,
@@ -279,10 +311,14 @@ impl CareCircle {
                 "INSERT INTO complaint (id, subject, subject_id, senior_id, org_kind, org, month, text, by_actor, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 args![c.id, subject.code(), c.subject_id, c.senior_id, org_kind.code(), c.org, c.month, c.text, c.by, c.at],
             )?;
+            em.changed(Change::owned("complaint", &c.id, &c.senior_id));
             em.emit(tx, crate::event::EventKind::Complained, &c.subject_id, &c.senior_id, None, format!("subject={}", subject.code()))?;
             Ok(c)
-        })
+        }
     }
+}
+
+impl CareCircle {
 
     /// A senior's ratings, for those who may see the senior's visits.
     pub fn ratings_for_senior(&self, actor: &Actor, senior_id: &str) -> Result<Vec<Rating>> {

@@ -7,7 +7,8 @@ use crate::carecircle::CareCircle;
 use crate::catalogue::{Nearby, NearbyQuery};
 use crate::db::{Row, Sql, SqlExt};
 use crate::error::{Error, Result};
-use crate::event::EventKind;
+use crate::event::{Emitter, EventKind};
+use crate::sync::{Change, Command};
 use crate::facility::truncate;
 use crate::person::{Actor, may_act_for, senior_in};
 use crate::position::Position;
@@ -153,8 +154,26 @@ fn rental_in(sql: &dyn Sql, id: &str) -> Result<Rental> {
     rental_from_row(&sql.one(&format!("SELECT {RENTAL_COLUMNS} FROM rental WHERE id = ?1"), args![id])?.ok_or_else(|| Error::not_found("rental", truncate(id, 64)))?)
 }
 
+/// Devices reserved or out, as kept on the stock row by the renting transactions (on a phone:
+/// the platform's count at the last sync plus the phone's own rentals since).
 fn in_use(sql: &dyn Sql, facility_id: &str, device: Device) -> Result<u32> {
-    sql.scalar("SELECT COUNT(*) FROM rental WHERE facility_id = ?1 AND device = ?2 AND state IN ('reserved', 'picked_up')", args![facility_id, device.code()])
+    let n: Option<i64> = sql.one("SELECT in_use FROM device_stock WHERE facility_id = ?1 AND device = ?2", args![facility_id, device.code()])?.map(|r| r.get(0)).transpose()?;
+    Ok(n.unwrap_or(0).max(0) as u32)
+}
+
+/// Moves the count of devices in use by `delta`, and tells phones the stock changed.
+pub(crate) fn count_in_use(tx: &dyn Sql, em: &mut Emitter, facility_id: &str, device: Device, delta: i64) -> Result<()> {
+    tx.execute(
+        "UPDATE device_stock SET in_use = CASE WHEN in_use + ?3 < 0 THEN 0 ELSE in_use + ?3 END WHERE facility_id = ?1 AND device = ?2",
+        args![facility_id, device.code(), delta],
+    )?;
+    em.changed(Change::public("device_stock", stock_key(facility_id, device)));
+    Ok(())
+}
+
+/// A stock row's record id in sync: "FACILITY|DEVICE".
+pub(crate) fn stock_key(facility_id: &str, device: Device) -> String {
+    format!("{facility_id}|{}", device.code())
 }
 
 fn stock_in(sql: &dyn Sql, facility_id: &str, device: Device) -> Result<DeviceStock> {
@@ -193,7 +212,7 @@ impl CareCircle {
                  ON CONFLICT(facility_id, device) DO UPDATE SET total = excluded.total, deposit_fen = excluded.deposit_fen, daily_fee_fen = excluded.daily_fee_fen",
                 args![s.facility_id, s.device.code(), s.total, s.deposit_fen, s.daily_fee_fen],
             )?;
-            Ok(())
+            crate::sync::log_changes(self, sql, vec![Change::public("device_stock", stock_key(&s.facility_id, s.device))])
         })
     }
 
@@ -231,43 +250,16 @@ impl CareCircle {
     }
 
     /// Reserves a device for a senior; refused with [`Error::Full`] when none is free.
+    /// On a phone it is queued and the platform decides (stock) at the next sync.
     pub fn reserve_device(&self, actor: &Actor, senior_id: &str, facility_id: &str, device: Device) -> Result<Rental> {
-        let id = uuid::Uuid::new_v4().to_string();
+        self.reserve_device_with_id(actor, &uuid::Uuid::new_v4().to_string(), senior_id, facility_id, device)
+    }
+
+    /// As [`CareCircle::reserve_device`], with the rental's id chosen by the caller (a phone, offline).
+    pub fn reserve_device_with_id(&self, actor: &Actor, id: &str, senior_id: &str, facility_id: &str, device: Device) -> Result<Rental> {
         self.write(|tx, em| {
-            let senior = senior_in(tx, senior_id)?;
-            may_act_for(tx, actor, &senior, |p| p.can_book, "rent devices")?;
-            let stock = stock_in(tx, facility_id, device)?;
-            if in_use(tx, facility_id, device)? >= stock.total {
-                return Err(Error::Full(format!("no {} is free at {facility_id}", device.code())));
-            }
-            // An approved rental subsidy application (see `subsidy`) waives the deposit and pays a
-            // share of the daily fee; the rental keeps what the senior pays.
-            let (mut deposit_fen, mut daily_fee_fen) = (stock.deposit_fen, stock.daily_fee_fen);
-            if let Some((waived, share)) = crate::subsidy::rental_relief_in(tx, senior_id, crate::clock::shanghai_date(em.at))? {
-                if waived {
-                    deposit_fen = 0;
-                }
-                daily_fee_fen = (f64::from(daily_fee_fen) * (1.0 - share)).round() as u32;
-            }
-            let r = Rental {
-                id: id.clone(),
-                senior_id: senior_id.into(),
-                facility_id: facility_id.into(),
-                device,
-                state: RentalState::Reserved,
-                deposit_fen,
-                daily_fee_fen,
-                fee_fen: None,
-                reserved_by: actor.label(),
-                reserved_at: em.at,
-                picked_up_at: None,
-                returned_at: None,
-            };
-            tx.execute(
-                &format!("INSERT INTO rental ({RENTAL_COLUMNS}, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?10)"),
-                args![r.id, r.senior_id, r.facility_id, device.code(), r.state.code(), r.deposit_fen, r.daily_fee_fen, r.fee_fen, r.reserved_by, r.reserved_at, r.picked_up_at, r.returned_at],
-            )?;
-            em.emit(tx, EventKind::DeviceReserved, &r.id, senior_id, Some(facility_id), format!("device={}", device.code()))?;
+            let r = reserve_device_in(tx, em, actor, id, senior_id, facility_id, device)?;
+            em.record(actor, Command::ReserveDevice { rental_id: id.to_string(), senior_id: senior_id.to_string(), facility_id: facility_id.to_string(), device });
             Ok(r)
         })
     }
@@ -289,8 +281,81 @@ impl CareCircle {
 
     fn move_rental(&self, actor: &Actor, rental_id: &str, from: RentalState, to: RentalState, kind: EventKind) -> Result<Rental> {
         self.write(|tx, em| {
+            let r = move_rental_in(tx, em, actor, rental_id, to)?;
+            let rental_id = rental_id.to_string();
+            em.record(
+                actor,
+                match to {
+                    RentalState::PickedUp => Command::PickUpDevice { rental_id },
+                    RentalState::Returned => Command::ReturnDevice { rental_id },
+                    _ => Command::CancelRental { rental_id },
+                },
+            );
+            Ok(r)
+        })
+        .inspect(|_| debug_assert_eq!(step(to), (from, kind)))
+    }
+}
+
+/// The state a rental must be in to move to `to`, and the event the move is.
+fn step(to: RentalState) -> (RentalState, EventKind) {
+    match to {
+        RentalState::PickedUp => (RentalState::Reserved, EventKind::DevicePickedUp),
+        RentalState::Returned => (RentalState::PickedUp, EventKind::DeviceReturned),
+        _ => (RentalState::Reserved, EventKind::RentalCancelled),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn reserve_device_in(tx: &dyn Sql, em: &mut Emitter, actor: &Actor, id: &str, senior_id: &str, facility_id: &str, device: Device) -> Result<Rental> {
+    crate::sync::check_client_id("rental id", id)?;
+    if tx.exists("SELECT 1 FROM rental WHERE id = ?1", args![id])? {
+        return Err(Error::Duplicate { what: "rental", id: id.to_string() });
+    }
+    let senior = senior_in(tx, senior_id)?;
+    may_act_for(tx, actor, &senior, |p| p.can_book, "rent devices")?;
+    let stock = stock_in(tx, facility_id, device)?;
+    if in_use(tx, facility_id, device)? >= stock.total {
+        return Err(Error::Full(format!("no {} is free at {facility_id}", device.code())));
+    }
+    // An approved rental subsidy application (see `subsidy`) waives the deposit and pays a
+    // share of the daily fee; the rental keeps what the senior pays.
+    let (mut deposit_fen, mut daily_fee_fen) = (stock.deposit_fen, stock.daily_fee_fen);
+    if let Some((waived, share)) = crate::subsidy::rental_relief_in(tx, senior_id, crate::clock::shanghai_date(em.at))? {
+        if waived {
+            deposit_fen = 0;
+        }
+        daily_fee_fen = (f64::from(daily_fee_fen) * (1.0 - share)).round() as u32;
+    }
+    let r = Rental {
+        id: id.to_string(),
+        senior_id: senior_id.into(),
+        facility_id: facility_id.into(),
+        device,
+        state: RentalState::Reserved,
+        deposit_fen,
+        daily_fee_fen,
+        fee_fen: None,
+        reserved_by: actor.label(),
+        reserved_at: em.at,
+        picked_up_at: None,
+        returned_at: None,
+    };
+    tx.execute(
+        &format!("INSERT INTO rental ({RENTAL_COLUMNS}, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?10)"),
+        args![r.id, r.senior_id, r.facility_id, device.code(), r.state.code(), r.deposit_fen, r.daily_fee_fen, r.fee_fen, r.reserved_by, r.reserved_at, r.picked_up_at, r.returned_at],
+    )?;
+    count_in_use(tx, em, facility_id, device, 1)?;
+    em.emit(tx, EventKind::DeviceReserved, &r.id, senior_id, Some(facility_id), format!("device={}", device.code()))?;
+    Ok(r)
+}
+
+pub(crate) fn move_rental_in(tx: &dyn Sql, em: &mut Emitter, actor: &Actor, rental_id: &str, to: RentalState) -> Result<Rental> {
+    {
+        {
             let mut r = rental_in(tx, rental_id)?;
             may_handle(tx, actor, &r, "handle rentals")?;
+            let (from, kind) = step(to);
             if r.state != from {
                 return Err(Error::invalid("rental", format!("rental {} is {}: it cannot be {}", r.id, r.state.code(), to.code().replace('_', " "))));
             }
@@ -309,10 +374,16 @@ impl CareCircle {
                 "UPDATE rental SET state = ?2, fee_fen = ?3, picked_up_at = ?4, returned_at = ?5, updated_at = ?6 WHERE id = ?1",
                 args![r.id, r.state.code(), r.fee_fen, r.picked_up_at, r.returned_at, em.at],
             )?;
+            if matches!(to, RentalState::Returned | RentalState::Cancelled) {
+                count_in_use(tx, em, &r.facility_id, r.device, -1)?;
+            }
             em.emit(tx, kind, &r.id, &r.senior_id, Some(&r.facility_id), format!("device={}", r.device.code()))?;
             Ok(r)
-        })
+        }
     }
+}
+
+impl CareCircle {
 
     pub fn rental(&self, id: &str) -> Result<Rental> {
         self.store.read(|sql| rental_in(sql, id))

@@ -52,7 +52,8 @@ impl CareCircle {
                  ON CONFLICT(service) DO UPDATE SET duration_minutes = excluded.duration_minutes,
                    price_fen_per_hour = excluded.price_fen_per_hour, government_paid = excluded.government_paid",
                 args![t.service.code(), t.duration_minutes, t.price_fen_per_hour, t.government_paid],
-            )
+            )?;
+            crate::sync::log_changes(self, sql, vec![crate::sync::Change::public("service_terms", t.service.code())])
         })?;
         Ok(())
     }

@@ -584,6 +584,17 @@ const MIGRATIONS: &[&str] = &[
         next_run_at TEXT NOT NULL,
         runs BIGINT NOT NULL DEFAULT 0
     );",
+    // 13: what is left travels to phones with the menu and the stock (kept in the ordering and
+    // renting transactions, so a phone's copy is the platform's count); an SOS jumps the outbox.
+    "ALTER TABLE menu ADD COLUMN ordered BIGINT NOT NULL DEFAULT 0;
+    ALTER TABLE menu ADD COLUMN dine_in_ordered BIGINT NOT NULL DEFAULT 0;
+    UPDATE menu SET
+        ordered = (SELECT COUNT(*) FROM meal_order o WHERE o.facility_id = menu.facility_id AND o.date = menu.date AND o.meal = menu.meal AND o.state = 'ordered'),
+        dine_in_ordered = (SELECT COUNT(*) FROM meal_order o WHERE o.facility_id = menu.facility_id AND o.date = menu.date AND o.meal = menu.meal AND o.state = 'ordered' AND o.mode = 'dine_in');
+    ALTER TABLE device_stock ADD COLUMN in_use BIGINT NOT NULL DEFAULT 0;
+    UPDATE device_stock SET in_use = (SELECT COUNT(*) FROM rental r WHERE r.facility_id = device_stock.facility_id AND r.device = device_stock.device AND r.state IN ('reserved', 'picked_up'));
+    ALTER TABLE outbox ADD COLUMN priority BIGINT NOT NULL DEFAULT 0;
+    ALTER TABLE sync_receipt ADD COLUMN in_order BIGINT NOT NULL DEFAULT 1;",
 ];
 
 pub struct Store {

@@ -524,7 +524,7 @@ impl CareCircle {
         if !valid {
             return Err(Error::invalid("subsidy terms", "hours 0-200, at most 100 yuan a meal, a fee share 0-1, 1-60 months"));
         }
-        self.store.write(|sql| crate::store::put_setting(sql, "subsidy_terms", t))
+        self.store.write(|sql| crate::sync::put_phone_setting(self, sql, "subsidy_terms", t))
     }
 }
 

@@ -130,7 +130,7 @@ impl CareCircle {
         if !(rules.earn_ratio.is_finite() && (0.1..=10.0).contains(&rules.earn_ratio)) || !(60..=100_000 * 60).contains(&rules.balance_cap_minutes) || rules.redeem_min_age > 120 {
             return Err(Error::invalid("time bank rules", "ratio 0.1-10, cap 1-100000 hours, age up to 120"));
         }
-        self.store.write(|sql| crate::store::put_setting(sql, "timebank_rules", rules))
+        self.store.write(|sql| crate::sync::put_phone_setting(self, sql, "timebank_rules", rules))
     }
 
     /// Opens an account for a volunteer or a senior (idempotent).

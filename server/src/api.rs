@@ -91,13 +91,14 @@ impl<S: Send + Sync, T: DeserializeOwned> axum::extract::FromRequestParts<S> for
 }
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
+    crate::programmes::routes()
         .route("/v1/auth/login", post(login))
         .route("/v1/auth/logout", post(logout))
         .route("/v1/me", get(me))
         .route("/v1/accounts", post(create_account))
         .route("/v1/sync/push", post(push))
         .route("/v1/sync/pull", post(pull))
+        .route("/v1/sync/stream", get(crate::live::stream))
         .route("/v1/facilities/nearest", get(nearest))
         .route("/v1/facilities/{id}", get(facility))
         .route("/v1/seniors/{id}", get(senior))
@@ -338,31 +339,34 @@ async fn booking(State(st): State<AppState>, caller: Caller, Path(id): Path<Stri
 /// Applies a change as the caller, through the same path as a pushed one: an `Idempotency-Key`
 /// header makes retries safe; the answer is the booking as the caller may see it.
 async fn apply(st: &AppState, caller: Caller, headers: &HeaderMap, command: Command) -> Result<(StatusCode, Json<BookingOut>), ApiError> {
+    let actor = caller.actor;
+    let subject = run_command(st, actor.clone(), headers, command).await?;
+    let ((booking, offers, visit), expected_arrival) = st.blocking(move |cc| Ok((cc.booking_for(&actor, &subject.id)?, cc.expected_arrival(&subject.id)?))).await?;
+    Ok((StatusCode::OK, Json(BookingOut { booking, offers, visit, expected_arrival })))
+}
+
+/// Runs one command as the caller through the push path (the rules, the receipt, the change
+/// log): every REST change is this. A refusal is the API error with the platform's code; the
+/// answer is what the command was about. A retry with the same key gets its first answer,
+/// whose record may be one the platform chose an id for the first time.
+pub(crate) async fn run_command(st: &AppState, actor: Actor, headers: &HeaderMap, command: Command) -> Result<carecircle_core::sync::Subject, ApiError> {
     let key = match headers.get("idempotency-key") {
         Some(v) => v.to_str().ok().filter(|k| !k.is_empty() && k.len() <= 128).ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "bad_header", "Idempotency-Key: 1 to 128 visible characters"))?.to_string(),
         None => uuid::Uuid::new_v4().to_string(),
     };
-    let actor = caller.actor;
-    let (result, view) = st
+    let result = st
         .blocking(move |cc| {
             // Made here and now: the platform's own clock is the change's time.
             let entry = PushEntry { key, actor: actor.label(), at: cc.now(), command };
-            let r = cc.apply_pushed(&actor, &entry)?;
-            // A retry with the same key gets its first answer, whose booking may be one the
-            // platform chose an id for the first time: show that one.
-            let booking_id = r.subject.id.clone();
-            let view = if r.ok { Some((cc.booking_for(&actor, &booking_id)?, cc.expected_arrival(&booking_id)?)) } else { None };
-            Ok((r, view))
+            cc.apply_pushed(&actor, &entry)
         })
         .await?;
-    match view {
-        Some(((booking, offers, visit), expected_arrival)) => Ok((StatusCode::OK, Json(BookingOut { booking, offers, visit, expected_arrival }))),
-        None => {
-            let code = result.code.as_deref().unwrap_or("refused");
-            let code: &'static str = crate::error::static_code(code);
-            Err(ApiError::new(crate::error::status_of(code), code, result.message.unwrap_or_default()))
-        }
+    if result.ok {
+        return Ok(result.subject);
     }
+    let code = result.code.as_deref().unwrap_or("refused");
+    let code: &'static str = crate::error::static_code(code);
+    Err(ApiError::new(crate::error::status_of(code), code, result.message.unwrap_or_default()))
 }
 
 #[derive(Deserialize)]

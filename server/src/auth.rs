@@ -98,15 +98,19 @@ impl FromRequestParts<AppState> for Caller {
         if token.is_empty() || token.len() > 256 {
             return Err(ApiError::unauthorized());
         }
-        let hash = token_hash(token);
-        if let Some(c) = state.sessions.get(&hash) {
-            return Ok(c);
-        }
-        let h = hash.clone();
-        let found = state.blocking(move |cc| cc.session(&h)).await?;
-        let (account, expires) = found.ok_or_else(ApiError::unauthorized)?;
-        let caller = Caller { login: account.login, actor: account.actor, token_hash: hash };
-        state.sessions.put(caller.clone(), expires);
-        Ok(caller)
+        session_of(state, &token_hash(token)).await?.ok_or_else(ApiError::unauthorized)
     }
+}
+
+/// The live session of a token's hash, from the cache or else storage: the check of every
+/// request, and of a live stream while it lasts.
+pub async fn session_of(state: &AppState, hash: &str) -> Result<Option<Caller>, ApiError> {
+    if let Some(c) = state.sessions.get(hash) {
+        return Ok(Some(c));
+    }
+    let h = hash.to_string();
+    let Some((account, expires)) = state.blocking(move |cc| cc.session(&h)).await? else { return Ok(None) };
+    let caller = Caller { login: account.login, actor: account.actor, token_hash: hash.to_string() };
+    state.sessions.put(caller.clone(), expires);
+    Ok(Some(caller))
 }

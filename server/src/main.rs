@@ -9,7 +9,9 @@ mod auth;
 mod demo;
 mod error;
 mod jobs;
+mod live;
 mod openapi;
+mod programmes;
 mod serve;
 mod state;
 mod throttle;
@@ -60,6 +62,9 @@ struct Args {
     /// generation, health-check reminders; their intervals are district settings); 0: none here.
     #[arg(long, default_value_t = 5)]
     jobs_tick_seconds: u64,
+    /// Live streams (`/v1/sync/stream`) one login may hold open at once.
+    #[arg(long, default_value_t = 4, hide = true)]
+    max_streams_per_login: usize,
     /// For the load benchmark: a caregiver `load-caregiver` with this many visits offered to it.
     #[arg(long, hide = true)]
     load_fixture: Option<u32>,
@@ -111,12 +116,15 @@ fn run(args: Args) -> Result<(), String> {
         token_lifetime: chrono::Duration::hours(i64::from(args.token_hours.clamp(1, 24 * 30))),
         throttle: Arc::default(),
         passwords: Arc::new(throttle::PasswordGate::new()),
+        live: Arc::new(live::Live::new(args.max_streams_per_login)),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
     runtime.block_on(async {
         if args.jobs_tick_seconds > 0 {
             jobs::spawn(state.clone(), std::time::Duration::from_secs(args.jobs_tick_seconds.min(3600)));
         }
+        // Woken by local commits on SQLite; on PostgreSQL by its poll alone (see `live`).
+        state.live.spawn(state.cc.clone(), args.database_url.is_none());
         serve(state, &args.listen, serve::Timeouts::scaled(args.slow_client_seconds)).await
     })
 }
@@ -132,6 +140,8 @@ pub fn app(state: AppState, timeouts: serve::Timeouts) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(timeouts.body))
+        // Times a request until its answer's head only: a live stream (`live`) answers at once
+        // and its body is not cut; the test `live` holds one open past this limit.
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeouts.request))
         .layer(axum::middleware::from_fn(api::refuse_control_characters))
         .layer(axum::middleware::from_fn(log_request))
@@ -148,7 +158,13 @@ async fn serve(state: AppState, listen: &str, timeouts: serve::Timeouts) -> Resu
         let _ = out.flush();
     }
     tracing::info!(%addr, "listening");
-    serve::serve(listener, app(state, timeouts), timeouts, shutdown()).await;
+    let live = state.live.clone();
+    // Live streams never finish by themselves: end them, so that draining does not wait for them.
+    let stopping = async move {
+        shutdown().await;
+        live.close();
+    };
+    serve::serve(listener, app(state, timeouts), timeouts, stopping).await;
     Ok(())
 }
 

@@ -52,6 +52,13 @@ pub fn document() -> Value {
         params.as_array_mut().expect("array").push(idempotency());
         with_params(op(summary, true, body, "200 BookingView", &[400, 403, 404, 409, 422]), params)
     };
+    let record_change = |summary: &str, body: Option<&str>| {
+        let mut params = path_id();
+        params.as_array_mut().expect("array").push(idempotency());
+        with_params(op(summary, true, body, "200 Record", &[400, 403, 404, 409, 422]), params)
+    };
+    let create = |summary: &str, body: &str| with_params(op(summary, true, Some(body), "201 Record", &[400, 403, 404, 409, 422]), json!([idempotency()]));
+    let one = |summary: &str, ok: &str| with_params(op(summary, true, None, ok, &[404]), path_id());
     json!({
         "openapi": "3.1.0",
         "info": {"title": "CareCircle district platform", "version": env!("CARGO_PKG_VERSION"),
@@ -67,7 +74,7 @@ pub fn document() -> Value {
                 "Actor": {"type": "object", "properties": {"role": {"enum": ["senior", "family", "caregiver", "operator", "district"]}, "id": {"type": "string"}}},
                 "Me": {"type": "object", "properties": {"login": {"type": "string"}, "actor": {"$ref": "#/components/schemas/Actor"}}},
                 "NewAccount": {"type": "object", "required": ["login", "password", "actor"], "properties": {"login": {"type": "string"}, "password": {"type": "string", "minLength": 8}, "actor": {"type": "string", "description": "senior:ID, family:ID, caregiver:ID, operator:STATION or district"}}},
-                "Command": {"type": "object", "required": ["op"], "description": "request_booking, accept_booking, decline_booking, cancel_booking, check_in, check_out, review_visit, put_family_member, link_family; fields as in carecircle_core::sync::Command",
+                "Command": {"type": "object", "required": ["op"], "description": "request_booking, accept_booking, decline_booking, cancel_booking, check_in, check_out, review_visit, put_family_member, link_family, raise_alert, acknowledge_alert, resolve_alert, order_meal, cancel_meal, reserve_device, pick_up_device, return_device, cancel_rental, rate, complain; fields as in carecircle_core::sync::Command",
                             "properties": {"op": {"type": "string"}, "booking_id": {"type": "string"}}},
                 "PushEntry": {"type": "object", "required": ["key", "actor", "at", "command"], "properties": {"key": {"type": "string", "maxLength": 128}, "actor": {"type": "string"}, "at": {"type": "string", "format": "date-time"}, "command": {"$ref": "#/components/schemas/Command"}}},
                 "Push": {"type": "object", "required": ["entries"], "properties": {"entries": {"type": "array", "maxItems": 100, "items": {"$ref": "#/components/schemas/PushEntry"}}}},
@@ -101,6 +108,19 @@ pub fn document() -> Value {
                 "Walk": {"type": "object", "properties": {"metres": {"type": "number"}, "minutes": {"type": "number"}, "path": {"type": "array", "items": {"type": "array", "items": {"type": "number"}, "description": "[lat, lon], WGS-84"}}, "straight_m": {"type": "number"}, "from_leg_m": {"type": "number"}, "to_leg_m": {"type": "number"}}},
                 "Isochrone": {"type": "object", "description": "carecircle_core::network::Isochrone: the area within a walk, geometry a GeoJSON Polygon or MultiPolygon ([lon, lat], WGS-84)",
                               "properties": {"lat": {"type": "number"}, "lon": {"type": "number"}, "minutes": {"type": "number"}, "metres": {"type": "number"}, "geometry": {"type": "object"}, "area_m2": {"type": "number"}, "nodes_reached": {"type": "integer"}}},
+                "Record": {"type": "object", "description": "the order, rental, alert, rating or complaint as stored, by column (carecircle_core::sync::TABLES)"},
+                "Records": {"type": "array", "items": {"type": "object"}},
+                "NewAlert": {"type": "object", "required": ["senior_id", "lat", "lon"], "description": "an SOS: the nearest station with emergency help is told, then the next, then the district",
+                             "properties": {"id": {"type": "string"}, "senior_id": {"type": "string"}, "lat": {"type": "number"}, "lon": {"type": "number"}, "crs": {"enum": ["wgs84", "gcj02", "bd09"]}}},
+                "Note": {"type": "object", "properties": {"note": {"type": "string", "maxLength": 1000}}},
+                "Menus": {"type": "array", "description": "carecircle_core::meal::MenuAvailability: menu, ordered, dine_in_ordered, cutoff", "items": {"type": "object"}},
+                "NewMealOrder": {"type": "object", "required": ["senior_id", "facility_id", "date", "meal", "mode"], "properties": {"id": {"type": "string"}, "senior_id": {"type": "string"}, "facility_id": {"type": "string"},
+                                 "date": {"type": "string", "format": "date"}, "meal": {"enum": ["breakfast", "lunch", "dinner"]}, "mode": {"enum": ["dine_in", "pick_up", "delivery"]}}},
+                "Stock": {"type": "array", "description": "carecircle_core::rental::StockLevel: stock, free, in_use", "items": {"type": "object"}},
+                "NewRental": {"type": "object", "required": ["senior_id", "facility_id", "device"], "properties": {"id": {"type": "string"}, "senior_id": {"type": "string"}, "facility_id": {"type": "string"},
+                              "device": {"enum": ["wheelchair", "walker", "bath_chair", "nursing_bed", "commode_chair", "crutches"]}}},
+                "NewRating": {"type": "object", "required": ["subject", "subject_id", "stars"], "properties": {"id": {"type": "string"}, "subject": {"enum": ["visit", "meal"]}, "subject_id": {"type": "string"}, "stars": {"type": "integer", "minimum": 1, "maximum": 5}, "comment": {"type": "string"}}},
+                "NewComplaint": {"type": "object", "required": ["subject", "subject_id", "text"], "properties": {"id": {"type": "string"}, "subject": {"enum": ["visit", "meal"]}, "subject_id": {"type": "string"}, "text": {"type": "string", "maxLength": 500}}},
                 "OneMap": {"type": "object", "description": "carecircle_core::map::OneMap: facilities, divisions with outlines, home cells (never homes), holes of the 15-minute circle per service, open SOS alerts, today's visits and caregivers' routes through home cells, for the caller's area"}
             }
         },
@@ -134,6 +154,27 @@ pub fn document() -> Value {
             "/v1/bookings/{id}/check-in": {"post": change("The assigned caregiver checks in (EVV)", Some("Place"))},
             "/v1/bookings/{id}/check-out": {"post": change("The assigned caregiver checks out", Some("Place"))},
             "/v1/bookings/{id}/review": {"post": change("Approve or reject a flagged visit", Some("Review"))},
+            "/v1/alerts": {"get": op("Open alerts the caller was told of (a station's, a family's who receive alerts, a senior's own, the district's)", true, None, "200 Records", &[]),
+                           "post": create("Raise an SOS for a senior (the senior, family, a caregiver with a visit, the station, the district)", "NewAlert")},
+            "/v1/alerts/{id}": {"get": one("An alert the caller was told of", "200 Record")},
+            "/v1/alerts/{id}/acknowledge": {"post": record_change("Take the alert (a station alerted, family who receive alerts, the district)", None)},
+            "/v1/alerts/{id}/resolve": {"post": record_change("The alert is dealt with; the note says how", Some("Note"))},
+            "/v1/canteens/{id}/menus": {"get": with_params(op("A canteen's menus for a day with what is left and the cut-offs (Shanghai; today without a date)", true, None, "200 Menus", &[404, 422]),
+                json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}, {"name": "date", "in": "query", "required": false, "schema": {"type": "string", "format": "date"}}]))},
+            "/v1/meal-orders": {"post": create("Order a meal (capacity, seats, cut-off and delivery radius are the platform's to decide)", "NewMealOrder")},
+            "/v1/meal-orders/{id}": {"get": one("A meal order", "200 Record")},
+            "/v1/meal-orders/{id}/cancel": {"post": record_change("Cancel a meal before its cut-off", None)},
+            "/v1/seniors/{id}/meal-orders": {"get": one("A senior's meal orders", "200 Records")},
+            "/v1/rental-points/{id}/stock": {"get": one("A rental point's devices with what is free", "200 Stock")},
+            "/v1/rentals": {"post": create("Reserve a device (refused when none is free)", "NewRental")},
+            "/v1/rentals/{id}": {"get": one("A rental", "200 Record")},
+            "/v1/rentals/{id}/pick-up": {"post": record_change("The device is collected (the rental point, the district)", None)},
+            "/v1/rentals/{id}/return": {"post": record_change("The device comes back; the fee is settled", None)},
+            "/v1/rentals/{id}/cancel": {"post": record_change("Cancel a reservation not yet picked up", None)},
+            "/v1/seniors/{id}/rentals": {"get": one("A senior's rentals", "200 Records")},
+            "/v1/ratings": {"post": create("Rate a completed visit or a served meal, once (the senior and family who see her visits)", "NewRating")},
+            "/v1/complaints": {"post": create("Complain about a visit (completed or missed) or a served meal", "NewComplaint")},
+            "/v1/seniors/{id}/ratings": {"get": one("A senior's ratings", "200 Records")},
             "/v1/caregivers/{id}/agenda": {"get": with_params(op("A caregiver's offers and visits", true, None, "200 Agenda", &[404]), path_id())},
             "/v1/caregivers/{id}/day": {"get": with_params(op("A caregiver's day in order with expected arrivals (the caregiver, their station, the district)", true, None, "200 CaregiverDay", &[400, 404, 422]), date_param(path_id()))},
             "/v1/stations/{id}/route": {"get": with_params(op("Every caregiver's day of a station (its operator, the district)", true, None, "200 CaregiverDays", &[400, 403, 422]), date_param(path_id()))},

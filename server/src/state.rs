@@ -14,6 +14,8 @@ pub struct AppState {
     pub token_lifetime: chrono::Duration,
     pub throttle: Arc<LoginThrottle>,
     pub passwords: Arc<PasswordGate>,
+    /// Live delivery's watcher and open streams.
+    pub live: Arc<crate::live::Live>,
 }
 
 impl AppState {

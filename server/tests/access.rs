@@ -38,8 +38,25 @@ fn allowed(op: &str) -> &'static [&'static str] {
         "GET /v1/stations/{id}/route" | "POST /v1/stations/{id}/route/plan" | "GET /v1/route-plans/{id}" | "POST /v1/route-plans/{id}/confirm" => &["operator", "district"],
         // Each within their area: the operator's station, the whole district.
         "GET /v1/map" | "GET /v1/stats" | "GET /v1/isochrone" => &["operator", "operator2", "district"],
-        // Walking is public, like facilities.
-        "GET /v1/walk" => ALL,
+        // Walking is public, like facilities; so are menus and stock, and everyone's own alert board.
+        "GET /v1/walk" | "GET /v1/canteens/{id}/menus" | "GET /v1/rental-points/{id}/stock" | "GET /v1/alerts" => ALL,
+        // An SOS for S1: herself, any linked family member (F2 only receives alerts, and may raise one), her station, the district.
+        "POST /v1/alerts" => &["senior", "family", "family2", "operator", "district"],
+        // Whoever was told of S1's alert: she, family who receive alerts, the station alerted (ST1), the district.
+        "GET /v1/alerts/{id}" | "POST /v1/alerts/{id}/acknowledge" | "POST /v1/alerts/{id}/resolve" => &["senior", "family", "family2", "operator", "district"],
+        // S1's meals and rentals: who may book for her (ST1 is also the rental point).
+        "POST /v1/meal-orders" | "GET /v1/meal-orders/{id}" | "POST /v1/meal-orders/{id}/cancel" | "GET /v1/seniors/{id}/meal-orders" | "POST /v1/rentals" | "GET /v1/rentals/{id}"
+        | "POST /v1/rentals/{id}/pick-up" | "POST /v1/rentals/{id}/return" | "POST /v1/rentals/{id}/cancel" | "GET /v1/seniors/{id}/rentals" | "GET /v1/seniors/{id}/ratings" => {
+            &["senior", "family", "operator", "district"]
+        }
+        // Subsidies: the applicant's side (with the money consent) applies; S1's station
+        // recommends; each reviewer has a queue; the station and the district see applications.
+        "POST /v1/subsidies" => &["senior", "family"],
+        "GET /v1/subsidies" => &["operator", "operator2", "district"],
+        "GET /v1/subsidies/{id}" | "GET /v1/seniors/{id}/subsidies" => &["senior", "family", "operator", "district"],
+        "POST /v1/subsidies/{id}/{action}" => &["operator"],
+        // Ratings and complaints come from the senior and family who see her visits.
+        "POST /v1/ratings" | "POST /v1/complaints" => &["senior", "family"],
         other => panic!("the matrix does not know {other}: add it"),
     }
 }
@@ -125,6 +142,58 @@ impl World {
                 (p.replace("{id}", v["id"].as_str().unwrap()), if p.ends_with("confirm") { Some(json!({})) } else { None })
             }
             "/v1/district/summary" => (format!("{path}?month={}", chrono::Utc::now().format("%Y-%m")), None),
+            "/v1/canteens/{id}/menus" => (format!("/v1/canteens/CT1/menus?date={}", tomorrow()), None),
+            "/v1/rental-points/{id}/stock" => ("/v1/rental-points/ST1/stock".into(), None),
+            "/v1/alerts" if method == "POST" => (path.to_string(), Some(json!({"senior_id": "S1", "lat": HOME.0, "lon": HOME.1}))),
+            p if p.starts_with("/v1/alerts/{id}") => {
+                let (s, v) = self.api.call("POST", "/v1/alerts", self.token("district"), Some(json!({"senior_id": "S1", "lat": HOME.0, "lon": HOME.1}))).await;
+                assert_eq!(s, 201, "{v}");
+                let body = if p.ends_with("resolve") { Some(json!({"note": "已上门"})) } else { None };
+                (p.replace("{id}", v["id"].as_str().unwrap()), body)
+            }
+            "/v1/meal-orders" => {
+                self.no_meal_order().await;
+                (path.to_string(), Some(json!({"senior_id": "S1", "facility_id": "CT1", "date": tomorrow(), "meal": "lunch", "mode": "pick_up"})))
+            }
+            p if p.starts_with("/v1/meal-orders/{id}") => {
+                self.no_meal_order().await;
+                let (s, v) = self.api.call("POST", "/v1/meal-orders", self.token("district"), Some(json!({"senior_id": "S1", "facility_id": "CT1", "date": tomorrow(), "meal": "lunch", "mode": "pick_up"}))).await;
+                assert_eq!(s, 201, "{v}");
+                (p.replace("{id}", v["id"].as_str().unwrap()), if p.ends_with("cancel") { Some(json!({})) } else { None })
+            }
+            "/v1/seniors/{id}/meal-orders" | "/v1/seniors/{id}/rentals" | "/v1/seniors/{id}/ratings" | "/v1/seniors/{id}/subsidies" => (path.replace("{id}", "S1"), None),
+            "/v1/subsidies" if method == "POST" => {
+                self.no_application().await;
+                (path.to_string(), Some(json!({"senior_id": "S1", "kind": "meal", "note": "独居"})))
+            }
+            p if p.starts_with("/v1/subsidies/{id}") => {
+                self.no_application().await;
+                let (s, v) = self.api.call("POST", "/v1/subsidies", self.token("senior"), Some(json!({"senior_id": "S1", "kind": "meal"}))).await;
+                assert_eq!(s, 201, "{v}");
+                let id = v["id"].as_str().unwrap();
+                (p.replace("{id}", id).replace("{action}", "recommend"), if p.ends_with("{action}") { Some(json!({})) } else { None })
+            }
+            "/v1/rentals" => {
+                self.no_rental().await;
+                (path.to_string(), Some(json!({"senior_id": "S1", "facility_id": "ST1", "device": "wheelchair"})))
+            }
+            p if p.starts_with("/v1/rentals/{id}") => {
+                self.no_rental().await;
+                let (s, v) = self.api.call("POST", "/v1/rentals", self.token("district"), Some(json!({"senior_id": "S1", "facility_id": "ST1", "device": "wheelchair"}))).await;
+                assert_eq!(s, 201, "{v}");
+                let id = v["id"].as_str().unwrap().to_string();
+                if p.ends_with("return") {
+                    let (s, v) = self.api.call("POST", &format!("/v1/rentals/{id}/pick-up"), self.token("district"), Some(json!({}))).await;
+                    assert_eq!(s, 200, "{v}");
+                }
+                (p.replace("{id}", &id), if p == "/v1/rentals/{id}" { None } else { Some(json!({})) })
+            }
+            "/v1/ratings" | "/v1/complaints" => {
+                let id = self.completed_visit().await;
+                booking = Some(id.clone());
+                let body = if path == "/v1/ratings" { json!({"subject": "visit", "subject_id": id, "stars": 5, "comment": "很好"}) } else { json!({"subject": "visit", "subject_id": id, "text": "来晚了"}) };
+                (path.to_string(), Some(body))
+            }
             p if p.starts_with("/v1/bookings/{id}") => {
                 let action = p.trim_start_matches("/v1/bookings/{id}").trim_start_matches('/');
                 let id = match action {
@@ -164,6 +233,53 @@ impl World {
         };
         let _ = method;
         (path, body, booking)
+    }
+
+    /// Cancels S1's standing order for tomorrow's lunch (one per meal), so that a new one may be made.
+    async fn no_meal_order(&self) {
+        let (_, v) = self.api.call("GET", "/v1/seniors/S1/meal-orders", self.token("district"), None).await;
+        for o in v.as_array().unwrap().iter().filter(|o| o["state"] == "ordered") {
+            let (s, v) = self.api.call("POST", &format!("/v1/meal-orders/{}/cancel", o["id"].as_str().unwrap()), self.token("district"), Some(json!({}))).await;
+            assert_eq!(s, 200, "{v}");
+        }
+    }
+
+    /// Closes S1's open meal-subsidy application (one open per kind), so that a new one may be made.
+    async fn no_application(&self) {
+        let (_, v) = self.api.call("GET", "/v1/seniors/S1/subsidies", self.token("district"), None).await;
+        for a in v.as_array().unwrap() {
+            let (who, action, body) = match a["state"].as_str() {
+                Some("submitted" | "returned") => ("senior", "withdraw", json!({})),
+                Some("recommended") => ("district", "refuse", json!({"reason": "tidy"})),
+                _ => continue,
+            };
+            let (s, v) = self.api.call("POST", &format!("/v1/subsidies/{}/{action}", a["id"].as_str().unwrap()), self.token(who), Some(body)).await;
+            assert_eq!(s, 200, "{v}");
+        }
+    }
+
+    /// Frees ST1's one wheelchair.
+    async fn no_rental(&self) {
+        let (_, v) = self.api.call("GET", "/v1/seniors/S1/rentals", self.token("district"), None).await;
+        for r in v.as_array().unwrap() {
+            let action = match r["state"].as_str() {
+                Some("reserved") => "cancel",
+                Some("picked_up") => "return",
+                _ => continue,
+            };
+            let (s, v) = self.api.call("POST", &format!("/v1/rentals/{}/{action}", r["id"].as_str().unwrap()), self.token("district"), Some(json!({}))).await;
+            assert_eq!(s, 200, "{v}");
+        }
+    }
+
+    /// A visit of S1 that C1 carried out at her door.
+    async fn completed_visit(&self) -> String {
+        let here = json!({"lat": HOME.0, "lon": HOME.1});
+        let id = self.booking(true).await;
+        self.as_c1(&id, "accept", json!({})).await;
+        self.as_c1(&id, "check-in", here.clone()).await;
+        self.as_c1(&id, "check-out", here).await;
+        id
     }
 
     /// Frees C1 again after a test left a booking accepted or checked in.

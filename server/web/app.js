@@ -94,6 +94,8 @@ async function signIn(ev) {
 
 async function signOut() {
   try { if (token) await api('/v1/auth/logout', { method: 'POST' }); } catch (_) { /* the session may be gone already */ }
+  if (stream) stream.abort();
+  stream = null;
   token = null;
   sessionStorage.removeItem('cc-token');
   me = map = stats = null;
@@ -138,6 +140,7 @@ async function start(started = performance.now()) {
     drawTownships();
     timings.ready_ms = performance.now() - started;
     setState('ready');
+    watchChanges();
   } catch (e) {
     if (e.status === 403) {
       $('refused-message').textContent = e.message;
@@ -371,14 +374,46 @@ function applyToggles() {
   $('routes').style.display = $('show-routes').checked ? '' : 'none';
 }
 
+// An action on the page is the API's command, as a phone would send it; the page then redraws
+// from the platform (the live stream would tell it too).
+async function act(button, path, body) {
+  button.disabled = true;
+  $('act-error').textContent = '';
+  try {
+    await api(path, { method: 'POST', body: JSON.stringify(body || {}) });
+    await refreshMap();
+  } catch (e) {
+    $('act-error').textContent = '操作未完成 Not done: ' + e.message;
+    button.disabled = false;
+  }
+}
+
+function actButton(label, cls, onClick) {
+  const b = html('button', { type: 'button', class: cls }, label);
+  b.addEventListener('click', () => onClick(b));
+  return b;
+}
+
 function drawLive() {
   const a = $('alerts');
   a.replaceChildren(html('div', { class: 'muted' }, `紧急呼叫 Open SOS: ${map.alerts.length}`));
   map.alerts.forEach((x, i) => {
-    const row = html('div', { class: 'alert-row', 'data-alert': x.id });
-    row.append(html('b', {}, 'S' + (i + 1)), ` ${x.state === 'acknowledged' ? '已响应 acknowledged' : '待响应 waiting'} · ${ageOf(x.raised_at)} · ${x.station_id || ''}`);
+    const row = html('div', { class: 'alert-row', 'data-alert': x.id, 'data-state': x.state });
+    row.append(html('b', {}, 'S' + (i + 1)), ` ${x.state === 'acknowledged' ? '已响应 acknowledged' : '待响应 waiting'} · ${ageOf(x.raised_at)} · ${x.station_id || ''} `);
+    if (x.state === 'raised') row.append(actButton('响应 Acknowledge', 'ack', (b) => act(b, `/v1/alerts/${encodeURIComponent(x.id)}/acknowledge`)));
+    row.append(actButton('解除 Resolve', 'resolve', (b) => act(b, `/v1/alerts/${encodeURIComponent(x.id)}/resolve`, { note: '已处理 handled on the one map' })));
     a.appendChild(row);
   });
+  const flagged = map.visits.filter((x) => x.to_review);
+  const r = $('reviews');
+  r.replaceChildren(html('div', { class: 'muted' }, `待审核上门 Visits to review: ${flagged.length}`));
+  for (const x of flagged) {
+    const row = html('div', { class: 'review-row', 'data-booking': x.booking_id });
+    row.append(`${(SERVICES[x.service] || x.service).split(' ')[0]} · ${x.caregiver_id || ''} `);
+    row.append(actButton('通过 Approve', 'approve', (b) => act(b, `/v1/bookings/${encodeURIComponent(x.booking_id)}/review`, { review: 'approved' })));
+    row.append(actButton('驳回 Refuse', 'refuse', (b) => act(b, `/v1/bookings/${encodeURIComponent(x.booking_id)}/review`, { review: 'rejected' })));
+    r.appendChild(row);
+  }
   const v = $('visits');
   const counts = {};
   for (const x of map.visits) counts[x.state] = (counts[x.state] || 0) + 1;
@@ -393,6 +428,67 @@ function drawLive() {
     list.appendChild(item);
   }
   v.appendChild(list);
+}
+
+// ----- live: the platform's stream says something in this area changed -----
+
+let stream = null;
+let refreshing = null;
+
+// Fetches the map again and redraws it where the operator is looking.
+async function refreshMap() {
+  if (refreshing) return refreshing;
+  refreshing = (async () => {
+    const saved = { ...view };
+    map = await api('/v1/map');
+    drawMap();
+    Object.assign(view, saved);
+    schedule();
+    timings.live_updates = (timings.live_updates || 0) + 1;
+    timings.last_update_at = Date.now();
+  })().finally(() => (refreshing = null));
+  return refreshing;
+}
+
+// EventSource cannot send the bearer token, so the stream is read with fetch. It resumes from
+// the last event seen; its first event after connecting without one only sets the cursor.
+async function watchChanges() {
+  if (stream) stream.abort();
+  const ctl = new AbortController();
+  stream = ctl;
+  let cursor = '';
+  while (!ctl.signal.aborted && token) {
+    try {
+      const headers = { Authorization: 'Bearer ' + token, Accept: 'text/event-stream' };
+      if (cursor) headers['Last-Event-ID'] = cursor;
+      const r = await fetch('/v1/sync/stream', { headers, signal: ctl.signal });
+      if (r.status === 401) return;
+      if (!r.ok) throw new Error('stream ' + r.status);
+      document.body.dataset.live = 'on';
+      const reader = r.body.getReader();
+      const dec = new TextDecoder();
+      let buf = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buf += dec.decode(value, { stream: true }).replace(/\r\n/g, '\n');
+        let i;
+        while ((i = buf.indexOf('\n\n')) >= 0) {
+          const block = buf.slice(0, i);
+          buf = buf.slice(i + 2);
+          const id = (block.match(/^id: ?(.*)$/m) || [])[1];
+          if (!/^event: ?changed$/m.test(block)) continue;
+          const first = !cursor;
+          if (id) cursor = id;
+          if (!first && map) refreshMap().catch(() => {});
+        }
+      }
+    } catch (_) {
+      if (ctl.signal.aborted) return;
+    }
+    document.body.dataset.live = 'off';
+    await new Promise((res) => setTimeout(res, 1000));
+  }
 }
 
 // ----- statistics -----

@@ -94,6 +94,8 @@ struct Client<'a> {
     opts: &'a SyncOptions,
     token: Option<String>,
     retries: u32,
+    /// The platform answered 401: a kept token has expired or was ended.
+    unauthorized: bool,
 }
 
 enum Attempt<T> {
@@ -122,7 +124,7 @@ impl Client<'_> {
         Err(Error::Network(format!("gave up after {} attempts: {last}", self.opts.attempts.max(1))))
     }
 
-    async fn once<B: Serialize, T: DeserializeOwned>(&self, url: &str, body: &B) -> Attempt<T> {
+    async fn once<B: Serialize, T: DeserializeOwned>(&mut self, url: &str, body: &B) -> Attempt<T> {
         let mut req = self.http.post(url).json(body);
         if let Some(t) = &self.token {
             req = req.bearer_auth(t);
@@ -146,7 +148,10 @@ impl Client<'_> {
         let message = serde_json::from_slice::<ApiError>(&bytes).map(|e| e.message).unwrap_or_default();
         match status.as_u16() {
             429 | 500..=599 => Attempt::Retry(format!("the platform answered {status}")),
-            401 => Attempt::Fail(Error::Forbidden("the platform did not accept the login".into())),
+            401 => {
+                self.unauthorized = true;
+                Attempt::Fail(Error::Forbidden("the platform did not accept the login".into()))
+            }
             403 => Attempt::Fail(Error::Forbidden(message)),
             404 => Attempt::Fail(Error::Network(format!("no sync service at this address ({message})"))),
             _ => Attempt::Fail(Error::invalid("sync", format!("the platform refused the request ({status}): {message}"))),
@@ -154,7 +159,7 @@ impl Client<'_> {
     }
 }
 
-fn jitter(d: Duration) -> Duration {
+pub(super) fn jitter(d: Duration) -> Duration {
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|t| t.subsec_nanos()).unwrap_or(0);
     d / 2 + Duration::from_nanos(u64::from(nanos) % (d.as_nanos() as u64 / 2 + 1))
 }
@@ -175,26 +180,36 @@ impl CareCircle {
     }
 
     pub async fn sync_with(&self, server_url: &str, credentials: &Credentials, opts: &SyncOptions) -> Result<SyncReport> {
+        let mut link = Link::new(server_url, opts)?;
+        self.sync_over(&mut link, credentials, opts).await
+    }
+
+    /// A sync over a kept link: signs in only without a token, or again once when the platform
+    /// no longer accepts it (push is idempotent and pull reads, so running them again is safe).
+    pub(super) async fn sync_over(&self, link: &mut Link, credentials: &Credentials, opts: &SyncOptions) -> Result<SyncReport> {
         if self.replica.syncing.swap(true, Ordering::AcqRel) {
             return Err(Error::invalid("sync", "a sync is already running on this database"));
         }
         let _running = Running(&self.replica.syncing);
-        let base = server_url.trim_end_matches('/').to_string();
-        let secure = check_server_url(&base)?;
-        self.bind_sync(&base, &credentials.login)?;
-        // No redirects: a platform never sends its phones elsewhere, and a redirect must not
-        // downgrade https to http.
-        let http = reqwest::Client::builder()
-            .timeout(opts.timeout)
-            .https_only(secure)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| Error::Network(e.to_string()))?;
-        let mut client = Client { http, base, opts, token: None, retries: 0 };
-        let session: Session = client.post("/v1/auth/login", &Login { login: &credentials.login, password: &credentials.password }).await?;
-        client.token = Some(session.token);
-
+        self.bind_sync(&link.base, &credentials.login)?;
+        let mut client = Client { http: link.http.clone(), base: link.base.clone(), opts, token: link.token.clone(), retries: 0, unauthorized: false };
+        let kept = client.token.is_some();
+        if !kept {
+            link.token = Some(client.sign_in(credentials).await?);
+        }
         let mut report = SyncReport::default();
+        match self.push_and_pull(&mut client, opts, &mut report).await {
+            Err(_) if kept && client.unauthorized => {
+                client.unauthorized = false;
+                link.token = Some(client.sign_in(credentials).await?);
+                self.push_and_pull(&mut client, opts, &mut report).await?;
+            }
+            other => other?,
+        }
+        Ok(report)
+    }
+
+    async fn push_and_pull(&self, client: &mut Client<'_>, opts: &SyncOptions, report: &mut SyncReport) -> Result<()> {
         loop {
             let batch = self.pending_push(opts.push_batch.max(1))?;
             if batch.is_empty() {
@@ -227,7 +242,40 @@ impl CareCircle {
         }
         report.cursor = cursor;
         report.retries = client.retries;
-        Ok(report)
+        Ok(())
+    }
+}
+
+/// The platform's address, an HTTP client for it, and the token once signed in.
+pub(super) struct Link {
+    pub(super) http: reqwest::Client,
+    pub(super) base: String,
+    pub(super) secure: bool,
+    pub(super) token: Option<String>,
+}
+
+impl Link {
+    pub(super) fn new(server_url: &str, opts: &SyncOptions) -> Result<Link> {
+        let base = server_url.trim_end_matches('/').to_string();
+        let secure = check_server_url(&base)?;
+        // No redirects: a platform never sends its phones elsewhere, and a redirect must not
+        // downgrade https to http.
+        let http = reqwest::Client::builder()
+            .timeout(opts.timeout)
+            .https_only(secure)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| Error::Network(e.to_string()))?;
+        Ok(Link { http, base, secure, token: None })
+    }
+}
+
+impl Client<'_> {
+    async fn sign_in(&mut self, credentials: &Credentials) -> Result<String> {
+        self.token = None;
+        let session: Session = self.post("/v1/auth/login", &Login { login: &credentials.login, password: &credentials.password }).await?;
+        self.token = Some(session.token.clone());
+        Ok(session.token)
     }
 }
 

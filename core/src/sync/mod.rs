@@ -25,12 +25,17 @@
 //! - Changes are applied in the order the phone made them; a refused one does not stop the rest.
 
 mod phone;
+mod live;
 pub(crate) mod server;
 #[cfg(feature = "sync-client")]
 mod client;
+#[cfg(feature = "sync-client")]
+mod stream;
 
 #[cfg(feature = "sync-client")]
 pub use client::{Credentials, SyncOptions, SyncReport};
+#[cfg(feature = "sync-client")]
+pub use stream::ListenReport;
 pub use phone::OutboxEntry;
 pub use server::{PullPage, PullRequest, TableRows};
 
@@ -41,9 +46,12 @@ use crate::db::{Dialect, Sql, SqlExt, Value};
 use crate::error::{Error, Result};
 use crate::event::{Emitter, EventKind};
 use crate::facility::Service;
+use crate::meal::{Meal, MealMode};
 use crate::person::{Actor, FamilyLink, FamilyMember};
+use crate::rating::RatedSubject;
+use crate::rental::Device;
 use crate::visit::Review;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -73,6 +81,29 @@ pub enum Command {
     ReviewVisit { booking_id: String, review: Review },
     PutFamilyMember { member: FamilyMember },
     LinkFamily { link: FamilyLink },
+    /// An SOS: pushed before anything else queued.
+    RaiseAlert { alert_id: String, senior_id: String, lat: f64, lon: f64 },
+    AcknowledgeAlert { alert_id: String },
+    ResolveAlert {
+        alert_id: String,
+        #[serde(default)]
+        note: String,
+    },
+    OrderMeal { order_id: String, senior_id: String, facility_id: String, date: NaiveDate, meal: Meal, mode: MealMode },
+    CancelMeal { order_id: String },
+    ReserveDevice { rental_id: String, senior_id: String, facility_id: String, device: Device },
+    PickUpDevice { rental_id: String },
+    ReturnDevice { rental_id: String },
+    CancelRental { rental_id: String },
+    Rate {
+        rating_id: String,
+        subject: RatedSubject,
+        subject_id: String,
+        stars: u8,
+        #[serde(default)]
+        comment: String,
+    },
+    Complain { complaint_id: String, subject: RatedSubject, subject_id: String, text: String },
 }
 
 /// What a command or a refresh is about.
@@ -113,6 +144,47 @@ impl Command {
             | Command::ReviewVisit { booking_id, .. } => Subject::new("booking", booking_id.clone()),
             Command::PutFamilyMember { member } => Subject::new("family_member", member.id.clone()),
             Command::LinkFamily { link } => Subject::new("family_link", format!("{}|{}", link.senior_id, link.family_id)),
+            Command::RaiseAlert { alert_id, .. } | Command::AcknowledgeAlert { alert_id } | Command::ResolveAlert { alert_id, .. } => Subject::new("alert", alert_id.clone()),
+            Command::OrderMeal { order_id, .. } | Command::CancelMeal { order_id } => Subject::new("meal_order", order_id.clone()),
+            Command::ReserveDevice { rental_id, .. } | Command::PickUpDevice { rental_id } | Command::ReturnDevice { rental_id } | Command::CancelRental { rental_id } => {
+                Subject::new("rental", rental_id.clone())
+            }
+            Command::Rate { rating_id, .. } => Subject::new("rating", rating_id.clone()),
+            Command::Complain { complaint_id, .. } => Subject::new("complaint", complaint_id.clone()),
+        }
+    }
+
+    /// The command's name on the wire (its serde tag).
+    pub fn op(&self) -> &'static str {
+        match self {
+            Command::RequestBooking { .. } => "request_booking",
+            Command::AcceptBooking { .. } => "accept_booking",
+            Command::DeclineBooking { .. } => "decline_booking",
+            Command::CancelBooking { .. } => "cancel_booking",
+            Command::CheckIn { .. } => "check_in",
+            Command::CheckOut { .. } => "check_out",
+            Command::ReviewVisit { .. } => "review_visit",
+            Command::PutFamilyMember { .. } => "put_family_member",
+            Command::LinkFamily { .. } => "link_family",
+            Command::RaiseAlert { .. } => "raise_alert",
+            Command::AcknowledgeAlert { .. } => "acknowledge_alert",
+            Command::ResolveAlert { .. } => "resolve_alert",
+            Command::OrderMeal { .. } => "order_meal",
+            Command::CancelMeal { .. } => "cancel_meal",
+            Command::ReserveDevice { .. } => "reserve_device",
+            Command::PickUpDevice { .. } => "pick_up_device",
+            Command::ReturnDevice { .. } => "return_device",
+            Command::CancelRental { .. } => "cancel_rental",
+            Command::Rate { .. } => "rate",
+            Command::Complain { .. } => "complain",
+        }
+    }
+
+    /// Queued changes are pushed by priority, then in the order made: an SOS first.
+    pub fn priority(&self) -> i64 {
+        match self {
+            Command::RaiseAlert { .. } => 1,
+            _ => 0,
         }
     }
 }
@@ -210,6 +282,24 @@ impl Change {
     pub(crate) fn family_link(senior: &str, family: &str) -> Self {
         Change { entity: "family_link", id: format!("{senior}|{family}"), senior: Some(senior.into()), party: Some(family.into()) }
     }
+    /// A record every phone gets (see `server::PUBLIC`): menus, stock, rules, terms, settings.
+    pub(crate) fn public(entity: &'static str, id: impl Into<String>) -> Self {
+        Change { entity, id: id.into(), senior: None, party: None }
+    }
+    /// A record of one senior's, seen by whoever sees her (ratings, complaints).
+    pub(crate) fn owned(entity: &'static str, id: &str, senior: &str) -> Self {
+        Change { entity, id: id.into(), senior: Some(senior.into()), party: None }
+    }
+}
+
+/// The district settings that phones apply offline; they travel to every phone.
+pub(crate) const PHONE_SETTINGS: &[&str] = &["meal_subsidy", "holidays", "subsidy_terms", "timebank_rules", "family_bed_rules"];
+
+/// Stores one of [`PHONE_SETTINGS`] and logs it for phones, in the caller's transaction.
+pub(crate) fn put_phone_setting<T: Serialize>(cc: &CareCircle, sql: &dyn Sql, key: &'static str, value: &T) -> Result<()> {
+    debug_assert!(PHONE_SETTINGS.contains(&key));
+    crate::store::put_setting(sql, key, value)?;
+    log_changes(cc, sql, vec![Change::public("setting", key)])
 }
 
 /// What one write transaction hands to sync.
@@ -341,5 +431,31 @@ impl<'de> Deserialize<'de> for Value {
             serde_json::Value::String(s) => Ok(Value::Text(s)),
             _ => Err(serde::de::Error::custom("expected null, a number or a string")),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Command;
+
+    /// `op` is the name the command travels under; the two must never drift apart.
+    #[test]
+    fn op_is_the_serde_tag() {
+        let commands = [
+            r#"{"op":"raise_alert","alert_id":"A","senior_id":"S","lat":30.0,"lon":121.0}"#,
+            r#"{"op":"order_meal","order_id":"O","senior_id":"S","facility_id":"F","date":"2026-12-03","meal":"lunch","mode":"dine_in"}"#,
+            r#"{"op":"reserve_device","rental_id":"R","senior_id":"S","facility_id":"F","device":"wheelchair"}"#,
+            r#"{"op":"rate","rating_id":"R","subject":"visit","subject_id":"B","stars":5}"#,
+            r#"{"op":"complain","complaint_id":"C","subject":"meal","subject_id":"O","text":"cold"}"#,
+            r#"{"op":"cancel_rental","rental_id":"R"}"#,
+            r#"{"op":"accept_booking","booking_id":"B"}"#,
+        ];
+        for json in commands {
+            let c: Command = serde_json::from_str(json).unwrap_or_else(|e| panic!("{json}: {e}"));
+            let tag = serde_json::to_value(&c).unwrap()["op"].as_str().unwrap().to_string();
+            assert_eq!(c.op(), tag);
+        }
+        assert_eq!(serde_json::from_str::<Command>(commands[0]).unwrap().priority(), 1);
+        assert_eq!(serde_json::from_str::<Command>(commands[1]).unwrap().priority(), 0);
     }
 }

@@ -28,8 +28,8 @@ pub struct OutboxEntry {
 pub(super) fn put_in_outbox(tx: &dyn Sql, actor: &Actor, command: &Command, at: DateTime<Utc>) -> Result<()> {
     let json = serde_json::to_string(command).map_err(|e| Error::Database(e.to_string()))?;
     tx.execute(
-        "INSERT INTO outbox (idem_key, actor, command, at, state) VALUES (?1, ?2, ?3, ?4, 'pending')",
-        args![uuid::Uuid::new_v4().to_string(), actor.label(), json, at],
+        "INSERT INTO outbox (idem_key, actor, command, at, state, priority) VALUES (?1, ?2, ?3, ?4, 'pending', ?5)",
+        args![uuid::Uuid::new_v4().to_string(), actor.label(), json, at, command.priority()],
     )?;
     Ok(())
 }
@@ -96,7 +96,7 @@ impl CareCircle {
 
     /// Pending entries to push, oldest first.
     pub fn pending_push(&self, limit: u32) -> Result<Vec<PushEntry>> {
-        let rows = self.store.read(|sql| sql.query(&format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT ?1"), args![limit]))?;
+        let rows = self.store.read(|sql| sql.query(&format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE state = 'pending' ORDER BY priority DESC, seq LIMIT ?1"), args![limit]))?;
         rows.iter().map(|r| entry_from_row(r).map(|e| PushEntry { key: e.key, actor: e.actor, at: e.at, command: e.command })).collect()
     }
 
@@ -133,6 +133,9 @@ impl CareCircle {
     /// `refreshed` names the outbox entries whose records this page was asked to send again.
     pub fn apply_pull(&self, page: &PullPage, refreshed: &[String]) -> Result<()> {
         let mut catalogue_changed = [false, false, false];
+        // The platform's events new to this phone go to its listeners after commit, as local ones do.
+        let events = pulled_events(page);
+        let known: i64 = if events.is_empty() { 0 } else { self.store.read(|sql| sql.scalar("SELECT COALESCE(MAX(seq), 0) FROM sync_event", &[]))? };
         self.store.write(|tx| {
             for g in &page.gone {
                 drop_record(tx, g)?;
@@ -198,6 +201,8 @@ impl CareCircle {
         if catalogue_changed.iter().any(|c| *c) {
             self.refresh_indexes()?;
         }
+        let fresh: Vec<crate::event::Event> = events.into_iter().filter(|e| e.seq > known).collect();
+        self.events.publish(&fresh);
         Ok(())
     }
 
@@ -232,6 +237,32 @@ fn drop_record(tx: &dyn Sql, s: &Subject) -> Result<()> {
             let (senior, family) = s.id.split_once('|').unwrap_or((&s.id, ""));
             tx.execute("DELETE FROM family_link WHERE senior_id = ?1 AND family_id = ?2", args![senior, family])?;
         }
+        // A change the platform refused for a record it does not have (an order past capacity,
+        // an alert for a senior it does not know): the optimistic copy goes, and its count with it.
+        "meal_order" => {
+            tx.execute(
+                "UPDATE menu SET ordered = ordered - 1, dine_in_ordered = dine_in_ordered - (CASE WHEN (SELECT mode FROM meal_order WHERE id = ?1) = 'dine_in' THEN 1 ELSE 0 END)
+                 WHERE ordered > 0 AND EXISTS (SELECT 1 FROM meal_order o WHERE o.id = ?1 AND o.state = 'ordered' AND o.facility_id = menu.facility_id AND o.date = menu.date AND o.meal = menu.meal)",
+                args![s.id],
+            )?;
+            tx.execute("DELETE FROM meal_order WHERE id = ?1", args![s.id])?;
+        }
+        "rental" => {
+            tx.execute(
+                "UPDATE device_stock SET in_use = in_use - 1
+                 WHERE in_use > 0 AND EXISTS (SELECT 1 FROM rental r WHERE r.id = ?1 AND r.state IN ('reserved', 'picked_up') AND r.facility_id = device_stock.facility_id AND r.device = device_stock.device)",
+                args![s.id],
+            )?;
+            tx.execute("DELETE FROM rental WHERE id = ?1", args![s.id])?;
+        }
+        "alert" => {
+            tx.execute("DELETE FROM alert_station WHERE alert_id = ?1", args![s.id])?;
+            tx.execute("DELETE FROM alert WHERE id = ?1", args![s.id])?;
+        }
+        "rating" | "complaint" => {
+            let table = if s.entity == "rating" { "rating" } else { "complaint" };
+            tx.execute(&format!("DELETE FROM {table} WHERE id = ?1"), args![s.id])?;
+        }
         "senior" => {
             let id = &s.id;
             for sql in [
@@ -243,6 +274,8 @@ fn drop_record(tx: &dyn Sql, s: &Subject) -> Result<()> {
                 "DELETE FROM alert_station WHERE alert_id IN (SELECT id FROM alert WHERE senior_id = ?1)",
                 "DELETE FROM alert WHERE senior_id = ?1",
                 "DELETE FROM assessment WHERE senior_id = ?1",
+                "DELETE FROM rating WHERE senior_id = ?1",
+                "DELETE FROM complaint WHERE senior_id = ?1",
                 "DELETE FROM volunteer_service WHERE senior_id = ?1",
                 "DELETE FROM family_link WHERE senior_id = ?1",
                 "DELETE FROM sync_event WHERE senior_id = ?1",
@@ -254,4 +287,39 @@ fn drop_record(tx: &dyn Sql, s: &Subject) -> Result<()> {
         _ => {}
     }
     Ok(())
+}
+
+/// The events a pulled page carries, oldest first (rows this build cannot read are skipped).
+fn pulled_events(page: &PullPage) -> Vec<crate::event::Event> {
+    let Some(t) = page.tables.iter().find(|t| t.table == "event") else { return Vec::new() };
+    let col = |name: &str| t.columns.iter().position(|c| c == name);
+    let (Some(seq), Some(at), Some(kind), Some(subject), Some(senior), Some(party), Some(detail)) =
+        (col("seq"), col("at"), col("kind"), col("subject_id"), col("senior_id"), col("party_id"), col("detail"))
+    else {
+        return Vec::new();
+    };
+    let text = |row: &[Value], i: usize| match row.get(i) {
+        Some(Value::Text(s)) => Some(s.clone()),
+        _ => None,
+    };
+    let mut out: Vec<crate::event::Event> = t
+        .rows
+        .iter()
+        .filter_map(|row| {
+            Some(crate::event::Event {
+                seq: match row.get(seq) {
+                    Some(Value::Int(i)) => *i,
+                    _ => return None,
+                },
+                at: crate::store::parse_ts(&text(row, at)?).ok()?,
+                kind: crate::event::EventKind::parse(&text(row, kind)?)?,
+                subject_id: text(row, subject)?,
+                senior_id: text(row, senior)?,
+                party_id: text(row, party),
+                detail: text(row, detail).unwrap_or_default(),
+            })
+        })
+        .collect();
+    out.sort_by_key(|e| e.seq);
+    out
 }

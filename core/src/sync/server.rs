@@ -30,10 +30,27 @@ pub(super) const TABLES: &[TableSpec] = &[
         columns: &["id", "name", "kind", "lat", "lon", "address", "phone", "hours", "services", "capacity", "division", "updated_at", "deleted"],
         key: &["id"],
     },
+    // What phones need to act offline, public like facilities: canteens, menus with what is
+    // left, device stock with what is in use, service terms, district rules, phone settings.
+    TableSpec { name: "canteen", columns: &["facility_id", "delivery_radius_m", "cutoffs"], key: &["facility_id"] },
+    TableSpec {
+        name: "menu",
+        columns: &["facility_id", "date", "meal", "dishes", "price_fen", "capacity", "seats", "ordered", "dine_in_ordered"],
+        key: &["facility_id", "date", "meal"],
+    },
+    TableSpec { name: "device_stock", columns: &["facility_id", "device", "total", "deposit_fen", "daily_fee_fen", "in_use"], key: &["facility_id", "device"] },
+    TableSpec { name: "service_terms", columns: &["service", "duration_minutes", "price_fen_per_hour", "government_paid"], key: &["service"] },
+    TableSpec { name: "district_rules", columns: &["district", "rules"], key: &["district"] },
+    TableSpec { name: "setting", columns: &["key", "value"], key: &["key"] },
     TableSpec { name: "family_member", columns: &["id", "name", "phone"], key: &["id"] },
     TableSpec {
         name: "senior",
         columns: &["id", "name", "birth_date", "gender", "lat", "lon", "address", "lives_alone", "phone", "station_id", "division"],
+        key: &["id"],
+    },
+    TableSpec {
+        name: "assessment",
+        columns: &["id", "senior_id", "assessor", "date", "scores", "conditions", "total", "level", "recorded_at"],
         key: &["id"],
     },
     TableSpec {
@@ -84,6 +101,18 @@ pub(super) const TABLES: &[TableSpec] = &[
         ],
         key: &["id"],
     },
+    // Which stations an alert has reached: a station's tablet may answer only its own.
+    TableSpec { name: "alert_station", columns: &["alert_id", "station_id", "at"], key: &["alert_id", "station_id"] },
+    TableSpec {
+        name: "rating",
+        columns: &["id", "subject", "subject_id", "senior_id", "org_kind", "org", "month", "stars", "comment", "rated_by", "at"],
+        key: &["id"],
+    },
+    TableSpec {
+        name: "complaint",
+        columns: &["id", "subject", "subject_id", "senior_id", "org_kind", "org", "month", "text", "by_actor", "at"],
+        key: &["id"],
+    },
     // The district's walking network (public, like facilities): its row, then its chunks.
     TableSpec {
         name: "walk_network",
@@ -132,11 +161,14 @@ pub struct PullPage {
     pub gone: Vec<Subject>,
 }
 
+/// A senior's records beside bookings, sent by `Page::owned`.
+const OWNED: [&str; 6] = ["meal_order", "rental", "alert", "assessment", "rating", "complaint"];
+
 const MAX_PULL: u32 = 2000;
 const DEFAULT_PULL: u32 = 500;
 const MAX_REFRESH: usize = 200;
 
-fn parse_cursor(c: &str) -> Result<(i64, i64)> {
+pub(super) fn parse_cursor(c: &str) -> Result<(i64, i64)> {
     if c.is_empty() {
         return Ok((0, -1));
     }
@@ -145,28 +177,38 @@ fn parse_cursor(c: &str) -> Result<(i64, i64)> {
     Ok((v.parse().map_err(|_| bad())?, n.parse().map_err(|_| bad())?))
 }
 
+/// Records every phone gets, whoever signs in.
+macro_rules! public_entities {
+    () => {
+        "c.entity IN ('facility', 'walk_network', 'canteen', 'menu', 'device_stock', 'service_terms', 'district_rules', 'setting')"
+    };
+}
+
+/// Reference tables a first pull sends whole (later pulls send what changed).
+const REFERENCE: &[&str] = &["canteen", "menu", "device_stock", "service_terms", "district_rules", "setting"];
+
 /// The change-log predicate of an actor's scope (on alias `c`) and its argument.
-fn scope(actor: &Actor) -> Result<(&'static str, Option<String>)> {
+pub(super) fn scope(actor: &Actor) -> Result<(&'static str, Option<String>)> {
     Ok(match actor {
         Actor::District => ("1 = 1", None),
-        Actor::Senior(id) => ("(c.entity IN ('facility', 'walk_network') OR c.senior_id = ?4 OR (c.entity = 'family_member' AND c.entity_id IN (SELECT family_id FROM family_link WHERE senior_id = ?4)))", Some(id.clone())),
+        Actor::Senior(id) => (concat!("(", public_entities!(), " OR c.senior_id = ?4 OR (c.entity = 'family_member' AND c.entity_id IN (SELECT family_id FROM family_link WHERE senior_id = ?4)))"), Some(id.clone())),
         Actor::Family(id) => (
-            "(c.entity IN ('facility', 'walk_network') OR (c.entity IN ('family_link', 'family_member') AND c.party_id = ?4)
+            concat!("(", public_entities!(), " OR (c.entity IN ('family_link', 'family_member') AND c.party_id = ?4)
               OR c.senior_id IN (SELECT senior_id FROM family_link WHERE family_id = ?4 AND (can_book <> 0 OR can_see_visits <> 0))
-              OR (c.entity IN ('alert', 'event') AND c.party_id = ?4))",
+              OR (c.entity IN ('alert', 'event') AND c.party_id = ?4))"),
             Some(id.clone()),
         ),
         Actor::Operator(station) => (
-            "(c.entity IN ('facility', 'walk_network') OR c.senior_id IN (SELECT id FROM senior WHERE station_id = ?4)
+            concat!("(", public_entities!(), " OR c.senior_id IN (SELECT id FROM senior WHERE station_id = ?4)
               OR (c.entity = 'caregiver' AND c.entity_id IN (SELECT id FROM caregiver WHERE station_id = ?4))
               OR (c.entity = 'alert' AND c.entity_id IN (SELECT alert_id FROM alert_station WHERE station_id = ?4))
-              OR (c.entity = 'event' AND c.party_id = ?4))",
+              OR (c.entity = 'event' AND c.party_id = ?4))"),
             Some(station.clone()),
         ),
         Actor::Caregiver(id) => (
-            "(c.entity IN ('facility', 'walk_network') OR (c.entity = 'caregiver' AND c.entity_id = ?4)
+            concat!("(", public_entities!(), " OR (c.entity = 'caregiver' AND c.entity_id = ?4)
               OR (c.entity = 'booking' AND EXISTS (SELECT 1 FROM offer o WHERE o.booking_id = c.entity_id AND o.caregiver_id = ?4))
-              OR (c.entity = 'event' AND c.party_id = ?4))",
+              OR (c.entity = 'event' AND c.party_id = ?4))"),
             Some(id.clone()),
         ),
         Actor::System => return Err(Error::Forbidden("the system does not pull".into())),
@@ -186,6 +228,30 @@ pub(crate) fn sees_booking(sql: &dyn Sql, actor: &Actor, booking_id: &str) -> Re
         Actor::Caregiver(c) => sql.exists("SELECT 1 FROM offer WHERE booking_id = ?1 AND caregiver_id = ?2", args![booking_id, c]),
         _ => sees_senior(sql, actor, &r.get::<String>(0)?),
     }
+}
+
+/// May `actor` see this order, rental, alert, rating or complaint (false when there is none)?
+/// Alerts also reach whoever was told of them: family who receive alerts, stations alerted.
+pub(crate) fn sees_owned(sql: &dyn Sql, actor: &Actor, table: &str, id: &str) -> Result<bool> {
+    let Some(r) = sql.one(&format!("SELECT senior_id FROM {table} WHERE id = ?1"), args![id])? else { return Ok(false) };
+    let senior: String = r.get(0)?;
+    // The canteen or rental point the record is with (its operator handles it).
+    if let (Actor::Operator(st), "meal_order" | "rental") = (actor, table) {
+        if sql.exists(&format!("SELECT 1 FROM {table} WHERE id = ?1 AND facility_id = ?2"), args![id, st])? {
+            return Ok(true);
+        }
+    }
+    if table == "alert" {
+        let told = match actor {
+            Actor::Family(f) => sql.exists("SELECT 1 FROM family_link WHERE senior_id = ?1 AND family_id = ?2 AND receives_alerts <> 0", args![senior, f])?,
+            Actor::Operator(st) => sql.exists("SELECT 1 FROM alert_station WHERE alert_id = ?1 AND station_id = ?2", args![id, st])?,
+            _ => false,
+        };
+        if told {
+            return Ok(true);
+        }
+    }
+    sees_senior(sql, actor, &senior)
 }
 
 /// Collects the rows of one pull page.
@@ -300,16 +366,73 @@ impl<'a> Page<'a> {
         Ok(())
     }
 
-    /// An order, rental or alert, and its senior.
+    /// A record of one senior's (an order, rental, alert, assessment, rating, complaint), and her.
     fn owned(&mut self, table: &'static str, id: &str) -> Result<()> {
         if self.seen(table, id) {
             return Ok(());
         }
         let rows = self.fetch(table, "id = ?1", args![id])?;
-        if let Some(Value::Text(senior)) = rows.first().map(|r| r[1].clone()) {
+        let at = spec(table).and_then(|s| s.columns.iter().position(|c| *c == "senior_id")).unwrap_or(1);
+        if let Some(Value::Text(senior)) = rows.first().map(|r| r[at].clone()) {
+            // A senior's health is its own consent.
+            if table == "assessment" && !may_act_for(self.sql, self.actor, &senior_in(self.sql, &senior)?, |p| p.sees_health, "see").is_ok_and(|()| !matches!(self.actor, Actor::Caregiver(_))) {
+                return Ok(());
+            }
             self.senior(&senior)?;
         }
+        let told = if table == "alert" && !rows.is_empty() { self.fetch("alert_station", "alert_id = ?1", args![id])? } else { Vec::new() };
         self.add(table, id.to_string(), rows);
+        self.tables.entry("alert_station").or_default().extend(told);
+        Ok(())
+    }
+
+    /// One row of a public reference table by its sync id ("A|B|C" for a composite key), with
+    /// the facility it belongs to (a phone's copy keeps its foreign keys).
+    fn reference(&mut self, table: &'static str, id: &str) -> Result<()> {
+        let Some(spec) = spec(table) else { return Ok(()) };
+        if self.seen(table, id) || (table == "setting" && !super::PHONE_SETTINGS.contains(&id)) {
+            return Ok(());
+        }
+        // Only the first key part may itself hold a '|' (a facility id): split from the right.
+        let mut parts: Vec<&str> = id.rsplitn(spec.key.len(), '|').collect();
+        parts.reverse();
+        if parts.len() != spec.key.len() {
+            return Ok(());
+        }
+        let filter: Vec<String> = spec.key.iter().enumerate().map(|(i, k)| format!("{k} = ?{}", i + 1)).collect();
+        let values: Vec<Value> = parts.iter().map(|p| Value::Text(p.to_string())).collect();
+        let rows = self.fetch(table, &filter.join(" AND "), &values)?;
+        if spec.key[0] == "facility_id" {
+            self.facility(parts[0])?;
+            if table == "menu" {
+                self.reference("canteen", parts[0])?;
+            }
+        }
+        self.add(table, id.to_string(), rows);
+        Ok(())
+    }
+
+    fn facility(&mut self, id: &str) -> Result<()> {
+        if !self.seen("facility", id) {
+            let rows = self.fetch("facility", "id = ?1", args![id])?;
+            self.add("facility", id.to_string(), rows);
+        }
+        Ok(())
+    }
+
+    /// Every reference row a phone needs (a first pull): menus from yesterday on.
+    fn all_reference(&mut self, today: chrono::NaiveDate) -> Result<()> {
+        for table in REFERENCE {
+            let spec = spec(table).expect("known table");
+            let keys = spec.key.join(" || '|' || ");
+            let rows = match *table {
+                "menu" => self.sql.query(&format!("SELECT {keys} FROM menu WHERE date >= ?1"), args![(today - chrono::Duration::days(1)).to_string()])?,
+                _ => self.sql.query(&format!("SELECT {keys} FROM {table}"), &[])?,
+            };
+            for r in rows {
+                self.reference(table, &r.get::<String>(0)?)?;
+            }
+        }
         Ok(())
     }
 
@@ -319,7 +442,7 @@ impl<'a> Page<'a> {
         for r in self.sql.query("SELECT id FROM booking WHERE senior_id = ?1", args![id])? {
             self.booking(&r.get::<String>(0)?)?;
         }
-        for table in ["meal_order", "rental", "alert"] {
+        for table in OWNED {
             for r in self.sql.query(&format!("SELECT id FROM {table} WHERE senior_id = ?1"), args![id])? {
                 self.owned(table, &r.get::<String>(0)?)?;
             }
@@ -405,8 +528,8 @@ impl CareCircle {
             tx.batch("RELEASE SAVEPOINT pushed_change")?;
             let json = serde_json::to_string(&result).map_err(|e| Error::Database(e.to_string()))?;
             tx.execute(
-                "INSERT INTO sync_receipt (actor, idem_key, result, at, claimed_at, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                args![label, entry.key, json, em.at, entry.at.clamp(now - Duration::days(3650), now + Duration::days(3650)), now],
+                "INSERT INTO sync_receipt (actor, idem_key, result, at, claimed_at, received_at, in_order) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                args![label, entry.key, json, em.at, entry.at.clamp(now - Duration::days(3650), now + Duration::days(3650)), now, i64::from(entry.command.priority() == 0)],
             )?;
             Ok(result)
         })
@@ -420,7 +543,11 @@ impl CareCircle {
     /// caller marks the change's time as doubtful.
     fn believed_time(&self, tx: &dyn Sql, actor_label: &str, command: &Command, claimed: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Utc>) -> Result<chrono::DateTime<chrono::Utc>> {
         let mut at = claimed.clamp(now - Duration::days(i64::from(self.settings.max_offline_days)), now);
-        let previous: Option<chrono::DateTime<chrono::Utc>> = tx.one("SELECT MAX(at) FROM sync_receipt WHERE actor = ?1", args![actor_label])?.map(|r| r.get(0)).transpose()?.flatten();
+        // An SOS jumps the queue, so it neither obeys nor sets the order of the others.
+        if command.priority() > 0 {
+            return Ok(at);
+        }
+        let previous: Option<chrono::DateTime<chrono::Utc>> = tx.one("SELECT MAX(at) FROM sync_receipt WHERE actor = ?1 AND in_order = 1", args![actor_label])?.map(|r| r.get(0)).transpose()?.flatten();
         if let Some(p) = previous {
             at = at.max(p.min(now));
         }
@@ -468,6 +595,9 @@ impl CareCircle {
             };
             let mut page = Page { sql, actor, tables: BTreeMap::new(), sent: BTreeSet::new(), withheld: BTreeMap::new() };
             let mut gone = Vec::new();
+            if req.cursor.is_empty() {
+                page.all_reference(crate::clock::shanghai_date(self.now()))?;
+            }
             for r in &log {
                 let entity: String = r.get(2)?;
                 let id: String = r.get(3)?;
@@ -509,9 +639,13 @@ impl CareCircle {
                         page.add("caregiver", id, rows);
                     }
                     "booking" => page.booking(&id)?,
-                    "meal_order" | "rental" | "alert" => {
-                        let table = spec(&entity).map(|s| s.name).unwrap_or("alert");
+                    e if OWNED.contains(&e) => {
+                        let table = spec(e).map(|s| s.name).unwrap_or("alert");
                         page.owned(table, &id)?;
+                    }
+                    e if REFERENCE.contains(&e) => {
+                        let table = spec(e).map(|s| s.name).unwrap_or("setting");
+                        page.reference(table, &id)?;
                     }
                     "event" => {
                         let seq: i64 = id.parse().map_err(|_| Error::Database("bad event reference".into()))?;
@@ -550,11 +684,53 @@ impl CareCircle {
                             page.family_member(&s.id)?;
                         }
                     }
+                    e if OWNED.contains(&e) => {
+                        let table = spec(e).map(|t| t.name).unwrap_or("alert");
+                        if sees_owned(sql, actor, table, &s.id)? {
+                            page.owned(table, &s.id)?;
+                        } else {
+                            gone.push(s.clone());
+                        }
+                    }
                     _ => {}
                 }
             }
             Ok(page.finish(cursor.clone(), more, gone.clone()))
         })
+    }
+}
+
+impl CareCircle {
+    /// A senior's order, rental, alert, rating or complaint as `actor` may see it, as JSON with
+    /// the record's own column names: the answer of the API to a command about it.
+    pub fn record_for(&self, actor: &Actor, subject: &Subject) -> Result<serde_json::Value> {
+        let Some(table) = OWNED.iter().find(|t| **t == subject.entity).copied() else {
+            return Err(Error::invalid("record", "not an order, rental, alert, rating or complaint"));
+        };
+        self.store.read(|sql| {
+            if !sees_owned(sql, actor, table, &subject.id)? {
+                return Err(Error::not_found(table_noun(table), crate::facility::truncate(&subject.id, 64)));
+            }
+            let spec = spec(table).expect("known table");
+            let row = sql.one(&format!("SELECT {} FROM {table} WHERE id = ?1", spec.columns.join(", ")), args![subject.id])?.ok_or_else(|| Error::not_found(table_noun(table), subject.id.clone()))?;
+            let mut out = serde_json::Map::new();
+            for (name, value) in spec.columns.iter().zip(row.0) {
+                out.insert(name.to_string(), serde_json::to_value(value).map_err(|e| Error::Database(e.to_string()))?);
+            }
+            Ok(serde_json::Value::Object(out))
+        })
+    }
+}
+
+/// A record's name in plain words.
+fn table_noun(table: &str) -> &'static str {
+    match table {
+        "meal_order" => "meal order",
+        "rental" => "rental",
+        "alert" => "alert",
+        "assessment" => "assessment",
+        "rating" => "rating",
+        _ => "complaint",
     }
 }
 
@@ -566,7 +742,13 @@ fn hide_existence(tx: &dyn Sql, actor: &Actor, command: &Command, e: Error) -> R
     }
     let subject = command.subject();
     let hidden = match command {
-        Command::RequestBooking { senior_id, .. } => (!sees_senior(tx, actor, senior_id)?).then_some(("senior", senior_id.as_str())),
+        Command::RequestBooking { senior_id, .. } | Command::OrderMeal { senior_id, .. } | Command::ReserveDevice { senior_id, .. } | Command::RaiseAlert { senior_id, .. } => {
+            (!sees_senior(tx, actor, senior_id)?).then_some(("senior", senior_id.as_str()))
+        }
+        _ if OWNED.contains(&subject.entity.as_str()) && !matches!(command, Command::Rate { .. } | Command::Complain { .. }) => {
+            let table = spec(&subject.entity).map(|t| t.name).unwrap_or("alert");
+            (!sees_owned(tx, actor, table, &subject.id)?).then_some((table_noun(table), subject.id.as_str()))
+        }
         Command::LinkFamily { link } => (!sees_senior(tx, actor, &link.senior_id)? && !matches!(actor, Actor::Family(_))).then_some(("senior", link.senior_id.as_str())),
         _ if subject.entity == "booking" => (!sees_booking(tx, actor, &subject.id)?).then_some(("booking", subject.id.as_str())),
         _ => None,
@@ -592,5 +774,16 @@ fn apply_in(cc: &CareCircle, tx: &dyn Sql, em: &mut Emitter, actor: &Actor, comm
         Command::ReviewVisit { booking_id, review } => cc.review_visit_in(tx, em, actor, booking_id, *review).map(drop),
         Command::PutFamilyMember { member } => cc.put_family_member_in(tx, em, actor, member),
         Command::LinkFamily { link } => cc.link_family_in(tx, em, actor, link),
+        Command::RaiseAlert { alert_id, senior_id, lat, lon } => cc.raise_alert_in(tx, em, actor, alert_id, senior_id, Position::new(*lat, *lon)?).map(drop),
+        Command::AcknowledgeAlert { alert_id } => cc.acknowledge_alert_in(tx, em, actor, alert_id).map(drop),
+        Command::ResolveAlert { alert_id, note } => cc.resolve_alert_in(tx, em, actor, alert_id, note).map(drop),
+        Command::OrderMeal { order_id, senior_id, facility_id, date, meal, mode } => crate::meal::order_meal_in(tx, em, actor, order_id, senior_id, facility_id, *date, *meal, *mode).map(drop),
+        Command::CancelMeal { order_id } => crate::meal::cancel_meal_in(tx, em, actor, order_id).map(drop),
+        Command::ReserveDevice { rental_id, senior_id, facility_id, device } => crate::rental::reserve_device_in(tx, em, actor, rental_id, senior_id, facility_id, *device).map(drop),
+        Command::PickUpDevice { rental_id } => crate::rental::move_rental_in(tx, em, actor, rental_id, crate::rental::RentalState::PickedUp).map(drop),
+        Command::ReturnDevice { rental_id } => crate::rental::move_rental_in(tx, em, actor, rental_id, crate::rental::RentalState::Returned).map(drop),
+        Command::CancelRental { rental_id } => crate::rental::move_rental_in(tx, em, actor, rental_id, crate::rental::RentalState::Cancelled).map(drop),
+        Command::Rate { rating_id, subject, subject_id, stars, comment } => crate::rating::rate_in(tx, em, actor, rating_id, *subject, subject_id, *stars, comment).map(drop),
+        Command::Complain { complaint_id, subject, subject_id, text } => crate::rating::complain_in(tx, em, actor, complaint_id, *subject, subject_id, text).map(drop),
     }
 }

@@ -8352,12 +8352,13 @@ public struct OutboxEntry: Equatable, Hashable {
      */
     public var at: Date
     /**
-     * What it does: "request_booking", "accept_booking", "decline_booking", "cancel_booking",
-     * "check_in", "check_out", "review_visit", "put_family_member", "link_family".
+     * What it does, as the command's name on the wire: "request_booking", "check_in",
+     * "raise_alert", "order_meal", "reserve_device", "rate", ...
      */
     public var op: String
     /**
-     * What it is about: "booking", "family_member" or "family_link", and its id.
+     * What it is about ("booking", "alert", "meal_order", "rental", "rating", "complaint",
+     * "family_member", "family_link"), and its id.
      */
     public var entity: String
     public var subjectId: String
@@ -8378,11 +8379,12 @@ public struct OutboxEntry: Equatable, Hashable {
          * When it was made on this device.
          */at: Date, 
         /**
-         * What it does: "request_booking", "accept_booking", "decline_booking", "cancel_booking",
-         * "check_in", "check_out", "review_visit", "put_family_member", "link_family".
+         * What it does, as the command's name on the wire: "request_booking", "check_in",
+         * "raise_alert", "order_meal", "reserve_device", "rate", ...
          */op: String, 
         /**
-         * What it is about: "booking", "family_member" or "family_link", and its id.
+         * What it is about ("booking", "alert", "meal_order", "rental", "rating", "complaint",
+         * "family_member", "family_link"), and its id.
          */entity: String, subjectId: String, 
         /**
          * "pending" or "rejected".

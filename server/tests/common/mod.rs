@@ -182,6 +182,26 @@ fn seed_on(cc: &CareCircle) {
     far.radius_m = 1000.0;
     cc.put_caregivers(&[caregiver("C1", 500.0), caregiver("C2", 900.0), caregiver("C3", 1500.0), far]).unwrap();
     cc.put_network(street_grid(), "test streets").unwrap();
+    // Canteen CT1, 200 m south, with tomorrow's lunch for three (two seats); ST1 lends one wheelchair.
+    let mut canteen = station("CT1", -200.0);
+    canteen.kind = FacilityKind::Canteen;
+    canteen.services = ServiceSet::parse_list("meals").unwrap();
+    cc.put_facilities(&[canteen]).unwrap();
+    cc.set_canteen(&carecircle_core::meal::CanteenSettings::new("CT1", 3000.0)).unwrap();
+    cc.set_menu(&carecircle_core::meal::Menu {
+        facility_id: "CT1".into(),
+        date: tomorrow(),
+        meal: carecircle_core::meal::Meal::Lunch,
+        dishes: "红烧肉、青菜、米饭".into(),
+        price_fen: 1500,
+        capacity: 3,
+        seats: 2,
+    })
+    .unwrap();
+    // S1 was assessed (applications for subsidies need one).
+    let scores: Vec<u8> = carecircle_core::assessment::ITEMS.iter().map(|i| i.max).collect();
+    cc.record_assessment("S1", "评估员甲", tomorrow() - chrono::Duration::days(10), &scores, carecircle_core::assessment::Conditions::default()).unwrap();
+    cc.set_device_stock(&carecircle_core::rental::DeviceStock { facility_id: "ST1".into(), device: carecircle_core::rental::Device::Wheelchair, total: 1, deposit_fen: 20000, daily_fee_fen: 300 }).unwrap();
     // One hash for all: argon2 is slow on purpose.
     let hash = argon2::Argon2::default().hash_password(PASSWORD.as_bytes(), &SaltString::encode_b64(b"carecircle-test!").unwrap()).unwrap().to_string();
     for (login, actor) in ACCOUNTS {
@@ -320,4 +340,9 @@ pub fn soon() -> chrono::DateTime<chrono::Utc> {
 
 pub fn home() -> Position {
     Position::new(HOME.0, HOME.1).unwrap()
+}
+
+/// Tomorrow in Shanghai: the day of the seeded menu (its cut-off is always ahead).
+pub fn tomorrow() -> chrono::NaiveDate {
+    carecircle_core::clock::shanghai_date(chrono::Utc::now()) + chrono::Duration::days(1)
 }

@@ -358,4 +358,38 @@ class ServicesTest {
             assertTrue(phone.syncedEvents(0L, 1000u).any { it.kind == "booking_requested" && it.subjectId == b.id })
         }
     }
+
+    @Test
+    fun aMealOrderAndAnSosMadeOfflineTravelToTheRealServer() {
+        val url = System.getenv("CARECIRCLE_SERVER_URL")
+        assertNotNull(url, "CARECIRCLE_SERVER_URL: scripts/kotlin-test.sh starts carecircle-server --demo")
+        CareCircle.openInMemory(defaultSettings()).use { phone ->
+            val family = Actor.Family("ZH-F-000001")
+            runBlocking { phone.sync(url, "family", "demo") }
+            // The first sync brought the canteen's menus: the phone can order with no network.
+            val tomorrow = LocalDate.now(ZoneOffset.ofHours(8)).plusDays(1).toString()
+            val dinner = phone.menus("ZH-CT-01", tomorrow).first { it.menu.meal == Meal.DINNER }
+            val order = phone.orderMeal(family, "ZH-S-000001", "ZH-CT-01", tomorrow, Meal.DINNER, MealMode.PICK_UP)
+            assertEquals(dinner.ordered + 1u, phone.menus("ZH-CT-01", tomorrow).first { it.menu.meal == Meal.DINNER }.ordered)
+            val home = phone.senior("ZH-S-000001")
+            val sos = phone.raiseAlert(family, "ZH-S-000001", home.lat, home.lon, Crs.WGS84)
+            assertEquals(listOf("order_meal", "raise_alert"), phone.outbox().map { it.op })
+            assertEquals(listOf("meal_order", "alert"), phone.outbox().map { it.entity })
+            val report = runBlocking { phone.sync(url, "family", "demo") }
+            assertEquals(2u, report.applied, "$report")
+            assertEquals(emptyList(), phone.outbox())
+            // What the phone now holds is the platform's: the alert it recorded, the order it took.
+            val onPlatform = phone.alert(sos.id)
+            assertEquals("raised", onPlatform.state)
+            assertEquals("family:ZH-F-000001", onPlatform.raisedBy)
+            assertNotNull(onPlatform.stationId)
+            assertEquals("ordered", phone.mealOrdersForSenior(family, "ZH-S-000001").first { it.id == order.id }.state)
+            val events = phone.syncedEvents(0L, 5000u)
+            assertTrue(events.any { it.kind == "alert_raised" && it.subjectId == sos.id }, "the platform's event came back")
+            assertTrue(events.any { it.kind == "meal_ordered" && it.subjectId == order.id })
+            // A second dinner the same day: the phone applies the platform's rule itself, in plain words.
+            val e = assertFailsWith<MealException> { phone.orderMeal(family, "ZH-S-000001", "ZH-CT-01", tomorrow, Meal.DINNER, MealMode.PICK_UP) }
+            assertTrue(e.message!!.contains("already exists"), e.message)
+        }
+    }
 }

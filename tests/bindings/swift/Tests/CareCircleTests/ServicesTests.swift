@@ -355,4 +355,42 @@ final class ServicesTests: XCTestCase {
         XCTAssertTrue([.offered, .requested].contains(onPlatform.state), "\(onPlatform.state)")
         XCTAssertTrue(try phone.syncedEvents(afterSeq: 0, limit: 1000).contains { $0.kind == "booking_requested" && $0.subjectId == b.id })
     }
+
+    func testAMealOrderAndAnSosMadeOfflineTravelToTheRealServer() async throws {
+        let url = try XCTUnwrap(ProcessInfo.processInfo.environment["CARECIRCLE_SERVER_URL"],
+                                "CARECIRCLE_SERVER_URL: scripts/swift-test.sh starts carecircle-server --demo")
+        let phone = try CareCircle.openInMemory(settings: defaultSettings())
+        let family = Actor.family(id: "ZH-F-000001")
+        _ = try await phone.sync(serverUrl: url, login: "family", password: "demo")
+        // The first sync brought the canteen's menus: the phone can order with no network.
+        var shanghai = Calendar(identifier: .gregorian)
+        shanghai.timeZone = TimeZone(secondsFromGMT: 8 * 3600)!
+        let parts = shanghai.dateComponents([.year, .month, .day], from: Date().addingTimeInterval(86_400))
+        let tomorrow = String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!)
+        let before = try XCTUnwrap(try phone.menus(facilityId: "ZH-CT-01", date: tomorrow).first { $0.menu.meal == .dinner })
+        let order = try phone.orderMeal(actor: family, seniorId: "ZH-S-000001", facilityId: "ZH-CT-01", date: tomorrow, meal: .dinner, mode: .pickUp)
+        XCTAssertEqual(try phone.menus(facilityId: "ZH-CT-01", date: tomorrow).first { $0.menu.meal == .dinner }?.ordered, before.ordered + 1)
+        let home = try phone.senior(id: "ZH-S-000001")
+        let sos = try phone.raiseAlert(actor: family, seniorId: home.id, lat: home.lat, lon: home.lon, crs: .wgs84)
+        XCTAssertEqual(try phone.outbox().map(\.op), ["order_meal", "raise_alert"])
+        let report = try await phone.sync(serverUrl: url, login: "family", password: "demo")
+        XCTAssertEqual(report.applied, 2, "\(report)")
+        XCTAssertEqual(try phone.outbox(), [])
+        // What the phone now holds is the platform's: the alert it recorded, the order it took.
+        let onPlatform = try phone.alert(id: sos.id)
+        XCTAssertEqual(onPlatform.state, "raised")
+        XCTAssertEqual(onPlatform.raisedBy, "family:ZH-F-000001")
+        XCTAssertNotNil(onPlatform.stationId)
+        XCTAssertEqual(try phone.mealOrdersForSenior(actor: family, seniorId: home.id).first { $0.id == order.id }?.state, "ordered")
+        let events = try phone.syncedEvents(afterSeq: 0, limit: 5000)
+        XCTAssertTrue(events.contains { $0.kind == "alert_raised" && $0.subjectId == sos.id }, "the platform's event came back")
+        XCTAssertTrue(events.contains { $0.kind == "meal_ordered" && $0.subjectId == order.id })
+        // A second dinner the same day: the phone applies the platform's rule itself, in plain words.
+        do {
+            _ = try phone.orderMeal(actor: family, seniorId: home.id, facilityId: "ZH-CT-01", date: tomorrow, meal: .dinner, mode: .pickUp)
+            XCTFail("a second dinner was taken")
+        } catch let e as MealError {
+            XCTAssertTrue(e.localizedDescription.contains("already exists"), e.localizedDescription)
+        }
+    }
 }

@@ -10047,13 +10047,14 @@ data class OutboxEntry (
     var `at`: java.time.Instant
     , 
     /**
-     * What it does: "request_booking", "accept_booking", "decline_booking", "cancel_booking",
-     * "check_in", "check_out", "review_visit", "put_family_member", "link_family".
+     * What it does, as the command's name on the wire: "request_booking", "check_in",
+     * "raise_alert", "order_meal", "reserve_device", "rate", ...
      */
     var `op`: kotlin.String
     , 
     /**
-     * What it is about: "booking", "family_member" or "family_link", and its id.
+     * What it is about ("booking", "alert", "meal_order", "rental", "rating", "complaint",
+     * "family_member", "family_link"), and its id.
      */
     var `entity`: kotlin.String
     , 

@@ -1,0 +1,243 @@
+//! The REST routes of the programmes beside home visits: emergency calls, meals, device rental,
+//! ratings and complaints. Every change is a core command run through the push path
+//! (`api::run_command`), so a web or third-party client does exactly what a phone does, under
+//! the same rules and access; the answer is the record as the caller may see it.
+
+use crate::api::{Body, Params, run_command};
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use carecircle_core::meal::{Meal, MealMode};
+use carecircle_core::rating::RatedSubject;
+use carecircle_core::rental::Device;
+use carecircle_core::sync::Command;
+use carecircle_core::{Actor, Crs, Position};
+use serde::Deserialize;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/alerts", get(alerts).post(raise_alert))
+        .route("/v1/alerts/{id}", get(alert))
+        .route("/v1/alerts/{id}/acknowledge", post(acknowledge_alert))
+        .route("/v1/alerts/{id}/resolve", post(resolve_alert))
+        .route("/v1/canteens/{id}/menus", get(menus))
+        .route("/v1/meal-orders", post(order_meal))
+        .route("/v1/meal-orders/{id}", get(meal_order))
+        .route("/v1/meal-orders/{id}/cancel", post(cancel_meal))
+        .route("/v1/seniors/{id}/meal-orders", get(senior_meal_orders))
+        .route("/v1/rental-points/{id}/stock", get(stock))
+        .route("/v1/rentals", post(reserve_device))
+        .route("/v1/rentals/{id}", get(rental))
+        .route("/v1/rentals/{id}/pick-up", post(pick_up_device))
+        .route("/v1/rentals/{id}/return", post(return_device))
+        .route("/v1/rentals/{id}/cancel", post(cancel_rental))
+        .route("/v1/seniors/{id}/rentals", get(senior_rentals))
+        .route("/v1/ratings", post(rate))
+        .route("/v1/complaints", post(complain))
+        .route("/v1/seniors/{id}/ratings", get(senior_ratings))
+}
+
+/// Runs a command and answers with the record it was about.
+async fn change(st: &AppState, actor: Actor, headers: &HeaderMap, command: Command, status: StatusCode) -> Result<(StatusCode, Response), ApiError> {
+    let subject = run_command(st, actor.clone(), headers, command).await?;
+    let record = st.blocking(move |cc| cc.record_for(&actor, &subject)).await?;
+    Ok((status, Json(record).into_response()))
+}
+
+async fn show(st: &AppState, actor: Actor, entity: &str, id: String) -> Result<Response, ApiError> {
+    let subject = carecircle_core::sync::Subject::new(entity, id);
+    let record = st.blocking(move |cc| cc.record_for(&actor, &subject)).await?;
+    Ok(Json(record).into_response())
+}
+
+fn new_id(id: Option<String>) -> String {
+    id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+}
+
+// ----- emergency calls -----
+
+#[derive(Deserialize)]
+struct NewAlert {
+    #[serde(default)]
+    id: Option<String>,
+    senior_id: String,
+    lat: f64,
+    lon: f64,
+    /// The coordinates' system: wgs84 (default), gcj02 (Amap, Tencent) or bd09 (Baidu).
+    #[serde(default)]
+    crs: Option<Crs>,
+}
+
+async fn raise_alert(State(st): State<AppState>, caller: Caller, headers: HeaderMap, Body(b): Body<NewAlert>) -> Result<(StatusCode, Response), ApiError> {
+    let at = Position::from_crs(b.lat, b.lon, b.crs.unwrap_or_default())?;
+    let command = Command::RaiseAlert { alert_id: new_id(b.id), senior_id: b.senior_id, lat: at.lat, lon: at.lon };
+    change(&st, caller.actor, &headers, command, StatusCode::CREATED).await
+}
+
+async fn alerts(State(st): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
+    let list = st.blocking(move |cc| cc.alerts_for(&caller.actor)).await?;
+    Ok(Json(list).into_response())
+}
+
+async fn alert(State(st): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
+    show(&st, caller.actor, "alert", id).await
+}
+
+async fn acknowledge_alert(State(st): State<AppState>, caller: Caller, headers: HeaderMap, Path(id): Path<String>) -> Result<(StatusCode, Response), ApiError> {
+    change(&st, caller.actor, &headers, Command::AcknowledgeAlert { alert_id: id }, StatusCode::OK).await
+}
+
+#[derive(Deserialize, Default)]
+struct Note {
+    #[serde(default)]
+    note: String,
+}
+
+async fn resolve_alert(State(st): State<AppState>, caller: Caller, headers: HeaderMap, Path(id): Path<String>, Body(b): Body<Note>) -> Result<(StatusCode, Response), ApiError> {
+    change(&st, caller.actor, &headers, Command::ResolveAlert { alert_id: id, note: b.note }, StatusCode::OK).await
+}
+
+// ----- meals -----
+
+#[derive(Deserialize)]
+struct DateQuery {
+    /// YYYY-MM-DD, Shanghai; today if absent.
+    #[serde(default)]
+    date: Option<String>,
+}
+
+async fn menus(State(st): State<AppState>, _caller: Caller, Path(id): Path<String>, Params(q): Params<DateQuery>) -> Result<Response, ApiError> {
+    let date = q.date.as_deref().map(carecircle_core::clock::parse_date).transpose()?;
+    let list = st.blocking(move |cc| cc.menus(&id, date.unwrap_or_else(|| cc.today()))).await?;
+    Ok(Json(list).into_response())
+}
+
+#[derive(Deserialize)]
+struct NewMealOrder {
+    #[serde(default)]
+    id: Option<String>,
+    senior_id: String,
+    facility_id: String,
+    date: String,
+    meal: Meal,
+    mode: MealMode,
+}
+
+async fn order_meal(State(st): State<AppState>, caller: Caller, headers: HeaderMap, Body(b): Body<NewMealOrder>) -> Result<(StatusCode, Response), ApiError> {
+    let date = carecircle_core::clock::parse_date(&b.date)?;
+    let command = Command::OrderMeal { order_id: new_id(b.id), senior_id: b.senior_id, facility_id: b.facility_id, date, meal: b.meal, mode: b.mode };
+    change(&st, caller.actor, &headers, command, StatusCode::CREATED).await
+}
+
+async fn meal_order(State(st): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
+    show(&st, caller.actor, "meal_order", id).await
+}
+
+async fn cancel_meal(State(st): State<AppState>, caller: Caller, headers: HeaderMap, Path(id): Path<String>) -> Result<(StatusCode, Response), ApiError> {
+    change(&st, caller.actor, &headers, Command::CancelMeal { order_id: id }, StatusCode::OK).await
+}
+
+async fn senior_meal_orders(State(st): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let list = st
+        .blocking(move |cc| {
+            // Not found rather than forbidden: nobody learns which seniors exist.
+            cc.senior_for(&caller.actor, &id)?;
+            cc.meal_orders_for_senior(&caller.actor, &id)
+        })
+        .await?;
+    Ok(Json(list).into_response())
+}
+
+// ----- device rental -----
+
+async fn stock(State(st): State<AppState>, _caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let list = st.blocking(move |cc| cc.device_stock(&id)).await?;
+    Ok(Json(list).into_response())
+}
+
+#[derive(Deserialize)]
+struct NewRental {
+    #[serde(default)]
+    id: Option<String>,
+    senior_id: String,
+    facility_id: String,
+    device: Device,
+}
+
+async fn reserve_device(State(st): State<AppState>, caller: Caller, headers: HeaderMap, Body(b): Body<NewRental>) -> Result<(StatusCode, Response), ApiError> {
+    let command = Command::ReserveDevice { rental_id: new_id(b.id), senior_id: b.senior_id, facility_id: b.facility_id, device: b.device };
+    change(&st, caller.actor, &headers, command, StatusCode::CREATED).await
+}
+
+async fn rental(State(st): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
+    show(&st, caller.actor, "rental", id).await
+}
+
+async fn pick_up_device(State(st): State<AppState>, caller: Caller, headers: HeaderMap, Path(id): Path<String>) -> Result<(StatusCode, Response), ApiError> {
+    change(&st, caller.actor, &headers, Command::PickUpDevice { rental_id: id }, StatusCode::OK).await
+}
+
+async fn return_device(State(st): State<AppState>, caller: Caller, headers: HeaderMap, Path(id): Path<String>) -> Result<(StatusCode, Response), ApiError> {
+    change(&st, caller.actor, &headers, Command::ReturnDevice { rental_id: id }, StatusCode::OK).await
+}
+
+async fn cancel_rental(State(st): State<AppState>, caller: Caller, headers: HeaderMap, Path(id): Path<String>) -> Result<(StatusCode, Response), ApiError> {
+    change(&st, caller.actor, &headers, Command::CancelRental { rental_id: id }, StatusCode::OK).await
+}
+
+async fn senior_rentals(State(st): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let list = st
+        .blocking(move |cc| {
+            cc.senior_for(&caller.actor, &id)?;
+            cc.rentals_for_senior(&caller.actor, &id)
+        })
+        .await?;
+    Ok(Json(list).into_response())
+}
+
+// ----- ratings and complaints -----
+
+#[derive(Deserialize)]
+struct NewRating {
+    #[serde(default)]
+    id: Option<String>,
+    subject: RatedSubject,
+    subject_id: String,
+    stars: u8,
+    #[serde(default)]
+    comment: String,
+}
+
+async fn rate(State(st): State<AppState>, caller: Caller, headers: HeaderMap, Body(b): Body<NewRating>) -> Result<(StatusCode, Response), ApiError> {
+    let command = Command::Rate { rating_id: new_id(b.id), subject: b.subject, subject_id: b.subject_id, stars: b.stars, comment: b.comment };
+    change(&st, caller.actor, &headers, command, StatusCode::CREATED).await
+}
+
+#[derive(Deserialize)]
+struct NewComplaint {
+    #[serde(default)]
+    id: Option<String>,
+    subject: RatedSubject,
+    subject_id: String,
+    text: String,
+}
+
+async fn complain(State(st): State<AppState>, caller: Caller, headers: HeaderMap, Body(b): Body<NewComplaint>) -> Result<(StatusCode, Response), ApiError> {
+    let command = Command::Complain { complaint_id: new_id(b.id), subject: b.subject, subject_id: b.subject_id, text: b.text };
+    change(&st, caller.actor, &headers, command, StatusCode::CREATED).await
+}
+
+async fn senior_ratings(State(st): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let list = st
+        .blocking(move |cc| {
+            cc.senior_for(&caller.actor, &id)?;
+            cc.ratings_for_senior(&caller.actor, &id)
+        })
+        .await?;
+    Ok(Json(list).into_response())
+}
