@@ -26,6 +26,7 @@ use crate::clock::shanghai_date;
 use crate::db::{Row, Sql, SqlExt};
 use crate::error::{Error, Result};
 use crate::event::{Emitter, EventKind};
+use crate::sync::Command;
 use crate::facility::truncate;
 use crate::person::{Actor, Senior, family_links_in, may_act_for, senior_in};
 use crate::facility::codes;
@@ -309,11 +310,29 @@ pub(crate) fn rental_relief_in(sql: &dyn Sql, senior: &str, date: NaiveDate) -> 
 impl CareCircle {
     /// The senior or a family member allowed to book applies; the latest assessment is attached.
     pub fn apply_for_subsidy(&self, actor: &Actor, senior_id: &str, kind: SubsidyKind, note: &str) -> Result<SubsidyApplication> {
-        if note.chars().count() > 500 {
-            return Err(Error::invalid("note", "longer than 500 characters"));
-        }
-        let id = uuid::Uuid::new_v4().to_string();
+        self.apply_for_subsidy_with_id(actor, &uuid::Uuid::new_v4().to_string(), senior_id, kind, note)
+    }
+
+    /// As [`CareCircle::apply_for_subsidy`], with the id chosen by the caller (a phone, offline).
+    pub fn apply_for_subsidy_with_id(&self, actor: &Actor, id: &str, senior_id: &str, kind: SubsidyKind, note: &str) -> Result<SubsidyApplication> {
         self.write(|tx, em| {
+            let a = apply_in(tx, em, actor, id, senior_id, kind, note)?;
+            em.record(actor, Command::ApplyForSubsidy { application_id: id.to_string(), senior_id: senior_id.to_string(), kind, note: note.to_string() });
+            Ok(a)
+        })
+    }
+}
+
+pub(crate) fn apply_in(tx: &dyn Sql, em: &mut Emitter, actor: &Actor, id: &str, senior_id: &str, kind: SubsidyKind, note: &str) -> Result<SubsidyApplication> {
+    if note.chars().count() > 500 {
+        return Err(Error::invalid("note", "longer than 500 characters"));
+    }
+    crate::sync::check_client_id("application id", id)?;
+    if tx.exists("SELECT 1 FROM subsidy_application WHERE id = ?1", args![id])? {
+        return Err(Error::Duplicate { what: "subsidy application", id: id.to_string() });
+    }
+    {
+        {
             let senior = senior_in(tx, senior_id)?;
             may_take(tx, actor, SubsidyAction::Apply, &senior)?;
             let open: Option<String> = tx
@@ -330,7 +349,7 @@ impl CareCircle {
             let assessment = latest_assessment_in(tx, senior_id)?
                 .ok_or_else(|| Error::invalid("assessment", "a capability assessment is needed before applying; ask the station for one"))?;
             let a = SubsidyApplication {
-                id: id.clone(),
+                id: id.to_string(),
                 senior_id: senior_id.to_string(),
                 kind,
                 assessment_id: Some(assessment.id.clone()),
@@ -349,8 +368,11 @@ impl CareCircle {
             )?;
             record_step(tx, em, &a, SubsidyAction::Apply, None, actor, "")?;
             Ok(a)
-        })
+        }
     }
+}
+
+impl CareCircle {
 
     /// The station recommends the application to the district.
     pub fn recommend_subsidy(&self, actor: &Actor, id: &str) -> Result<SubsidyApplication> {
@@ -383,13 +405,24 @@ impl CareCircle {
     }
 
     fn subsidy_step(&self, actor: &Actor, id: &str, action: SubsidyAction, reason: &str) -> Result<SubsidyApplication> {
+        self.write(|tx, em| {
+            let a = step_in(tx, em, actor, id, action, reason)?;
+            em.record(actor, Command::SubsidyStep { application_id: id.to_string(), action, reason: reason.to_string() });
+            Ok(a)
+        })
+    }
+}
+
+/// One step of an application after it is made (recommend, return, resubmit, approve, refuse, withdraw).
+pub(crate) fn step_in(tx: &dyn Sql, em: &mut Emitter, actor: &Actor, id: &str, action: SubsidyAction, reason: &str) -> Result<SubsidyApplication> {
+    {
         if reason.chars().count() > 500 {
             return Err(Error::invalid("reason", "longer than 500 characters"));
         }
         if action.needs_reason() && reason.trim().is_empty() {
             return Err(Error::invalid("reason", format!("say why the application is {}", action.past_tense())));
         }
-        self.write(|tx, em| {
+        {
             let mut a = application_in(tx, id)?;
             let senior = senior_in(tx, &a.senior_id)?;
             may_take(tx, actor, action, &senior)?;
@@ -444,8 +477,11 @@ impl CareCircle {
             )?;
             record_step(tx, em, &a, action, Some(from), actor, reason)?;
             Ok(a)
-        })
+        }
     }
+}
+
+impl CareCircle {
 
     /// An application, for the applicant's side, the senior's station and the district.
     pub fn subsidy(&self, actor: &Actor, id: &str) -> Result<SubsidyApplication> {

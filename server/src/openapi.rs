@@ -121,6 +121,7 @@ pub fn document() -> Value {
                               "device": {"enum": ["wheelchair", "walker", "bath_chair", "nursing_bed", "commode_chair", "crutches"]}}},
                 "NewRating": {"type": "object", "required": ["subject", "subject_id", "stars"], "properties": {"id": {"type": "string"}, "subject": {"enum": ["visit", "meal"]}, "subject_id": {"type": "string"}, "stars": {"type": "integer", "minimum": 1, "maximum": 5}, "comment": {"type": "string"}}},
                 "NewComplaint": {"type": "object", "required": ["subject", "subject_id", "text"], "properties": {"id": {"type": "string"}, "subject": {"enum": ["visit", "meal"]}, "subject_id": {"type": "string"}, "text": {"type": "string", "maxLength": 500}}},
+                "NewApplication": {"type": "object", "required": ["senior_id", "kind"], "properties": {"id": {"type": "string"}, "senior_id": {"type": "string"}, "kind": {"enum": ["service", "meal", "device_rental"]}, "note": {"type": "string", "maxLength": 500}}},
                 "OneMap": {"type": "object", "description": "carecircle_core::map::OneMap: facilities, divisions with outlines, home cells (never homes), holes of the 15-minute circle per service, open SOS alerts, today's visits and caregivers' routes through home cells, for the caller's area"}
             }
         },
@@ -134,6 +135,8 @@ pub fn document() -> Value {
             "/v1/me": {"get": op("Who the token signs in as", true, None, "200 Me", &[])},
             "/v1/accounts": {"post": op("Create an account (district administrators)", true, Some("NewAccount"), "201 Me", &[400, 403, 422])},
             "/v1/sync/push": {"post": op("Apply a phone's outbox, in order, once per key", true, Some("Push"), "200 PushResults", &[400, 413, 422])},
+            "/v1/sync/stream": {"get": with_params(op("Server-sent events: `changed` (id: a cursor, data {\"cursor\"}) whenever something in the caller's scope changed after the cursor; pull then. Resumes from Last-Event-ID; keep-alive comments every 15 s; at most 4 streams per login (429)", true, None, "200", &[422, 429]),
+                json!([{"name": "cursor", "in": "query", "required": false, "schema": {"type": "string"}}, {"name": "Last-Event-ID", "in": "header", "required": false, "schema": {"type": "string"}}]))},
             "/v1/sync/pull": {"post": op("What changed in the caller's scope since the cursor", true, Some("PullRequest"), "200 PullPage", &[400, 422])},
             "/v1/facilities/nearest": {"get": with_params(op("Nearest facilities", true, None, "200 Nearby", &[400, 422]), json!([
                 {"name": "lat", "in": "query", "required": true, "schema": {"type": "number"}},
@@ -175,6 +178,13 @@ pub fn document() -> Value {
             "/v1/ratings": {"post": create("Rate a completed visit or a served meal, once (the senior and family who see her visits)", "NewRating")},
             "/v1/complaints": {"post": create("Complain about a visit (completed or missed) or a served meal", "NewComplaint")},
             "/v1/seniors/{id}/ratings": {"get": one("A senior's ratings", "200 Records")},
+            "/v1/subsidies": {"get": op("Applications waiting for the caller: a station's submitted ones, the district's recommended ones", true, None, "200 Records", &[403]),
+                              "post": create("Apply for a subsidy (the senior, family allowed to book who see money); the latest assessment is attached", "NewApplication")},
+            "/v1/subsidies/{id}": {"get": one("A subsidy application (the applicant's side with the money consent, the station, the district)", "200 Record")},
+            "/v1/subsidies/{id}/{action}": {"post": with_params(op("recommend or return (the station), approve or refuse (the district), resubmit or withdraw (the applicant); return and refuse say why", true, Some("Reason"), "200 Record", &[400, 403, 404, 409, 422]),
+                json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
+                       {"name": "action", "in": "path", "required": true, "schema": {"enum": ["recommend", "return", "resubmit", "approve", "refuse", "withdraw"]}}, idempotency()]))},
+            "/v1/seniors/{id}/subsidies": {"get": one("A senior's subsidy applications", "200 Records")},
             "/v1/caregivers/{id}/agenda": {"get": with_params(op("A caregiver's offers and visits", true, None, "200 Agenda", &[404]), path_id())},
             "/v1/caregivers/{id}/day": {"get": with_params(op("A caregiver's day in order with expected arrivals (the caregiver, their station, the district)", true, None, "200 CaregiverDay", &[400, 404, 422]), date_param(path_id()))},
             "/v1/stations/{id}/route": {"get": with_params(op("Every caregiver's day of a station (its operator, the district)", true, None, "200 CaregiverDays", &[400, 403, 422]), date_param(path_id()))},

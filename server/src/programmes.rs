@@ -1,5 +1,5 @@
 //! The REST routes of the programmes beside home visits: emergency calls, meals, device rental,
-//! ratings and complaints. Every change is a core command run through the push path
+//! ratings and complaints, subsidies. Every change is a core command run through the push path
 //! (`api::run_command`), so a web or third-party client does exactly what a phone does, under
 //! the same rules and access; the answer is the record as the caller may see it.
 
@@ -15,6 +15,7 @@ use axum::{Json, Router};
 use carecircle_core::meal::{Meal, MealMode};
 use carecircle_core::rating::RatedSubject;
 use carecircle_core::rental::Device;
+use carecircle_core::subsidy::{SubsidyAction, SubsidyKind};
 use carecircle_core::sync::Command;
 use carecircle_core::{Actor, Crs, Position};
 use serde::Deserialize;
@@ -40,6 +41,10 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/ratings", post(rate))
         .route("/v1/complaints", post(complain))
         .route("/v1/seniors/{id}/ratings", get(senior_ratings))
+        .route("/v1/subsidies", get(subsidy_queue).post(apply_for_subsidy))
+        .route("/v1/subsidies/{id}", get(subsidy))
+        .route("/v1/subsidies/{id}/{action}", post(subsidy_step))
+        .route("/v1/seniors/{id}/subsidies", get(senior_subsidies))
 }
 
 /// Runs a command and answers with the record it was about.
@@ -237,6 +242,55 @@ async fn senior_ratings(State(st): State<AppState>, caller: Caller, Path(id): Pa
         .blocking(move |cc| {
             cc.senior_for(&caller.actor, &id)?;
             cc.ratings_for_senior(&caller.actor, &id)
+        })
+        .await?;
+    Ok(Json(list).into_response())
+}
+
+// ----- subsidies -----
+
+#[derive(Deserialize)]
+struct NewApplication {
+    #[serde(default)]
+    id: Option<String>,
+    senior_id: String,
+    kind: SubsidyKind,
+    #[serde(default)]
+    note: String,
+}
+
+async fn apply_for_subsidy(State(st): State<AppState>, caller: Caller, headers: HeaderMap, Body(b): Body<NewApplication>) -> Result<(StatusCode, Response), ApiError> {
+    let command = Command::ApplyForSubsidy { application_id: new_id(b.id), senior_id: b.senior_id, kind: b.kind, note: b.note };
+    change(&st, caller.actor, &headers, command, StatusCode::CREATED).await
+}
+
+/// What waits for the caller: a station's submitted applications, the district's recommended ones.
+async fn subsidy_queue(State(st): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
+    let list = st.blocking(move |cc| cc.subsidy_queue(&caller.actor)).await?;
+    Ok(Json(list).into_response())
+}
+
+async fn subsidy(State(st): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
+    show(&st, caller.actor, "subsidy_application", id).await
+}
+
+#[derive(Deserialize, Default)]
+struct Reason {
+    #[serde(default)]
+    reason: String,
+}
+
+/// recommend, return, resubmit, approve, refuse or withdraw.
+async fn subsidy_step(State(st): State<AppState>, caller: Caller, headers: HeaderMap, Path((id, action)): Path<(String, String)>, Body(b): Body<Reason>) -> Result<(StatusCode, Response), ApiError> {
+    let action: SubsidyAction = action.parse()?;
+    change(&st, caller.actor, &headers, Command::SubsidyStep { application_id: id, action, reason: b.reason }, StatusCode::OK).await
+}
+
+async fn senior_subsidies(State(st): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let list = st
+        .blocking(move |cc| {
+            cc.senior_for(&caller.actor, &id)?;
+            cc.subsidies_for_senior(&caller.actor, &id)
         })
         .await?;
     Ok(Json(list).into_response())

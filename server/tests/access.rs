@@ -25,7 +25,7 @@ fn allowed(op: &str) -> &'static [&'static str] {
     const ALL: &[&str] = &["senior", "senior2", "family", "family2", "caregiver1", "caregiver2", "caregiver4", "operator", "operator2", "district"];
     match op {
         "GET /health" | "GET /ready" | "GET /v1/openapi.json" | "POST /v1/auth/login" => &["anonymous", "senior", "senior2", "family", "family2", "caregiver1", "caregiver2", "caregiver4", "operator", "operator2", "district"],
-        "POST /v1/auth/logout" | "GET /v1/me" | "POST /v1/sync/push" | "POST /v1/sync/pull" | "GET /v1/facilities/nearest" | "GET /v1/facilities/{id}" => ALL,
+        "POST /v1/auth/logout" | "GET /v1/me" | "POST /v1/sync/push" | "POST /v1/sync/pull" | "GET /v1/sync/stream" | "GET /v1/facilities/nearest" | "GET /v1/facilities/{id}" => ALL,
         "POST /v1/accounts" | "GET /v1/district/summary" | "GET /v1/audit" | "GET /v1/admin/jobs" => &["district"],
         // S1 is seen by herself, F1, the caregivers offered her visits, her station and the district.
         "GET /v1/seniors/{id}" | "GET /v1/bookings/{id}" => &["senior", "family", "caregiver1", "caregiver2", "operator", "district"],
@@ -118,6 +118,8 @@ impl World {
             }
             "/v1/sync/push" => (path.to_string(), Some(json!({"entries": []}))),
             "/v1/sync/pull" => (path.to_string(), Some(json!({}))),
+            // A stream never ends: a cursor it never gave is refused before it starts (422).
+            "/v1/sync/stream" => (format!("{path}?cursor=not-a-cursor"), None),
             "/v1/facilities/nearest" => (format!("{path}?lat={}&lon={}&k=2", HOME.0, HOME.1), None),
             "/v1/facilities/{id}" => ("/v1/facilities/ST1".into(), None),
             "/v1/walk" => (format!("{path}?from_lat={}&from_lon={}&to_lat={}&to_lon={}", HOME.0, HOME.1, HOME.0 + 0.005, HOME.1 + 0.004), None),

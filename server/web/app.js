@@ -128,7 +128,9 @@ async function start(started = performance.now()) {
     const mapStarted = performance.now();
     $('month').value = '';
     const statsReq = loadStats();
+    const queueReq = loadQueue();
     map = await api('/v1/map');
+    await queueReq;
     timings.map_fetch_ms = performance.now() - mapStarted;
     setState('drawing');
     const drawStarted = performance.now();
@@ -414,6 +416,7 @@ function drawLive() {
     row.append(actButton('驳回 Refuse', 'refuse', (b) => act(b, `/v1/bookings/${encodeURIComponent(x.booking_id)}/review`, { review: 'rejected' })));
     r.appendChild(row);
   }
+  drawQueue();
   const v = $('visits');
   const counts = {};
   for (const x of map.visits) counts[x.state] = (counts[x.state] || 0) + 1;
@@ -430,6 +433,41 @@ function drawLive() {
   v.appendChild(list);
 }
 
+// ----- subsidy applications waiting for the signed-in reviewer -----
+
+let queue = [];
+const KINDS_OF_SUBSIDY = { service: '服务补贴 service hours', meal: '助餐补贴 meals', device_rental: '辅具租赁补贴 device rental' };
+
+async function loadQueue() {
+  try { queue = await api('/v1/subsidies'); } catch (_) { queue = []; }
+}
+
+// The station recommends or returns a submitted application; the district approves or refuses
+// a recommended one. Returning and refusing say why (the reason box).
+function drawQueue() {
+  const q = $('subsidies');
+  if (!q) return;
+  const district = me && me.actor.role === 'district';
+  q.replaceChildren(html('div', { class: 'muted' }, `${district ? '待审批补贴 Subsidies to decide' : '待推荐补贴 Subsidies to recommend'}: ${queue.length}`));
+  for (const a of queue) {
+    const row = html('div', { class: 'subsidy-row', 'data-subsidy': a.id });
+    row.append(`${KINDS_OF_SUBSIDY[a.kind] || a.kind} · ${a.assessment_level || ''} · ${ageOf(a.applied_at)} `);
+    const reason = html('input', { type: 'text', class: 'reason', placeholder: '理由 reason', maxlength: '500' });
+    const step = (action) => (b) => {
+      if ((action === 'refuse' || action === 'return') && !reason.value.trim()) {
+        $('act-error').textContent = '请写明理由 Say why';
+        reason.focus();
+        return;
+      }
+      act(b, `/v1/subsidies/${encodeURIComponent(a.id)}/${action}`, { reason: reason.value.trim() });
+    };
+    if (district) row.append(actButton('批准 Approve', 'approve', step('approve')), actButton('不予批准 Refuse', 'refuse', step('refuse')));
+    else row.append(actButton('推荐 Recommend', 'recommend', step('recommend')), actButton('退回 Return', 'return', step('return')));
+    row.append(reason);
+    q.appendChild(row);
+  }
+}
+
 // ----- live: the platform's stream says something in this area changed -----
 
 let stream = null;
@@ -440,7 +478,7 @@ async function refreshMap() {
   if (refreshing) return refreshing;
   refreshing = (async () => {
     const saved = { ...view };
-    map = await api('/v1/map');
+    [map] = await Promise.all([api('/v1/map'), loadQueue()]);
     drawMap();
     Object.assign(view, saved);
     schedule();

@@ -564,6 +564,23 @@ async function district() {
       return 'acknowledged, then resolved, from the page';
     });
 
+    await check('district: a recommended subsidy application is approved on the page', async () => {
+      const queue = await apiJson('/v1/subsidies', token, 'district');
+      const shown = await page.$$eval('#subsidies [data-subsidy]', (els) => els.map((e) => e.dataset.subsidy));
+      assert(JSON.stringify(shown) === JSON.stringify(queue.map((a) => a.id)), `the page lists ${shown.length} applications, GET /v1/subsidies ${queue.length}`);
+      if (queue.length === 0) {
+        warn('the demo has no recommended subsidy application to decide');
+        return 'skipped (nothing to decide)';
+      }
+      const id = queue[0].id;
+      await page.click(`#subsidies [data-subsidy="${id}"] button.approve`);
+      await page.waitForFunction((x) => !document.querySelector(`#subsidies [data-subsidy="${x}"]`), id, { timeout: 10000 });
+      const a = await apiJson(`/v1/subsidies/${id}`, token, 'district');
+      assert(a.state === 'approved', `after approving on the page the application is ${a.state}`);
+      assert(a.valid_until, 'an approved application has its grant');
+      return `${id} approved (${a.kind}, valid until ${a.valid_until})`;
+    });
+
     await check('district: full-page screenshot artifacts/one-map-district.png', async () => {
       await page.screenshot({ path: path.join(ARTIFACTS, 'one-map-district.png'), fullPage: true });
     });

@@ -50,6 +50,7 @@ use crate::meal::{Meal, MealMode};
 use crate::person::{Actor, FamilyLink, FamilyMember};
 use crate::rating::RatedSubject;
 use crate::rental::Device;
+use crate::subsidy::{SubsidyAction, SubsidyKind};
 use crate::visit::Review;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -104,6 +105,20 @@ pub enum Command {
         comment: String,
     },
     Complain { complaint_id: String, subject: RatedSubject, subject_id: String, text: String },
+    ApplyForSubsidy {
+        application_id: String,
+        senior_id: String,
+        kind: SubsidyKind,
+        #[serde(default)]
+        note: String,
+    },
+    /// recommend, return, resubmit, approve, refuse or withdraw; a return or refusal says why.
+    SubsidyStep {
+        application_id: String,
+        action: SubsidyAction,
+        #[serde(default)]
+        reason: String,
+    },
 }
 
 /// What a command or a refresh is about.
@@ -151,6 +166,7 @@ impl Command {
             }
             Command::Rate { rating_id, .. } => Subject::new("rating", rating_id.clone()),
             Command::Complain { complaint_id, .. } => Subject::new("complaint", complaint_id.clone()),
+            Command::ApplyForSubsidy { application_id, .. } | Command::SubsidyStep { application_id, .. } => Subject::new("subsidy_application", application_id.clone()),
         }
     }
 
@@ -177,6 +193,8 @@ impl Command {
             Command::CancelRental { .. } => "cancel_rental",
             Command::Rate { .. } => "rate",
             Command::Complain { .. } => "complain",
+            Command::ApplyForSubsidy { .. } => "apply_for_subsidy",
+            Command::SubsidyStep { .. } => "subsidy_step",
         }
     }
 
@@ -229,7 +247,7 @@ pub fn public_error(e: &Error) -> (&'static str, String) {
         Error::NotFound { what, .. } => ("not_found", format!("{what} not found")),
         Error::ImportRejected { .. } => ("import_rejected", e.to_string()),
         Error::Forbidden(_) => ("forbidden", "not allowed".to_string()),
-        Error::InvalidTransition { .. } => ("invalid_transition", e.to_string()),
+        Error::InvalidTransition { .. } | Error::InvalidStateChange { .. } => ("invalid_transition", e.to_string()),
         Error::AlreadyTaken { .. } => ("already_taken", e.to_string()),
         Error::CaregiverBusy { .. } => ("caregiver_busy", "the caregiver already has a visit at that time".to_string()),
         Error::NoCaregiverAvailable { .. } => ("no_caregiver_available", e.to_string()),
@@ -330,6 +348,7 @@ fn entity_of(kind: EventKind) -> Option<&'static str> {
         "meal" => Some("meal_order"),
         "device" | "rental" => Some("rental"),
         "alert" => Some("alert"),
+        "subsidy" => Some("subsidy_application"),
         _ => None,
     }
 }
@@ -449,6 +468,8 @@ mod tests {
             r#"{"op":"complain","complaint_id":"C","subject":"meal","subject_id":"O","text":"cold"}"#,
             r#"{"op":"cancel_rental","rental_id":"R"}"#,
             r#"{"op":"accept_booking","booking_id":"B"}"#,
+            r#"{"op":"apply_for_subsidy","application_id":"A","senior_id":"S","kind":"meal"}"#,
+            r#"{"op":"subsidy_step","application_id":"A","action":"return","reason":"缺少材料"}"#,
         ];
         for json in commands {
             let c: Command = serde_json::from_str(json).unwrap_or_else(|e| panic!("{json}: {e}"));

@@ -259,8 +259,12 @@ fn drop_record(tx: &dyn Sql, s: &Subject) -> Result<()> {
             tx.execute("DELETE FROM alert_station WHERE alert_id = ?1", args![s.id])?;
             tx.execute("DELETE FROM alert WHERE id = ?1", args![s.id])?;
         }
-        "rating" | "complaint" => {
-            let table = if s.entity == "rating" { "rating" } else { "complaint" };
+        "rating" | "complaint" | "subsidy_application" => {
+            let table = match s.entity.as_str() {
+                "rating" => "rating",
+                "complaint" => "complaint",
+                _ => "subsidy_application",
+            };
             tx.execute(&format!("DELETE FROM {table} WHERE id = ?1"), args![s.id])?;
         }
         "senior" => {
@@ -275,6 +279,8 @@ fn drop_record(tx: &dyn Sql, s: &Subject) -> Result<()> {
                 "DELETE FROM alert WHERE senior_id = ?1",
                 "DELETE FROM assessment WHERE senior_id = ?1",
                 "DELETE FROM rating WHERE senior_id = ?1",
+                "DELETE FROM subsidy_step WHERE application_id IN (SELECT id FROM subsidy_application WHERE senior_id = ?1)",
+                "DELETE FROM subsidy_application WHERE senior_id = ?1",
                 "DELETE FROM complaint WHERE senior_id = ?1",
                 "DELETE FROM volunteer_service WHERE senior_id = ?1",
                 "DELETE FROM family_link WHERE senior_id = ?1",

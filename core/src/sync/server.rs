@@ -101,6 +101,14 @@ pub(super) const TABLES: &[TableSpec] = &[
         ],
         key: &["id"],
     },
+    TableSpec {
+        name: "subsidy_application",
+        columns: &[
+            "id", "senior_id", "kind", "assessment_id", "assessment_level", "note", "state", "applied_by", "applied_at", "monthly_hours", "meal_fen",
+            "deposit_waived", "fee_share", "valid_from", "valid_until", "reason", "updated_at",
+        ],
+        key: &["id"],
+    },
     // Which stations an alert has reached: a station's tablet may answer only its own.
     TableSpec { name: "alert_station", columns: &["alert_id", "station_id", "at"], key: &["alert_id", "station_id"] },
     TableSpec {
@@ -162,7 +170,7 @@ pub struct PullPage {
 }
 
 /// A senior's records beside bookings, sent by `Page::owned`.
-const OWNED: [&str; 6] = ["meal_order", "rental", "alert", "assessment", "rating", "complaint"];
+const OWNED: [&str; 7] = ["meal_order", "rental", "alert", "assessment", "rating", "complaint", "subsidy_application"];
 
 const MAX_PULL: u32 = 2000;
 const DEFAULT_PULL: u32 = 500;
@@ -230,6 +238,16 @@ pub(crate) fn sees_booking(sql: &dyn Sql, actor: &Actor, booking_id: &str) -> Re
     }
 }
 
+/// Health (assessments) and money (subsidies) are each their own consent; caregivers see neither.
+fn consented(sql: &dyn Sql, actor: &Actor, table: &str, senior: &str) -> Result<bool> {
+    let need: fn(&crate::person::FamilyPermissions) -> bool = match table {
+        "assessment" => |p| p.sees_health,
+        "subsidy_application" => |p| p.sees_money,
+        _ => return Ok(true),
+    };
+    Ok(!matches!(actor, Actor::Caregiver(_)) && may_act_for(sql, actor, &senior_in(sql, senior)?, need, "see").is_ok())
+}
+
 /// May `actor` see this order, rental, alert, rating or complaint (false when there is none)?
 /// Alerts also reach whoever was told of them: family who receive alerts, stations alerted.
 pub(crate) fn sees_owned(sql: &dyn Sql, actor: &Actor, table: &str, id: &str) -> Result<bool> {
@@ -251,7 +269,7 @@ pub(crate) fn sees_owned(sql: &dyn Sql, actor: &Actor, table: &str, id: &str) ->
             return Ok(true);
         }
     }
-    sees_senior(sql, actor, &senior)
+    Ok(sees_senior(sql, actor, &senior)? && consented(sql, actor, table, &senior)?)
 }
 
 /// Collects the rows of one pull page.
@@ -375,7 +393,7 @@ impl<'a> Page<'a> {
         let at = spec(table).and_then(|s| s.columns.iter().position(|c| *c == "senior_id")).unwrap_or(1);
         if let Some(Value::Text(senior)) = rows.first().map(|r| r[at].clone()) {
             // A senior's health is its own consent.
-            if table == "assessment" && !may_act_for(self.sql, self.actor, &senior_in(self.sql, &senior)?, |p| p.sees_health, "see").is_ok_and(|()| !matches!(self.actor, Actor::Caregiver(_))) {
+            if !consented(self.sql, self.actor, table, &senior)? {
                 return Ok(());
             }
             self.senior(&senior)?;
@@ -730,6 +748,7 @@ fn table_noun(table: &str) -> &'static str {
         "alert" => "alert",
         "assessment" => "assessment",
         "rating" => "rating",
+        "subsidy_application" => "subsidy application",
         _ => "complaint",
     }
 }
@@ -742,7 +761,11 @@ fn hide_existence(tx: &dyn Sql, actor: &Actor, command: &Command, e: Error) -> R
     }
     let subject = command.subject();
     let hidden = match command {
-        Command::RequestBooking { senior_id, .. } | Command::OrderMeal { senior_id, .. } | Command::ReserveDevice { senior_id, .. } | Command::RaiseAlert { senior_id, .. } => {
+        Command::RequestBooking { senior_id, .. }
+        | Command::OrderMeal { senior_id, .. }
+        | Command::ReserveDevice { senior_id, .. }
+        | Command::RaiseAlert { senior_id, .. }
+        | Command::ApplyForSubsidy { senior_id, .. } => {
             (!sees_senior(tx, actor, senior_id)?).then_some(("senior", senior_id.as_str()))
         }
         _ if OWNED.contains(&subject.entity.as_str()) && !matches!(command, Command::Rate { .. } | Command::Complain { .. }) => {
@@ -785,5 +808,7 @@ fn apply_in(cc: &CareCircle, tx: &dyn Sql, em: &mut Emitter, actor: &Actor, comm
         Command::CancelRental { rental_id } => crate::rental::move_rental_in(tx, em, actor, rental_id, crate::rental::RentalState::Cancelled).map(drop),
         Command::Rate { rating_id, subject, subject_id, stars, comment } => crate::rating::rate_in(tx, em, actor, rating_id, *subject, subject_id, *stars, comment).map(drop),
         Command::Complain { complaint_id, subject, subject_id, text } => crate::rating::complain_in(tx, em, actor, complaint_id, *subject, subject_id, text).map(drop),
+        Command::ApplyForSubsidy { application_id, senior_id, kind, note } => crate::subsidy::apply_in(tx, em, actor, application_id, senior_id, *kind, note).map(drop),
+        Command::SubsidyStep { application_id, action, reason } => crate::subsidy::step_in(tx, em, actor, application_id, *action, reason).map(drop),
     }
 }
