@@ -3,6 +3,7 @@
 //! later, offline-first sync. Phones (through `carecircle-ffi`), the `carecircle` CLI
 //! and the district server all run the rules written here.
 
+pub mod admin;
 pub mod alert;
 pub mod access;
 pub mod account;

@@ -92,6 +92,7 @@ impl<S: Send + Sync, T: DeserializeOwned> axum::extract::FromRequestParts<S> for
 
 pub fn routes() -> Router<AppState> {
     crate::programmes::routes()
+        .merge(crate::admin::routes())
         .route("/v1/auth/login", post(login))
         .route("/v1/auth/logout", post(logout))
         .route("/v1/me", get(me))

@@ -4,6 +4,7 @@
 
 #![recursion_limit = "256"]
 
+mod admin;
 mod api;
 mod auth;
 mod demo;

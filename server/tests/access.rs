@@ -27,6 +27,9 @@ fn allowed(op: &str) -> &'static [&'static str] {
         "GET /health" | "GET /ready" | "GET /v1/openapi.json" | "POST /v1/auth/login" => &["anonymous", "senior", "senior2", "family", "family2", "caregiver1", "caregiver2", "caregiver4", "operator", "operator2", "district"],
         "POST /v1/auth/logout" | "GET /v1/me" | "POST /v1/sync/push" | "POST /v1/sync/pull" | "GET /v1/sync/stream" | "GET /v1/facilities/nearest" | "GET /v1/facilities/{id}" => ALL,
         "POST /v1/accounts" | "GET /v1/district/summary" | "GET /v1/audit" | "GET /v1/admin/jobs" => &["district"],
+        "POST /v1/admin/facilities" | "POST /v1/admin/seniors" | "POST /v1/admin/caregivers" | "PUT /v1/admin/rules" | "PUT /v1/admin/menus" | "PUT /v1/admin/canteens" => &["district"],
+        // ST1's own stock: its operator too.
+        "PUT /v1/admin/stock" => &["operator", "district"],
         // S1 is seen by herself, F1, the caregivers offered her visits, her station and the district.
         "GET /v1/seniors/{id}" | "GET /v1/bookings/{id}" => &["senior", "family", "caregiver1", "caregiver2", "operator", "district"],
         "GET /v1/seniors/{id}/bookings" | "POST /v1/bookings" | "POST /v1/bookings/{id}/cancel" => &["senior", "family", "operator", "district"],
@@ -145,6 +148,17 @@ impl World {
             }
             "/v1/district/summary" => (format!("{path}?month={}", chrono::Utc::now().format("%Y-%m")), None),
             "/v1/canteens/{id}/menus" => (format!("/v1/canteens/CT1/menus?date={}", tomorrow()), None),
+            // Bodies the rules refuse (422) for whoever may send them; nothing is changed.
+            "/v1/admin/facilities" => (format!("{path}?format=geojson"), Some(json!({"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [121.7, 95.0]}, "properties": {"id": "X", "name": "x", "kind": "canteen"}}]}))),
+            "/v1/admin/seniors" | "/v1/admin/caregivers" => (path.to_string(), Some(json!("id\n"))),
+            "/v1/admin/stock" => (path.to_string(), Some(json!({"facility_id": "ST1", "device": "wheelchair", "total": 1, "deposit_fen": 20000, "daily_fee_fen": 300}))),
+            "/v1/admin/menus" => (path.to_string(), Some(json!({"facility_id": "CT1", "date": tomorrow(), "meal": "lunch", "dishes": "", "price_fen": 1500, "capacity": 3, "seats": 2}))),
+            "/v1/admin/canteens" => (path.to_string(), Some(json!({"facility_id": "CT1", "delivery_radius_m": -1.0, "breakfast_cutoff": "07:00:00", "lunch_cutoff": "09:30:00", "dinner_cutoff": "15:00:00"}))),
+            "/v1/admin/rules" => {
+                let mut rules = serde_json::to_value(carecircle_core::entitlement::DistrictRules::default()).unwrap();
+                rules["monthly_hours"] = json!(1000.0);
+                (path.to_string(), Some(rules))
+            }
             "/v1/rental-points/{id}/stock" => ("/v1/rental-points/ST1/stock".into(), None),
             "/v1/alerts" if method == "POST" => (path.to_string(), Some(json!({"senior_id": "S1", "lat": HOME.0, "lon": HOME.1}))),
             p if p.starts_with("/v1/alerts/{id}") => {

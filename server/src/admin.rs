@@ -1,0 +1,87 @@
+//! Administration over HTTP: facility files (GeoJSON or CSV), seniors and caregivers (CSV),
+//! canteens, menus, device stock and district rules. Transport only: who may do what, and the
+//! whole-file rules, are `carecircle_core::admin`'s.
+
+use crate::api::{Body, Params};
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{post, put};
+use axum::{Json, Router};
+use carecircle_core::admin::Admin;
+use carecircle_core::entitlement::DistrictRules;
+use carecircle_core::import::Format;
+use carecircle_core::meal::{CanteenSettings, Menu};
+use carecircle_core::rental::DeviceStock;
+use carecircle_core::Crs;
+use serde::Deserialize;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/admin/facilities", post(import_facilities))
+        .route("/v1/admin/seniors", post(import_seniors))
+        .route("/v1/admin/caregivers", post(import_caregivers))
+        .route("/v1/admin/canteens", put(set_canteen))
+        .route("/v1/admin/menus", put(set_menu))
+        .route("/v1/admin/stock", put(set_stock))
+        .route("/v1/admin/rules", put(set_rules))
+}
+
+async fn run(st: &AppState, caller: Caller, change: Admin) -> Result<Response, ApiError> {
+    let actor = caller.actor;
+    let report = st.blocking(move |cc| cc.administer(&actor, &change)).await?;
+    Ok((StatusCode::OK, Json(report)).into_response())
+}
+
+#[derive(Deserialize)]
+struct FileQuery {
+    /// geojson or csv.
+    format: String,
+    /// The coordinates' system: wgs84 (default), gcj02 or bd09.
+    #[serde(default)]
+    crs: Option<Crs>,
+}
+
+/// The file is the request body, as text.
+fn utf8(body: axum::body::Bytes) -> Result<String, ApiError> {
+    String::from_utf8(body.to_vec()).map_err(|_| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "import_rejected", "the file is not UTF-8 text"))
+}
+
+async fn import_facilities(State(st): State<AppState>, caller: Caller, Params(q): Params<FileQuery>, body: axum::body::Bytes) -> Result<Response, ApiError> {
+    let format = match q.format.as_str() {
+        "geojson" | "json" => Format::GeoJson,
+        "csv" => Format::Csv,
+        _ => return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", "format: geojson or csv")),
+    };
+    let text = utf8(body)?;
+    run(&st, caller, Admin::ImportFacilities { text, format, crs: q.crs }).await
+}
+
+async fn import_seniors(State(st): State<AppState>, caller: Caller, body: axum::body::Bytes) -> Result<Response, ApiError> {
+    let text = utf8(body)?;
+    run(&st, caller, Admin::ImportSeniors { text }).await
+}
+
+async fn import_caregivers(State(st): State<AppState>, caller: Caller, body: axum::body::Bytes) -> Result<Response, ApiError> {
+    let text = utf8(body)?;
+    run(&st, caller, Admin::ImportCaregivers { text }).await
+}
+
+async fn set_canteen(State(st): State<AppState>, caller: Caller, Body(canteen): Body<CanteenSettings>) -> Result<Response, ApiError> {
+    run(&st, caller, Admin::SetCanteen { canteen }).await
+}
+
+async fn set_menu(State(st): State<AppState>, caller: Caller, Body(menu): Body<Menu>) -> Result<Response, ApiError> {
+    run(&st, caller, Admin::SetMenu { menu }).await
+}
+
+async fn set_stock(State(st): State<AppState>, caller: Caller, Body(stock): Body<DeviceStock>) -> Result<Response, ApiError> {
+    run(&st, caller, Admin::SetStock { stock }).await
+}
+
+async fn set_rules(State(st): State<AppState>, caller: Caller, Body(rules): Body<DistrictRules>) -> Result<Response, ApiError> {
+    run(&st, caller, Admin::SetDistrictRules { rules }).await
+}
