@@ -162,6 +162,13 @@ impl CareCircle {
     ///
     /// [`ManualClock`]: crate::clock::ManualClock
     pub fn load_demo_care(&self, db_path: &std::path::Path) -> Result<DemoCare> {
+        let settings = self.settings.clone();
+        self.load_demo_care_on(move |clock| CareCircle::open_with_clock(db_path, settings, clock))
+    }
+
+    /// As [`CareCircle::load_demo_care`], the second handle opened by `open` on this handle's
+    /// database with the given clock (PostgreSQL: a connection to the same database).
+    pub fn load_demo_care_on(&self, open: impl FnOnce(std::sync::Arc<dyn crate::clock::Clock>) -> Result<CareCircle>) -> Result<DemoCare> {
         use crate::Error;
         use crate::clock::{Clock, ManualClock, from_shanghai, shanghai_date};
         use crate::doctor::{ContractRequest, ContractService, HealthCheckRecord};
@@ -183,7 +190,7 @@ impl CareCircle {
         let last = this_month.pred_opt().expect("valid date");
         let at = |d: NaiveDate, h: u32, m: u32| from_shanghai(d.and_time(NaiveTime::from_hms_opt(h, m, 0).expect("valid time")));
         let clock = std::sync::Arc::new(ManualClock::new(at(first - Duration::days(3), 9, 0)));
-        let h = CareCircle::open_with_clock(db_path, self.settings.clone(), clock.clone())?;
+        let h = open(clock.clone())?;
         let mut out = DemoCare { month: format!("{:04}-{:02}", first.year(), first.month()), ..Default::default() };
 
         // Family doctors: three per clinic, on duty for home rounds in the afternoons.

@@ -17,10 +17,10 @@ pub const DEMO_FAMILY: &str = "ZH-F-000001";
 const DEMO_ALERTS: [&str; 3] = ["ZH-S-000007", "ZH-S-012345", "ZH-S-031416"];
 
 /// Loads the demo district once, and makes the demo accounts. Returns the accounts made: (login, actor).
-/// With the SQLite file's path, also its programmes, care plans, family doctors and a month of
-/// history (played on a second handle on that file), and a few open SOS alerts, so that the one
-/// map and the statistics have something to show.
-pub fn load(cc: &CareCircle, sqlite_file: Option<&std::path::Path>) -> Result<Vec<(String, Actor)>, String> {
+/// Also its programmes, care plans, family doctors and a month of history (played on a second
+/// handle that `second` opens on the same database, SQLite or PostgreSQL), and a few open SOS
+/// alerts, so that the one map and the statistics have something to show.
+pub fn load(cc: &CareCircle, second: impl FnOnce(std::sync::Arc<dyn carecircle_core::clock::Clock>) -> carecircle_core::Result<CareCircle>) -> Result<Vec<(String, Actor)>, String> {
     let e = |e: carecircle_core::Error| e.to_string();
     if cc.facility_count() == 0 {
         cc.load_demo_facilities().map_err(e)?;
@@ -30,14 +30,16 @@ pub fn load(cc: &CareCircle, sqlite_file: Option<&std::path::Path>) -> Result<Ve
     if cc.caregiver_count() == 0 {
         cc.load_demo_people().map_err(e)?;
     }
-    if let Some(file) = sqlite_file {
-        cc.load_demo_programmes(cc.today()).map_err(e)?;
-        cc.load_demo_care(file).map_err(e)?;
-        if cc.open_alerts().map_err(e)?.is_empty() {
-            for id in DEMO_ALERTS {
-                let senior = cc.senior(id).map_err(e)?;
-                cc.raise_alert(&Actor::Senior(id.to_string()), id, senior.home).map_err(e)?;
-            }
+    // The same on both backends: programmes, then a month of care history played on a second
+    // handle with a clock of its own.
+    cc.load_demo_programmes(cc.today()).map_err(e)?;
+    cc.load_demo_care_on(second).map_err(e)?;
+    // The second handle wrote behind this one's indexes.
+    cc.refresh_indexes().map_err(e)?;
+    if cc.open_alerts().map_err(e)?.is_empty() {
+        for id in DEMO_ALERTS {
+            let senior = cc.senior(id).map_err(e)?;
+            cc.raise_alert(&Actor::Senior(id.to_string()), id, senior.home).map_err(e)?;
         }
     }
     let senior = cc.senior(DEMO_SENIOR).map_err(e)?;

@@ -104,7 +104,11 @@ fn open(args: &Args) -> Result<CareCircle, String> {
 fn run(args: Args) -> Result<(), String> {
     let cc = open(&args)?;
     if args.demo {
-        let accounts = demo::load(&cc, args.database_url.is_none().then_some(args.db.as_path()))?;
+        let second = |clock: Arc<dyn carecircle_core::clock::Clock>| match &args.database_url {
+            Some(url) => CareCircle::open_on(Box::new(carecircle_core::db_postgres::PgDb::connect(url, 2)?), Settings::default(), clock),
+            None => CareCircle::open_with_clock(&args.db, Settings::default(), clock),
+        };
+        let accounts = demo::load(&cc, second)?;
         tracing::info!(accounts = ?accounts.iter().map(|(l, _)| l.as_str()).collect::<Vec<_>>(), password = demo::DEMO_PASSWORD, "demo district loaded");
     }
     if let Some(n) = args.load_fixture {
