@@ -29,12 +29,14 @@ pub enum Job {
     PlanGeneration,
     /// Reminders of health checks falling due.
     HealthCheckReminders,
+    /// Superseded change-log entries, old receipts, expired sessions (see `sync::compact`).
+    Compaction,
 }
 
-crate::facility::codes!(Job, "job", AlertEscalation = "alert_escalation", BookingSweep = "booking_sweep", PlanGeneration = "plan_generation", HealthCheckReminders = "health_check_reminders");
+crate::facility::codes!(Job, "job", AlertEscalation = "alert_escalation", BookingSweep = "booking_sweep", PlanGeneration = "plan_generation", HealthCheckReminders = "health_check_reminders", Compaction = "compaction");
 
 impl Job {
-    pub const ALL: [Job; 4] = [Job::AlertEscalation, Job::BookingSweep, Job::PlanGeneration, Job::HealthCheckReminders];
+    pub const ALL: [Job; 5] = [Job::AlertEscalation, Job::BookingSweep, Job::PlanGeneration, Job::HealthCheckReminders, Job::Compaction];
 }
 
 /// How often each job runs: the district's setting `job_settings`.
@@ -51,6 +53,10 @@ pub struct JobSettings {
     pub health_check_within_days: u32,
     /// How long a claimed run is held before another instance may take it over.
     pub lease_seconds: u32,
+    pub compaction_hours: u32,
+    /// Receipts are kept this long after they were received (phones retry a key for at most
+    /// their offline window).
+    pub receipt_days: u32,
 }
 
 impl Default for JobSettings {
@@ -63,6 +69,8 @@ impl Default for JobSettings {
             health_check_reminder_hours: 24,
             health_check_within_days: 30,
             lease_seconds: 600,
+            compaction_hours: 24,
+            receipt_days: 90,
         }
     }
 }
@@ -75,13 +83,15 @@ impl JobSettings {
             && (14..=62).contains(&self.plan_days_ahead)
             && (1..=168).contains(&self.health_check_reminder_hours)
             && (1..=366).contains(&self.health_check_within_days)
-            && (30..=86_400).contains(&self.lease_seconds);
+            && (30..=86_400).contains(&self.lease_seconds)
+            && (1..=168).contains(&self.compaction_hours)
+            && (30..=3650).contains(&self.receipt_days);
         if ok {
             Ok(())
         } else {
             Err(Error::invalid(
                 "job settings",
-                "escalation every 5 to 3600 s, sweep every 5 s to a day, plans and reminders every 1 to 168 h, plans 14 to 62 days ahead, reminders within 1 to 366 days, lease 30 s to a day",
+                "escalation every 5 to 3600 s, sweep every 5 s to a day, plans and reminders every 1 to 168 h, plans 14 to 62 days ahead, reminders within 1 to 366 days, lease 30 s to a day, compaction every 1 to 168 h, receipts kept 30 to 3650 days",
             ))
         }
     }
@@ -93,6 +103,7 @@ impl JobSettings {
             Job::BookingSweep => Duration::seconds(i64::from(self.booking_sweep_seconds)),
             Job::PlanGeneration => Duration::hours(i64::from(self.plan_generation_hours)),
             Job::HealthCheckReminders => Duration::hours(i64::from(self.health_check_reminder_hours)),
+            Job::Compaction => Duration::hours(i64::from(self.compaction_hours)),
         }
     }
 }
@@ -210,6 +221,9 @@ impl CareCircle {
                 self.generate_all_plans(through).map(|g| format!("{} plan(s) generated through {through}", g.len()))
             }
             Job::HealthCheckReminders => self.remind_health_checks(s.health_check_within_days).map(|d| format!("{} reminder(s)", d.len())),
+            Job::Compaction => self
+                .compact(s.receipt_days)
+                .map(|c| format!("{} change-log entrie(s), {} receipt(s), {} session(s) removed", c.change_log, c.receipts, c.sessions)),
         };
         done.map_err(|e| e.to_string())
     }

@@ -118,3 +118,55 @@ fn a_weekly_plan_keeps_producing_visits_and_the_sweep_expires_and_marks_no_shows
     assert_eq!(generation.every_seconds, i64::from(settings.plan_generation_hours) * 3600);
     assert!((8 * 7..=8 * 7 + 1).contains(&generation.runs), "one run a day across both instances: {generation:?}");
 }
+
+/// Every row of a pull, by table, sorted: what a phone would hold after it.
+fn everything(cc: &CareCircle, cursor: &str) -> std::collections::BTreeMap<String, Vec<String>> {
+    let mut out = std::collections::BTreeMap::<String, Vec<String>>::new();
+    let mut req = carecircle_core::sync::PullRequest { cursor: cursor.into(), limit: Some(7), refresh: Vec::new() };
+    loop {
+        let page = cc.pull(&Actor::Family("F1".into()), &req).unwrap();
+        for t in page.tables {
+            out.entry(t.table).or_default().extend(t.rows.iter().map(|r| serde_json::to_string(r).unwrap()));
+        }
+        req.cursor = page.cursor;
+        if !page.more {
+            break;
+        }
+    }
+    for rows in out.values_mut() {
+        rows.sort();
+        rows.dedup();
+    }
+    out
+}
+
+#[test]
+fn compaction_leaves_a_phone_that_syncs_rarely_nothing_to_miss() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, _b, clock) = two_instances(dir.path());
+    let family = Actor::Family("F1".into());
+    // A phone that synced once, long ago, holds this cursor.
+    let old = a.pull(&family, &carecircle_core::sync::PullRequest::default()).unwrap();
+    assert!(!old.more);
+    // Then a booking goes through its whole life, and another is requested and cancelled.
+    let req = |h: i64| BookingRequest { senior_id: "S1".into(), service: Service::Cleaning, start: clock_now(&a) + Duration::hours(h), duration_minutes: Some(60), note: String::new() };
+    let b1 = a.request_booking(&family, &req(30)).unwrap();
+    a.accept_booking(&Actor::Caregiver("C1".into()), &b1.id).unwrap();
+    let b2 = a.request_booking(&family, &req(50)).unwrap();
+    a.cancel_booking(&family, &b2.id, "不需要了").unwrap();
+    a.cancel_booking(&family, &b1.id, "住院了").unwrap();
+    let before_full = everything(&a, "");
+    let before_old = everything(&a, &old.cursor);
+    let report = a.compact(90).unwrap();
+    assert!(report.change_log > 0, "{report:?}");
+    // From nothing and from the old cursor alike, a pull gives exactly what it gave before.
+    assert_eq!(everything(&a, ""), before_full);
+    assert_eq!(everything(&a, &old.cursor), before_old);
+    assert!(before_old["booking"].iter().any(|r| r.contains(&b1.id) && r.contains("cancelled")), "{:?}", before_old["booking"]);
+    // A second compaction has nothing left to drop; receipts and sessions age out.
+    assert_eq!(a.compact(90).unwrap().change_log, 0);
+    // The job runs it, once across instances.
+    clock.advance(Duration::hours(25));
+    let runs = a.run_due_jobs("a").unwrap();
+    assert!(ran(&runs, Job::Compaction).is_some_and(|o| o.contains("removed")), "{runs:?}");
+}

@@ -19,7 +19,7 @@ async fn the_platform_runs_its_jobs_once_across_instances_and_shows_them_to_the_
         assert_eq!(s, 200, "{jobs}");
         let jobs = jobs.as_array().unwrap().clone();
         let names: Vec<&str> = jobs.iter().map(|j| j["job"].as_str().unwrap()).collect();
-        assert_eq!(names, ["alert_escalation", "booking_sweep", "plan_generation", "health_check_reminders"]);
+        assert_eq!(names, ["alert_escalation", "booking_sweep", "plan_generation", "health_check_reminders", "compaction"]);
         for j in &jobs {
             // Every 30 s at the most often: in 3.5 s, with two instances ticking 7 times, each job ran once.
             assert_eq!(j["runs"], 1, "{j}");

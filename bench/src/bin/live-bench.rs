@@ -128,8 +128,45 @@ fn booking(i: usize) -> Value {
     json!({"senior_id": SENIOR, "service": "cleaning", "start": start, "duration_minutes": 60})
 }
 
+/// The first sync of a phone signed in as `login`: (pages, rows, bytes of the pull answers,
+/// time of the raw pulls) and the time of a whole `sync` into a fresh phone database.
+async fn first_sync(http: &reqwest::Client, url: &str, dir: &std::path::Path, login: &str, run: usize) -> (u32, usize, usize, Duration, Duration) {
+    let (token, _) = sign_in(http, url, login).await;
+    let (mut cursor, mut pages, mut rows, mut bytes) = (String::new(), 0u32, 0usize, 0usize);
+    let t = Instant::now();
+    loop {
+        let r = http.post(format!("{url}/v1/sync/pull")).bearer_auth(&token).json(&json!({"cursor": cursor, "limit": 500})).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let body = r.bytes().await.unwrap();
+        bytes += body.len();
+        pages += 1;
+        let page: Value = serde_json::from_slice(&body).unwrap();
+        rows += page["tables"].as_array().unwrap().iter().map(|t| t["rows"].as_array().unwrap().len()).sum::<usize>();
+        cursor = page["cursor"].as_str().unwrap().to_string();
+        if page["more"] != true {
+            break;
+        }
+    }
+    let raw = t.elapsed();
+    let phone = CareCircle::open(dir.join(format!("first-{login}-{run}.db")), Settings::default()).unwrap();
+    let t = Instant::now();
+    phone.sync(url, &Credentials { login: login.into(), password: "demo".into() }).await.unwrap();
+    (pages, rows, bytes, raw, t.elapsed())
+}
+
 async fn run(url: &str, dir: &std::path::Path, streams: usize, commits: usize, phone_commits: usize) {
     let http = reqwest::Client::new();
+    println!("### First sync: a family phone, and an operator's tablet holding one station's seniors (3 runs each)");
+    println!();
+    println!("| login | pages | rows | bytes pulled (JSON, uncompressed) | raw pulls | whole `sync` into a fresh phone (sign-in, pull, apply) |");
+    println!("| --- | --- | --- | --- | --- | --- |");
+    for login in ["family", "operator"] {
+        for n in 0..3 {
+            let (pages, rows, bytes, raw, whole) = first_sync(&http, url, dir, login, n).await;
+            println!("| {login} | {pages} | {rows} | {bytes} | {} | {} |", ms(raw), ms(whole));
+        }
+    }
+    println!();
     let mut accounts = Vec::new();
     for login in LOGINS {
         accounts.push((login, sign_in(&http, url, login).await));

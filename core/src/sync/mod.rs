@@ -26,6 +26,8 @@
 
 mod phone;
 mod live;
+mod compact;
+pub use compact::Compacted;
 pub(crate) mod server;
 #[cfg(feature = "sync-client")]
 mod client;
