@@ -293,3 +293,59 @@ async fn the_raw_stream_hints_resumes_and_refuses() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_offline_sos_reaches_the_streaming_family_phone_within_a_second_of_reconnecting() {
+    let dir = tempfile::tempdir().unwrap();
+    for backend in backends(dir.path()) {
+        eprintln!("backend {}", backend.name());
+        let sub = dir.path().join(backend.name());
+        std::fs::create_dir_all(&sub).unwrap();
+        seed(&backend);
+        let server = Server::start(&backend);
+        let senior = Phone::new(&sub, "senior");
+        senior.sync(&server.url).await.unwrap();
+        // The daughter who receives alerts keeps her phone streaming; the app listens.
+        let daughter = Phone::new(&sub, "family2");
+        let (heard, hears) = std::sync::mpsc::channel();
+        let _subscription = daughter.cc.subscribe(move |e| {
+            let _ = heard.send((e.kind.code(), e.subject_id, Instant::now()));
+        });
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let (credentials, options) = (daughter.credentials(), quick());
+        let listening = daughter.cc.listen_with(&server.url, &credentials, &options, async {
+            let _ = stopped.await;
+        });
+        let driver = async {
+            let t = Instant::now();
+            while !daughter.cc.sync_binding().unwrap().is_some_and(|b| b.synced_at.is_some()) {
+                assert!(t.elapsed() < Duration::from_secs(20), "the first sync did not finish");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            while hears.try_recv().is_ok() {}
+            // Offline, she presses SOS on her phone; it reconnects and syncs.
+            let sos = senior.cc.raise_alert(&senior.actor, "S1", home()).unwrap();
+            let reconnect = Instant::now();
+            let pushed = senior.sync(&server.url).await.unwrap();
+            assert_eq!(pushed.applied, 1, "{pushed:?}");
+            // Polled, not waited on: the listening phone runs in this same task.
+            let told = 'heard: loop {
+                for (kind, subject, at) in hears.try_iter() {
+                    if kind == "alert_notified" && subject == sos.id {
+                        break 'heard at - reconnect;
+                    }
+                }
+                assert!(reconnect.elapsed() < Duration::from_secs(10), "the daughter's phone was not told of the SOS");
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            };
+            assert_eq!(daughter.cc.alert(&sos.id).unwrap().state, "raised");
+            stop.send(()).unwrap();
+            told
+        };
+        let (report, told) = tokio::join!(listening, driver);
+        report.unwrap();
+        eprintln!("{}: the SOS reached the streaming family phone {told:?} after the senior's phone reconnected", backend.name());
+        assert!(told < Duration::from_secs(1), "{told:?}");
+    }
+}
