@@ -150,6 +150,15 @@ impl CareCircle {
     pub async fn sync_with(&self, server_url: String, login: String, password: String, options: SyncOptions) -> Result<SyncReport, SyncError> {
         Ok(self.inner.sync_with(&server_url, &Credentials { login, password }, &options.into()).await?.into())
     }
+
+    /// Keeps the phone live while the app is in the foreground: a first sync, then the
+    /// platform's stream, and a sync whenever it says something changed (so the listeners hear
+    /// of a new offer or an SOS within a second). Reconnects by itself; runs until the caller
+    /// cancels it (the Kotlin coroutine or the Swift task) or the login is refused.
+    pub async fn listen(&self, server_url: String, login: String, password: String) -> Result<(), SyncError> {
+        self.inner.listen(&server_url, &Credentials { login, password }, std::future::pending()).await?;
+        Ok(())
+    }
 }
 
 #[uniffi::export]

@@ -60,6 +60,23 @@ async fn show(st: &AppState, actor: Actor, entity: &str, id: String) -> Result<R
     Ok(Json(record).into_response())
 }
 
+/// One of a senior's lists, for those who may see her: not found rather than forbidden
+/// otherwise, so that nobody learns which seniors exist.
+async fn of_senior<T: serde::Serialize + Send + 'static>(
+    st: &AppState,
+    actor: Actor,
+    id: String,
+    list: fn(&carecircle_core::CareCircle, &Actor, &str) -> carecircle_core::Result<Vec<T>>,
+) -> Result<Response, ApiError> {
+    let items = st
+        .blocking(move |cc| {
+            cc.senior_for(&actor, &id)?;
+            list(cc, &actor, &id)
+        })
+        .await?;
+    Ok(Json(items).into_response())
+}
+
 fn new_id(id: Option<String>) -> String {
     id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
 }
@@ -148,14 +165,7 @@ async fn cancel_meal(State(st): State<AppState>, caller: Caller, headers: Header
 }
 
 async fn senior_meal_orders(State(st): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let list = st
-        .blocking(move |cc| {
-            // Not found rather than forbidden: nobody learns which seniors exist.
-            cc.senior_for(&caller.actor, &id)?;
-            cc.meal_orders_for_senior(&caller.actor, &id)
-        })
-        .await?;
-    Ok(Json(list).into_response())
+    of_senior(&st, caller.actor, id, |cc, actor, id| cc.meal_orders_for_senior(actor, id)).await
 }
 
 // ----- device rental -----
@@ -196,13 +206,7 @@ async fn cancel_rental(State(st): State<AppState>, caller: Caller, headers: Head
 }
 
 async fn senior_rentals(State(st): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let list = st
-        .blocking(move |cc| {
-            cc.senior_for(&caller.actor, &id)?;
-            cc.rentals_for_senior(&caller.actor, &id)
-        })
-        .await?;
-    Ok(Json(list).into_response())
+    of_senior(&st, caller.actor, id, |cc, actor, id| cc.rentals_for_senior(actor, id)).await
 }
 
 // ----- ratings and complaints -----
@@ -238,13 +242,7 @@ async fn complain(State(st): State<AppState>, caller: Caller, headers: HeaderMap
 }
 
 async fn senior_ratings(State(st): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let list = st
-        .blocking(move |cc| {
-            cc.senior_for(&caller.actor, &id)?;
-            cc.ratings_for_senior(&caller.actor, &id)
-        })
-        .await?;
-    Ok(Json(list).into_response())
+    of_senior(&st, caller.actor, id, |cc, actor, id| cc.ratings_for_senior(actor, id)).await
 }
 
 // ----- subsidies -----
@@ -287,11 +285,5 @@ async fn subsidy_step(State(st): State<AppState>, caller: Caller, headers: Heade
 }
 
 async fn senior_subsidies(State(st): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let list = st
-        .blocking(move |cc| {
-            cc.senior_for(&caller.actor, &id)?;
-            cc.subsidies_for_senior(&caller.actor, &id)
-        })
-        .await?;
-    Ok(Json(list).into_response())
+    of_senior(&st, caller.actor, id, |cc, actor, id| cc.subsidies_for_senior(actor, id)).await
 }

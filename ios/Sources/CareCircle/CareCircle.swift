@@ -1329,6 +1329,14 @@ public protocol CareCircleProtocol: AnyObject, Sendable {
     func dismissOutboxEntry(key: String) throws 
     
     /**
+     * Keeps the phone live while the app is in the foreground: a first sync, then the
+     * platform's stream, and a sync whenever it says something changed (so the listeners hear
+     * of a new offer or an SOS within a second). Reconnects by itself; runs until the caller
+     * cancels it (the Kotlin coroutine or the Swift task) or the login is refused.
+     */
+    func listen(serverUrl: String, login: String, password: String) async throws 
+    
+    /**
      * Changes not yet confirmed by the platform, oldest first, and the refused ones.
      */
     func outbox() throws  -> [OutboxEntry]
@@ -3234,6 +3242,28 @@ open func dismissOutboxEntry(key: String)throws   {try rustCallWithError(FfiConv
         FfiConverterString.lower(key),uniffiCallStatus
     )
 }
+}
+    
+    /**
+     * Keeps the phone live while the app is in the foreground: a first sync, then the
+     * platform's stream, and a sync whenever it says something changed (so the listeners hear
+     * of a new offer or an SOS within a second). Reconnects by itself; runs until the caller
+     * cancels it (the Kotlin coroutine or the Swift task) or the login is refused.
+     */
+open func listen(serverUrl: String, login: String, password: String)async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_carecircle_ffi_fn_method_carecircle_listen(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(serverUrl),FfiConverterString.lower(login),FfiConverterString.lower(password)
+                )
+            },
+            pollFunc: ffi_carecircle_ffi_rust_future_poll_void,
+            completeFunc: ffi_carecircle_ffi_rust_future_complete_void,
+            freeFunc: ffi_carecircle_ffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypeSyncError_lift
+        )
 }
     
     /**

@@ -894,6 +894,11 @@ void uniffi_carecircle_ffi_fn_method_carecircle_set_device_stock(uint64_t ptr, R
 void uniffi_carecircle_ffi_fn_method_carecircle_dismiss_outbox_entry(uint64_t ptr, RustBuffer key, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CARECIRCLE_FFI_FN_METHOD_CARECIRCLE_LISTEN
+#define UNIFFI_FFIDEF_UNIFFI_CARECIRCLE_FFI_FN_METHOD_CARECIRCLE_LISTEN
+uint64_t uniffi_carecircle_ffi_fn_method_carecircle_listen(uint64_t ptr, RustBuffer server_url, RustBuffer login, RustBuffer password
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CARECIRCLE_FFI_FN_METHOD_CARECIRCLE_OUTBOX
 #define UNIFFI_FFIDEF_UNIFFI_CARECIRCLE_FFI_FN_METHOD_CARECIRCLE_OUTBOX
 RustBuffer uniffi_carecircle_ffi_fn_method_carecircle_outbox(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -2209,6 +2214,12 @@ uint16_t uniffi_carecircle_ffi_checksum_method_carecircle_set_device_stock(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_CARECIRCLE_FFI_CHECKSUM_METHOD_CARECIRCLE_DISMISS_OUTBOX_ENTRY
 #define UNIFFI_FFIDEF_UNIFFI_CARECIRCLE_FFI_CHECKSUM_METHOD_CARECIRCLE_DISMISS_OUTBOX_ENTRY
 uint16_t uniffi_carecircle_ffi_checksum_method_carecircle_dismiss_outbox_entry(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CARECIRCLE_FFI_CHECKSUM_METHOD_CARECIRCLE_LISTEN
+#define UNIFFI_FFIDEF_UNIFFI_CARECIRCLE_FFI_CHECKSUM_METHOD_CARECIRCLE_LISTEN
+uint16_t uniffi_carecircle_ffi_checksum_method_carecircle_listen(void
     
 );
 #endif

@@ -17,6 +17,9 @@ import kotlin.test.assertFailsWith
 import kotlin.test.assertNotNull
 import kotlin.test.assertTrue
 import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.launch
+import kotlinx.coroutines.delay
+import kotlinx.coroutines.Dispatchers
 import org.carecircle.Actor
 import org.carecircle.BookingException
 import org.carecircle.BookingRequest
@@ -390,6 +393,47 @@ class ServicesTest {
             // A second dinner the same day: the phone applies the platform's rule itself, in plain words.
             val e = assertFailsWith<MealException> { phone.orderMeal(family, "ZH-S-000001", "ZH-CT-01", tomorrow, Meal.DINNER, MealMode.PICK_UP) }
             assertTrue(e.message!!.contains("already exists"), e.message)
+        }
+    }
+
+    @Test
+    fun anSosFromTheSeniorsPhoneReachesTheListeningFamilyPhoneWithinASecond() {
+        val url = System.getenv("CARECIRCLE_SERVER_URL")
+        assertNotNull(url, "CARECIRCLE_SERVER_URL: scripts/kotlin-test.sh starts carecircle-server --demo")
+        CareCircle.openInMemory(defaultSettings()).use { familyPhone ->
+            CareCircle.openInMemory(defaultSettings()).use { seniorPhone ->
+                runBlocking { seniorPhone.sync(url, "senior", "demo") }
+                val heard = Heard()
+                val subscription = familyPhone.subscribe(heard)
+                runBlocking {
+                    // The family's app in the foreground: listening until the coroutine is cancelled.
+                    val listening = launch(Dispatchers.IO) { familyPhone.listen(url, "family", "demo") }
+                    val started = System.nanoTime()
+                    while (familyPhone.syncBinding()?.syncedAt == null) {
+                        assertTrue(System.nanoTime() - started < 30_000_000_000L, "the first sync did not finish")
+                        delay(20)
+                    }
+                    delay(300)
+                    heard.queue.clear()
+                    // Offline, the senior presses SOS; her phone reconnects and syncs.
+                    val home = seniorPhone.senior("ZH-S-000001")
+                    val sos = seniorPhone.raiseAlert(Actor.Senior("ZH-S-000001"), home.id, home.lat, home.lon, Crs.WGS84)
+                    val reconnected = System.nanoTime()
+                    assertEquals(1u, seniorPhone.sync(url, "senior", "demo").applied)
+                    var told: Event? = null
+                    while (told == null) {
+                        val e = heard.queue.poll(5, TimeUnit.SECONDS) ?: error("the family phone was not told of the SOS")
+                        if (e.kind == "alert_notified" && e.subjectId == sos.id) told = e
+                    }
+                    val ms = (System.nanoTime() - reconnected) / 1_000_000
+                    println("the SOS reached the listening family phone $ms ms after the senior's phone reconnected")
+                    assertTrue(ms < 1000, "$ms ms")
+                    assertEquals("raised", familyPhone.alert(sos.id).state)
+                    listening.cancel()
+                    listening.join()
+                }
+                subscription.cancel()
+            }
         }
     }
 }

@@ -393,4 +393,47 @@ final class ServicesTests: XCTestCase {
             XCTAssertTrue(e.localizedDescription.contains("already exists"), e.localizedDescription)
         }
     }
+
+    func testAnSosFromTheSeniorsPhoneReachesTheListeningFamilyPhoneWithinASecond() async throws {
+        let url = try XCTUnwrap(ProcessInfo.processInfo.environment["CARECIRCLE_SERVER_URL"],
+                                "CARECIRCLE_SERVER_URL: scripts/swift-test.sh starts carecircle-server --demo")
+        let familyPhone = try CareCircle.openInMemory(settings: defaultSettings())
+        let seniorPhone = try CareCircle.openInMemory(settings: defaultSettings())
+        _ = try await seniorPhone.sync(serverUrl: url, login: "senior", password: "demo")
+        let heard = Heard()
+        let subscription = familyPhone.subscribe(listener: heard)
+        // The family's app in the foreground: listening until the task is cancelled.
+        let listening = Task { try await familyPhone.listen(serverUrl: url, login: "family", password: "demo") }
+        let started = Date()
+        while try familyPhone.syncBinding()?.syncedAt == nil {
+            guard Date().timeIntervalSince(started) < 30 else {
+                listening.cancel()
+                return XCTFail("the first sync did not finish")
+            }
+            try await Task.sleep(nanoseconds: 20_000_000)
+        }
+        try await Task.sleep(nanoseconds: 300_000_000)
+        let before = heard.all.count
+        // Offline, the senior presses SOS; her phone reconnects and syncs.
+        let home = try seniorPhone.senior(id: "ZH-S-000001")
+        let sos = try seniorPhone.raiseAlert(actor: .senior(id: home.id), seniorId: home.id, lat: home.lat, lon: home.lon, crs: .wgs84)
+        let reconnected = Date()
+        let report = try await seniorPhone.sync(serverUrl: url, login: "senior", password: "demo")
+        XCTAssertEqual(report.applied, 1)
+        var told: TimeInterval? = nil
+        for _ in 0..<1000 {
+            if heard.all.dropFirst(before).contains(where: { $0.kind == "alert_notified" && $0.subjectId == sos.id }) {
+                told = Date().timeIntervalSince(reconnected)
+                break
+            }
+            try await Task.sleep(nanoseconds: 5_000_000)
+        }
+        let seconds = try XCTUnwrap(told, "the family phone was not told of the SOS")
+        print("the SOS reached the listening family phone \(Int(seconds * 1000)) ms after the senior's phone reconnected")
+        XCTAssertLessThan(seconds, 1.0)
+        XCTAssertEqual(try familyPhone.alert(id: sos.id).state, "raised")
+        // Cancelling the task is the app leaving the foreground; the test does not wait on it.
+        listening.cancel()
+        subscription.cancel()
+    }
 }

@@ -967,6 +967,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_carecircle_ffi_checksum_method_carecircle_dismiss_outbox_entry(
     ): Int
+    external fun uniffi_carecircle_ffi_checksum_method_carecircle_listen(
+    ): Int
     external fun uniffi_carecircle_ffi_checksum_method_carecircle_outbox(
     ): Int
     external fun uniffi_carecircle_ffi_checksum_method_carecircle_sync(
@@ -1296,6 +1298,8 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_carecircle_ffi_fn_method_carecircle_dismiss_outbox_entry(`ptr`: Long,`key`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
+    external fun uniffi_carecircle_ffi_fn_method_carecircle_listen(`ptr`: Long,`serverUrl`: RustBuffer.ByValue,`login`: RustBuffer.ByValue,`password`: RustBuffer.ByValue,
+    ): Long
     external fun uniffi_carecircle_ffi_fn_method_carecircle_outbox(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_carecircle_ffi_fn_method_carecircle_sync(`ptr`: Long,`serverUrl`: RustBuffer.ByValue,`login`: RustBuffer.ByValue,`password`: RustBuffer.ByValue,
@@ -2765,6 +2769,14 @@ public interface CareCircleInterface {
      * Drops a refused entry once the app has shown it.
      */
     fun `dismissOutboxEntry`(`key`: kotlin.String)
+    
+    /**
+     * Keeps the phone live while the app is in the foreground: a first sync, then the
+     * platform's stream, and a sync whenever it says something changed (so the listeners hear
+     * of a new offer or an SOS within a second). Reconnects by itself; runs until the caller
+     * cancels it (the Kotlin coroutine or the Swift task) or the login is refused.
+     */
+    suspend fun `listen`(`serverUrl`: kotlin.String, `login`: kotlin.String, `password`: kotlin.String)
     
     /**
      * Changes not yet confirmed by the platform, oldest first, and the refused ones.
@@ -5279,6 +5291,37 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     }
     
     
+
+    
+    /**
+     * Keeps the phone live while the app is in the foreground: a first sync, then the
+     * platform's stream, and a sync whenever it says something changed (so the listeners hear
+     * of a new offer or an SOS within a second). Reconnects by itself; runs until the caller
+     * cancels it (the Kotlin coroutine or the Swift task) or the login is refused.
+     */
+    @Throws(SyncException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `listen`(`serverUrl`: kotlin.String, `login`: kotlin.String, `password`: kotlin.String) {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_listen(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`serverUrl`),
+        FfiConverterString.lower(`login`),
+        FfiConverterString.lower(`password`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_carecircle_ffi_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_carecircle_ffi_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_carecircle_ffi_rust_future_free_void(future) },
+        // lift function
+        { },
+        
+        // Error FFI converter
+        SyncException.ErrorHandler,
+    )
+    }
 
     
     /**
