@@ -266,20 +266,21 @@ impl CareCircle {
 
     /// The senior's side collects the device (the deposit is paid then).
     pub fn pick_up_device(&self, actor: &Actor, rental_id: &str) -> Result<Rental> {
-        self.move_rental(actor, rental_id, RentalState::Reserved, RentalState::PickedUp, EventKind::DevicePickedUp)
+        self.move_rental(actor, rental_id, RentalState::PickedUp)
     }
 
     /// The device comes back; the fee is settled against the deposit.
     pub fn return_device(&self, actor: &Actor, rental_id: &str) -> Result<Rental> {
-        self.move_rental(actor, rental_id, RentalState::PickedUp, RentalState::Returned, EventKind::DeviceReturned)
+        self.move_rental(actor, rental_id, RentalState::Returned)
     }
 
     /// A reservation not yet picked up is cancelled.
     pub fn cancel_rental(&self, actor: &Actor, rental_id: &str) -> Result<Rental> {
-        self.move_rental(actor, rental_id, RentalState::Reserved, RentalState::Cancelled, EventKind::RentalCancelled)
+        self.move_rental(actor, rental_id, RentalState::Cancelled)
     }
 
-    fn move_rental(&self, actor: &Actor, rental_id: &str, from: RentalState, to: RentalState, kind: EventKind) -> Result<Rental> {
+    /// The state a move starts from and its event are `step`'s: one table for both paths.
+    fn move_rental(&self, actor: &Actor, rental_id: &str, to: RentalState) -> Result<Rental> {
         self.write(|tx, em| {
             let r = move_rental_in(tx, em, actor, rental_id, to)?;
             let rental_id = rental_id.to_string();
@@ -293,7 +294,6 @@ impl CareCircle {
             );
             Ok(r)
         })
-        .inspect(|_| debug_assert_eq!(step(to), (from, kind)))
     }
 }
 
