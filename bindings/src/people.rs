@@ -437,10 +437,11 @@ impl CareCircle {
 
     /// Records an assessment of 26 item scores (see `assessmentItems`) on `date`
     /// ("2026-11-20", not in the future); the latest by date is the one eligibility reads.
-    pub fn record_assessment(&self, senior_id: String, assessor: String, date: String, scores: Vec<u32>, conditions: Conditions) -> Result<Assessment, PeopleError> {
+    /// The district or the senior's station records it; on a phone it travels to the platform.
+    pub fn record_assessment(&self, actor: Actor, senior_id: String, assessor: String, date: String, scores: Vec<u32>, conditions: Conditions) -> Result<Assessment, PeopleError> {
         let day = crate::time::date(&date)?;
         let scores = score_sheet(&scores)?;
-        Ok(self.inner.record_assessment(&senior_id, &assessor, day, &scores, conditions.into())?.into())
+        Ok(self.inner.record_assessment(&actor.core(), &senior_id, &assessor, day, &scores, conditions.into())?.into())
     }
 
     /// A senior's latest assessment, if any.

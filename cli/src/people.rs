@@ -115,6 +115,9 @@ pub struct CaregiverArgs {
 
 #[derive(Args)]
 pub struct AssessArgs {
+    /// Who records it: district (default) or operator:STATION of the senior's station.
+    #[arg(long = "as", default_value = "district")]
+    actor: String,
     #[arg(long)]
     senior: String,
     #[arg(long)]
@@ -212,7 +215,7 @@ pub fn assess(cc: &CareCircle, out: &Output, a: AssessArgs) -> Result<()> {
         return Err(Error::invalid("scores", "give the 26 item scores, comma-separated"));
     }
     let conditions = Conditions { dementia: a.dementia, psychiatric_disorder: a.psychiatric, risk_events_30d: a.risk_events };
-    let done = cc.record_assessment(&a.senior, &a.assessor, parse_date(&a.date)?, &a.scores, conditions)?;
+    let done = cc.record_assessment(&carecircle_core::person::Actor::parse(&a.actor)?, &a.senior, &a.assessor, parse_date(&a.date)?, &a.scores, conditions)?;
     out.either(&done, || {
         table(&["senior", "date", "total", "level"], &[vec![done.senior_id.clone(), done.date.to_string(), done.total.to_string(), format!("{} ({})", done.level.chinese(), done.level.code())]])
     })

@@ -14,10 +14,12 @@
 
 use crate::carecircle::CareCircle;
 use crate::error::{Error, Result};
-use crate::person::senior_in;
-use chrono::NaiveDate;
 use crate::args;
 use crate::db::{Sql, SqlExt};
+use crate::event::Emitter;
+use crate::person::{Actor, senior_in};
+use crate::sync::Command;
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -194,45 +196,30 @@ pub fn dimension_totals(scores: &[u8]) -> [u32; 4] {
 }
 
 impl CareCircle {
-    /// Records an assessment; the latest by date is the one eligibility reads.
-    pub fn record_assessment(&self, senior_id: &str, assessor: &str, date: NaiveDate, scores: &[u8], conditions: Conditions) -> Result<Assessment> {
-        if assessor.trim().is_empty() || assessor.chars().count() > 128 {
-            return Err(Error::invalid("assessor", "must be 1-128 characters"));
-        }
-        if date > crate::clock::shanghai_date(self.now()) {
-            return Err(Error::invalid("date", "an assessment cannot be in the future"));
-        }
-        let (total, level) = evaluate(scores, conditions)?;
-        let a = Assessment {
-            id: uuid::Uuid::new_v4().to_string(),
-            senior_id: senior_id.to_string(),
-            assessor: assessor.to_string(),
-            date,
-            scores: scores.to_vec(),
-            conditions,
-            total,
-            level,
-        };
-        let recorded_at = self.now();
-        self.store.write(|tx| {
-            senior_in(tx, senior_id)?;
-            tx.execute(
-                "INSERT INTO assessment (id, senior_id, assessor, date, scores, conditions, total, level, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                args![
-                    a.id,
-                    a.senior_id,
-                    a.assessor,
-                    a.date.to_string(),
-                    serde_json::to_string(&a.scores).expect("serialisable"),
-                    serde_json::to_string(&a.conditions).expect("serialisable"),
-                    a.total,
-                    a.level.code(),
-                    recorded_at
-                ],
-            )?;
-            crate::sync::log_changes(self, tx, vec![crate::sync::Change::owned("assessment", &a.id, &a.senior_id)])
-        })?;
-        Ok(a)
+    /// Records an assessment; the latest by date is the one eligibility reads. The district,
+    /// or the operator of the senior's station, records it.
+    pub fn record_assessment(&self, actor: &Actor, senior_id: &str, assessor: &str, date: NaiveDate, scores: &[u8], conditions: Conditions) -> Result<Assessment> {
+        self.record_assessment_with_id(actor, &uuid::Uuid::new_v4().to_string(), senior_id, assessor, date, scores, conditions)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn record_assessment_with_id(&self, actor: &Actor, id: &str, senior_id: &str, assessor: &str, date: NaiveDate, scores: &[u8], conditions: Conditions) -> Result<Assessment> {
+        self.write(|tx, em| {
+            let a = record_in(tx, em, actor, id, senior_id, assessor, date, scores, conditions)?;
+            em.record(
+                actor,
+                Command::RecordAssessment { assessment_id: id.to_string(), senior_id: senior_id.to_string(), assessor: assessor.to_string(), date, scores: scores.to_vec(), conditions },
+            );
+            Ok(a)
+        })
+    }
+
+    /// A senior's assessments, newest first, for those with her health consent.
+    pub fn assessments_for_senior(&self, actor: &Actor, senior_id: &str) -> Result<Vec<Assessment>> {
+        self.store.read(|sql| {
+            crate::person::may_act_for(sql, actor, &senior_in(sql, senior_id)?, |p| p.sees_health, "see assessments")?;
+            sql.query(&format!("SELECT {ASSESSMENT_COLUMNS} FROM assessment WHERE senior_id = ?1 ORDER BY date DESC, recorded_at DESC"), args![senior_id])?.iter().map(assessment_from_row).collect()
+        })
     }
 
     pub fn latest_assessment(&self, senior_id: &str) -> Result<Option<Assessment>> {
@@ -240,15 +227,11 @@ impl CareCircle {
     }
 }
 
-pub(crate) fn latest_assessment_in(sql: &dyn Sql, senior_id: &str) -> Result<Option<Assessment>> {
-    let row = sql.one(
-        "SELECT id, senior_id, assessor, date, scores, conditions, total, level FROM assessment WHERE senior_id = ?1
-         ORDER BY date DESC, recorded_at DESC, id DESC LIMIT 1",
-        args![senior_id],
-    )?;
-    let Some(r) = row else { return Ok(None) };
+const ASSESSMENT_COLUMNS: &str = "id, senior_id, assessor, date, scores, conditions, total, level";
+
+fn assessment_from_row(r: &crate::db::Row) -> Result<Assessment> {
     let corrupt = |_| Error::invalid("assessment", "stored record is corrupt");
-    Ok(Some(Assessment {
+    Ok(Assessment {
         id: r.get(0)?,
         senior_id: r.get(1)?,
         assessor: r.get(2)?,
@@ -257,7 +240,51 @@ pub(crate) fn latest_assessment_in(sql: &dyn Sql, senior_id: &str) -> Result<Opt
         conditions: serde_json::from_str(&r.get::<String>(5)?).map_err(corrupt)?,
         total: r.get(6)?,
         level: r.get::<String>(7)?.parse()?,
-    }))
+    })
+}
+
+pub(crate) fn latest_assessment_in(sql: &dyn Sql, senior_id: &str) -> Result<Option<Assessment>> {
+    sql.one(&format!("SELECT {ASSESSMENT_COLUMNS} FROM assessment WHERE senior_id = ?1 ORDER BY date DESC, recorded_at DESC, id DESC LIMIT 1"), args![senior_id])?
+        .map(|r| assessment_from_row(&r))
+        .transpose()
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn record_in(tx: &dyn Sql, em: &mut Emitter, actor: &Actor, id: &str, senior_id: &str, assessor: &str, date: NaiveDate, scores: &[u8], conditions: Conditions) -> Result<Assessment> {
+    crate::sync::check_client_id("assessment id", id)?;
+    if assessor.trim().is_empty() || assessor.chars().count() > 128 {
+        return Err(Error::invalid("assessor", "must be 1-128 characters"));
+    }
+    if date > crate::clock::shanghai_date(em.at) {
+        return Err(Error::invalid("date", "an assessment cannot be in the future"));
+    }
+    let (total, level) = evaluate(scores, conditions)?;
+    let senior = senior_in(tx, senior_id)?;
+    match actor {
+        Actor::District | Actor::System => {}
+        Actor::Operator(st) if senior.station_id.as_deref() == Some(st.as_str()) => {}
+        _ => return Err(Error::Forbidden(format!("{} may not record assessments of senior {}", actor.label(), senior.id))),
+    }
+    if tx.exists("SELECT 1 FROM assessment WHERE id = ?1", args![id])? {
+        return Err(Error::Duplicate { what: "assessment", id: id.to_string() });
+    }
+    let a = Assessment { id: id.to_string(), senior_id: senior_id.to_string(), assessor: assessor.to_string(), date, scores: scores.to_vec(), conditions, total, level };
+    tx.execute(
+        "INSERT INTO assessment (id, senior_id, assessor, date, scores, conditions, total, level, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        args![
+            a.id,
+            a.senior_id,
+            a.assessor,
+            a.date.to_string(),
+            serde_json::to_string(&a.scores).map_err(|e| Error::Database(e.to_string()))?,
+            serde_json::to_string(&a.conditions).map_err(|e| Error::Database(e.to_string()))?,
+            a.total,
+            a.level.code(),
+            em.at
+        ],
+    )?;
+    em.changed(crate::sync::Change::owned("assessment", &a.id, &a.senior_id));
+    Ok(a)
 }
 
 #[cfg(test)]

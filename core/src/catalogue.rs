@@ -363,8 +363,7 @@ impl CareCircle {
     }
 
     pub fn facility(&self, id: &str) -> Result<Facility> {
-        let row = self.store.read(|sql| sql.one(&format!("SELECT {FACILITY_COLUMNS} FROM facility WHERE id = ?1"), args![id]))?;
-        facility_from_row(&row.ok_or_else(|| Error::not_found("facility", crate::facility::truncate(id, 64)))?)
+        self.store.read(|sql| facility_in(sql, id))
     }
 
     /// Facilities changed after `since` (tombstones included), oldest change first: what sync sends.
@@ -425,4 +424,9 @@ impl CareCircle {
         self.put_facilities(&[f])?;
         Ok(())
     }
+}
+
+pub(crate) fn facility_in(sql: &dyn Sql, id: &str) -> Result<Facility> {
+    let row = sql.one(&format!("SELECT {FACILITY_COLUMNS} FROM facility WHERE id = ?1"), args![id])?;
+    facility_from_row(&row.ok_or_else(|| Error::not_found("facility", crate::facility::truncate(id, 64)))?)
 }

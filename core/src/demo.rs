@@ -310,7 +310,7 @@ impl CareCircle {
             let minutes = i64::from(item.duration_minutes.unwrap_or(60));
             let regular = h.caregivers_near(s.home, item.service, 12).into_iter().find(|c| c.availability.covers(start, start + Duration::minutes(minutes)));
             if bed {
-                h.record_assessment(&s.id, "镇海区评估中心", first - Duration::days(10), &moderate, crate::assessment::Conditions::default())?;
+                h.record_assessment(&Actor::District, &s.id, "镇海区评估中心", first - Duration::days(10), &moderate, crate::assessment::Conditions::default())?;
             }
             let over_quota = if unit(&format!("quota:{}", s.id)) < 0.5 { OverQuota::SelfPaid } else { OverQuota::Skip };
             let req = PlanRequest {
@@ -357,7 +357,7 @@ impl CareCircle {
         applicants.extend(plan_seniors.iter().skip(FAMILY_BEDS + 15).take(5).map(|s| (s.clone(), SubsidyKind::DeviceRental)));
         for (s, _) in &applicants {
             if h.latest_assessment(s)?.is_none() {
-                h.record_assessment(s, "镇海区评估中心", first - Duration::days(12), &mild, crate::assessment::Conditions::default())?;
+                h.record_assessment(&Actor::District, s, "镇海区评估中心", first - Duration::days(12), &mild, crate::assessment::Conditions::default())?;
             }
         }
         out.subsidy_applications = applicants.len();

@@ -26,6 +26,7 @@ use crate::error::{Error, Result};
 use crate::event::{Emitter, EventKind};
 use crate::facility::{FacilityKind, Service, truncate};
 use crate::person::{Actor, Caregiver, may_act_for, senior_in};
+use crate::sync::Command;
 use crate::facility::codes;
 use chrono::{DateTime, Duration, Months, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -173,10 +174,10 @@ pub(crate) fn last_checks(sql: &dyn Sql, day: NaiveDate) -> Result<HashMap<Strin
 
 impl CareCircle {
     /// The doctor, checked to be a caregiver of a clinic who offers medical visits; returns it with its clinic.
-    fn doctor(&self, doctor_id: &str) -> Result<(Caregiver, String)> {
+    fn doctor(&self, sql: &dyn Sql, doctor_id: &str) -> Result<(Caregiver, String)> {
         let d = self.caregiver(doctor_id)?;
         let clinic = d.station_id.clone().ok_or_else(|| Error::invalid("doctor", format!("caregiver {} belongs to no clinic", d.id)))?;
-        if !self.facility(&clinic).is_ok_and(|f| f.kind == FacilityKind::Clinic && !f.deleted) {
+        if !crate::catalogue::facility_in(sql, &clinic).is_ok_and(|f| f.kind == FacilityKind::Clinic && !f.deleted) {
             return Err(Error::invalid("doctor", format!("caregiver {} belongs to {}, which is not a clinic", d.id, truncate(&clinic, 64))));
         }
         if !d.skills.contains(Service::Medical) {
@@ -192,32 +193,32 @@ impl CareCircle {
     }
 
     pub fn sign_contract_with_id(&self, actor: &Actor, id: &str, req: &ContractRequest) -> Result<DoctorContract> {
-        Ok(self.sign_contracts(actor, &[(id.to_string(), req.clone())])?.remove(0))
-    }
-
-    /// Signs several contracts in one transaction, all or none (a clinic bringing its existing contracts).
-    pub fn sign_contracts(&self, actor: &Actor, contracts: &[(String, ContractRequest)]) -> Result<Vec<DoctorContract>> {
-        let mut clinics: HashMap<String, String> = HashMap::new();
-        for (id, req) in contracts {
-            crate::sync::check_client_id("contract id", id)?;
-            if req.ends_on < req.starts_on || req.ends_on > req.starts_on + Duration::days(3 * 366) {
-                return Err(Error::invalid("contract", "it must end after it starts, within three years"));
-            }
-            if !clinics.contains_key(&req.doctor_id) {
-                let (_, clinic) = self.doctor(&req.doctor_id)?;
-                clinics.insert(req.doctor_id.clone(), clinic);
-            }
-        }
         self.write(|tx, em| {
-            let mut out = Vec::with_capacity(contracts.len());
-            for (id, req) in contracts {
-                out.push(self.sign_contract_in(tx, em, actor, id, req, &clinics[&req.doctor_id])?);
-            }
-            Ok(out)
+            let c = self.sign_contract_in(tx, em, actor, id, req)?;
+            em.record(actor, Command::SignContract { contract_id: id.to_string(), request: req.clone() });
+            Ok(c)
         })
     }
 
-    fn sign_contract_in(&self, tx: &dyn Sql, em: &mut Emitter, actor: &Actor, id: &str, req: &ContractRequest, clinic: &str) -> Result<DoctorContract> {
+    /// Signs several contracts in one transaction, all or none (a clinic bringing its existing
+    /// contracts; on the platform, not a phone's change).
+    pub fn sign_contracts(&self, actor: &Actor, contracts: &[(String, ContractRequest)]) -> Result<Vec<DoctorContract>> {
+        if self.replica.get() && contracts.len() != 1 {
+            return Err(Error::Forbidden("contracts are brought in bulk on the platform; a phone signs one at a time".into()));
+        }
+        if let [(id, req)] = contracts {
+            return Ok(vec![self.sign_contract_with_id(actor, id, req)?]);
+        }
+        self.write(|tx, em| contracts.iter().map(|(id, req)| self.sign_contract_in(tx, em, actor, id, req)).collect())
+    }
+
+    pub(crate) fn sign_contract_in(&self, tx: &dyn Sql, em: &mut Emitter, actor: &Actor, id: &str, req: &ContractRequest) -> Result<DoctorContract> {
+        crate::sync::check_client_id("contract id", id)?;
+        if req.ends_on < req.starts_on || req.ends_on > req.starts_on + Duration::days(3 * 366) {
+            return Err(Error::invalid("contract", "it must end after it starts, within three years"));
+        }
+        let (_, clinic) = self.doctor(tx, &req.doctor_id)?;
+        let clinic = clinic.as_str();
         let senior = senior_in(tx, &req.senior_id)?;
         match actor {
             Actor::Operator(x) if x == clinic => {}
@@ -265,22 +266,8 @@ impl CareCircle {
     /// Ends a contract early; `last_day` is the last day it runs (not before the day before it started).
     pub fn terminate_contract(&self, actor: &Actor, contract_id: &str, last_day: NaiveDate) -> Result<DoctorContract> {
         self.write(|tx, em| {
-            let mut c = contract_in(tx, contract_id)?;
-            let senior = senior_in(tx, &c.senior_id)?;
-            match actor {
-                Actor::Operator(x) if *x == c.clinic_id => {}
-                _ => may_act_for(tx, actor, &senior, |p| p.can_book && p.sees_health, "end family-doctor contracts")?,
-            }
-            if c.state == ContractState::Terminated {
-                return Err(Error::InvalidStateChange { what: "family doctor contract", id: c.id.clone(), from: c.state.code().into(), action: "terminated".into() });
-            }
-            if last_day >= c.ends_on || last_day < c.starts_on.pred_opt().expect("valid date") {
-                return Err(Error::invalid("last day", "must fall within the contract, before its end"));
-            }
-            c.state = ContractState::Terminated;
-            c.ends_on = last_day;
-            tx.execute("UPDATE doctor_contract SET state = ?2, ends_on = ?3, updated_at = ?4 WHERE id = ?1", args![c.id, c.state.code(), last_day.to_string(), em.at])?;
-            em.emit(tx, EventKind::ContractTerminated, &c.id, &c.senior_id, Some(&c.doctor_id), format!("last_day={last_day}"))?;
+            let c = terminate_contract_in(tx, em, actor, contract_id, last_day)?;
+            em.record(actor, Command::TerminateContract { contract_id: contract_id.to_string(), last_day });
             Ok(c)
         })
     }
@@ -313,8 +300,7 @@ impl CareCircle {
     /// accepted for the doctor. Refused outside the contract, if it does not include home rounds,
     /// or if the doctor is not on duty, out of reach or busy then.
     pub fn book_home_round(&self, actor: &Actor, contract_id: &str, start: DateTime<Utc>, minutes: Option<u32>, note: &str) -> Result<Booking> {
-        let c = self.store.read(|sql| contract_in(sql, contract_id))?;
-        self.doctor(&c.doctor_id)?;
+        self.store.read(|sql| self.doctor(sql, &contract_in(sql, contract_id)?.doctor_id))?;
         let id = uuid::Uuid::new_v4().to_string();
         self.write(|tx, em| {
             let c = contract_in(tx, contract_id)?;
@@ -503,6 +489,26 @@ impl CareCircle {
         out.sort_by(|a, b| a.id.cmp(&b.id));
         out
     }
+}
+
+pub(crate) fn terminate_contract_in(tx: &dyn Sql, em: &mut Emitter, actor: &Actor, contract_id: &str, last_day: NaiveDate) -> Result<DoctorContract> {
+    let mut c = contract_in(tx, contract_id)?;
+    let senior = senior_in(tx, &c.senior_id)?;
+    match actor {
+        Actor::Operator(x) if *x == c.clinic_id => {}
+        _ => may_act_for(tx, actor, &senior, |p| p.can_book && p.sees_health, "end family-doctor contracts")?,
+    }
+    if c.state == ContractState::Terminated {
+        return Err(Error::InvalidStateChange { what: "family doctor contract", id: c.id.clone(), from: c.state.code().into(), action: "terminated".into() });
+    }
+    if last_day >= c.ends_on || last_day < c.starts_on.pred_opt().expect("valid date") {
+        return Err(Error::invalid("last day", "must fall within the contract, before its end"));
+    }
+    c.state = ContractState::Terminated;
+    c.ends_on = last_day;
+    tx.execute("UPDATE doctor_contract SET state = ?2, ends_on = ?3, updated_at = ?4 WHERE id = ?1", args![c.id, c.state.code(), last_day.to_string(), em.at])?;
+    em.emit(tx, EventKind::ContractTerminated, &c.id, &c.senior_id, Some(&c.doctor_id), format!("last_day={last_day}"))?;
+    Ok(c)
 }
 
 #[cfg(test)]

@@ -62,6 +62,8 @@ pub enum EventKind {
     SubsidyWithdrawn,
     Rated,
     Complained,
+    /// A station or the district answered (or closed) a complaint.
+    ComplaintAnswered,
     /// One side proposed a family link; the other side's acceptance makes it active.
     FamilyLinkProposed,
     FamilyLinkAccepted,

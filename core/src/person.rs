@@ -554,6 +554,16 @@ impl CareCircle {
             .collect()
     }
 
+    /// A senior's family links, for herself and those who see her records.
+    pub fn family_links_for(&self, actor: &Actor, senior_id: &str) -> Result<Vec<FamilyLink>> {
+        self.store.read(|sql| {
+            if !matches!(actor, Actor::Senior(me) if me == senior_id) && !crate::sync::server::sees_senior(sql, actor, senior_id)? {
+                return Err(Error::not_found("senior", truncate(senior_id, 64)));
+            }
+            family_links_in(sql, senior_id)
+        })
+    }
+
     pub fn family_links(&self, senior_id: &str) -> Result<Vec<FamilyLink>> {
         self.store.read(|sql| family_links_in(sql, senior_id))
     }

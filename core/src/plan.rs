@@ -32,6 +32,7 @@ use crate::event::{Emitter, EventKind};
 use crate::facility::{Service, truncate};
 use crate::person::{Actor, Senior, may_act_for, senior_in};
 use crate::service_catalogue::terms_in;
+use crate::sync::Command;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -411,47 +412,53 @@ impl CareCircle {
     }
 
     pub fn create_plan_with_id(&self, actor: &Actor, id: &str, req: &PlanRequest) -> Result<CarePlan> {
+        self.write(|tx, em| {
+            let plan = self.create_plan_in(tx, em, actor, id, req)?;
+            em.record(actor, Command::CreatePlan { plan_id: id.to_string(), request: req.clone() });
+            Ok(plan)
+        })
+    }
+
+    pub(crate) fn create_plan_in(&self, tx: &dyn Sql, em: &mut Emitter, actor: &Actor, id: &str, req: &PlanRequest) -> Result<CarePlan> {
         crate::sync::check_client_id("plan id", id)?;
         check_request(req)?;
-        if req.starts_on < shanghai_date(self.now()) {
+        if req.starts_on < shanghai_date(em.at) {
             return Err(Error::invalid("starts on", "a plan cannot start in the past"));
         }
         self.check_regular_caregiver(req)?;
-        self.write(|tx, em| {
-            let senior = senior_in(tx, &req.senior_id)?;
-            may_act_for(tx, actor, &senior, |p| p.can_book, "make care plans")?;
-            if tx.exists("SELECT 1 FROM care_plan WHERE id = ?1", args![id])? {
-                return Err(Error::Duplicate { what: "care plan", id: id.to_string() });
-            }
-            let open: Option<String> =
-                tx.one("SELECT id FROM care_plan WHERE senior_id = ?1 AND kind = ?2 AND state = 'active'", args![req.senior_id, req.kind.code()])?.map(|r| r.get(0)).transpose()?;
-            if let Some(other) = open {
-                return Err(Error::Duplicate { what: "active care plan of this kind", id: other });
-            }
-            for item in &req.items {
-                terms_in(tx, item.service)?;
-            }
-            check_family_bed(tx, req)?;
-            let plan = CarePlan {
-                id: id.to_string(),
-                senior_id: req.senior_id.clone(),
-                kind: req.kind,
-                items: req.items.clone(),
-                regular_caregiver_id: req.regular_caregiver_id.clone(),
-                over_quota: req.over_quota,
-                starts_on: req.starts_on,
-                ends_on: req.ends_on,
-                state: PlanState::Active,
-                generated_through: None,
-                note: req.note.clone(),
-                created_by: actor.label(),
-                created_at: em.at,
-                updated_at: em.at,
-            };
-            save_plan(tx, &plan)?;
-            em.emit(tx, EventKind::PlanCreated, &plan.id, &plan.senior_id, plan.regular_caregiver_id.as_deref(), format!("kind={} items={}", plan.kind.code(), plan.items.len()))?;
-            Ok(plan)
-        })
+        let senior = senior_in(tx, &req.senior_id)?;
+        may_act_for(tx, actor, &senior, |p| p.can_book, "make care plans")?;
+        if tx.exists("SELECT 1 FROM care_plan WHERE id = ?1", args![id])? {
+            return Err(Error::Duplicate { what: "care plan", id: id.to_string() });
+        }
+        let open: Option<String> =
+            tx.one("SELECT id FROM care_plan WHERE senior_id = ?1 AND kind = ?2 AND state = 'active'", args![req.senior_id, req.kind.code()])?.map(|r| r.get(0)).transpose()?;
+        if let Some(other) = open {
+            return Err(Error::Duplicate { what: "active care plan of this kind", id: other });
+        }
+        for item in &req.items {
+            terms_in(tx, item.service)?;
+        }
+        check_family_bed(tx, req)?;
+        let plan = CarePlan {
+            id: id.to_string(),
+            senior_id: req.senior_id.clone(),
+            kind: req.kind,
+            items: req.items.clone(),
+            regular_caregiver_id: req.regular_caregiver_id.clone(),
+            over_quota: req.over_quota,
+            starts_on: req.starts_on,
+            ends_on: req.ends_on,
+            state: PlanState::Active,
+            generated_through: None,
+            note: req.note.clone(),
+            created_by: actor.label(),
+            created_at: em.at,
+            updated_at: em.at,
+        };
+        save_plan(tx, &plan)?;
+        em.emit(tx, EventKind::PlanCreated, &plan.id, &plan.senior_id, plan.regular_caregiver_id.as_deref(), format!("kind={} items={}", plan.kind.code(), plan.items.len()))?;
+        Ok(plan)
     }
 
     fn check_regular_caregiver(&self, req: &PlanRequest) -> Result<()> {
@@ -467,40 +474,47 @@ impl CareCircle {
     /// Changes a plan's visits, regular caregiver, quota setting or end. Visits already generated
     /// and not yet started are cancelled and generated again under the new plan.
     pub fn change_plan(&self, actor: &Actor, plan_id: &str, req: &PlanRequest) -> Result<CarePlan> {
+        self.write(|tx, em| {
+            let plan = self.change_plan_in(tx, em, actor, plan_id, req)?;
+            em.record(actor, Command::ChangePlan { plan_id: plan_id.to_string(), request: req.clone() });
+            Ok(plan)
+        })
+    }
+
+    pub(crate) fn change_plan_in(&self, tx: &dyn Sql, em: &mut Emitter, actor: &Actor, plan_id: &str, req: &PlanRequest) -> Result<CarePlan> {
         check_request(req)?;
         self.check_regular_caregiver(req)?;
-        let holidays = self.store.read(holidays_in)?;
-        self.write(|tx, em| {
-            let mut plan = plan_in(tx, plan_id)?;
-            let senior = senior_in(tx, &plan.senior_id)?;
-            may_act_for(tx, actor, &senior, |p| p.can_book, "change care plans")?;
-            if plan.state != PlanState::Active {
-                return Err(Error::InvalidStateChange { what: "care plan", id: plan.id.clone(), from: plan.state.code().into(), action: "changed".into() });
-            }
-            if req.senior_id != plan.senior_id || req.kind != plan.kind {
-                return Err(Error::invalid("care plan", "a plan's senior and kind cannot change; end it and make another"));
-            }
-            for item in &req.items {
-                terms_in(tx, item.service)?;
-            }
-            check_family_bed(tx, req)?;
-            let regenerate_through = plan.generated_through;
-            self.withdraw_future_in(tx, em, actor, &plan, "care plan changed")?;
-            plan = plan_in(tx, plan_id)?;
-            plan.items = req.items.clone();
-            plan.regular_caregiver_id = req.regular_caregiver_id.clone();
-            plan.over_quota = req.over_quota;
-            plan.starts_on = req.starts_on;
-            plan.ends_on = req.ends_on;
-            plan.note = req.note.clone();
-            plan.updated_at = em.at;
-            save_plan(tx, &plan)?;
-            em.emit(tx, EventKind::PlanChanged, &plan.id, &plan.senior_id, plan.regular_caregiver_id.as_deref(), format!("items={}", plan.items.len()))?;
-            if let Some(through) = regenerate_through.filter(|t| *t >= shanghai_date(em.at)) {
-                self.generate_in(tx, em, &mut plan, &senior, through, &holidays)?;
-            }
-            plan_in(tx, plan_id)
-        })
+        let holidays = holidays_in(tx)?;
+        let mut plan = plan_in(tx, plan_id)?;
+        let senior = senior_in(tx, &plan.senior_id)?;
+        may_act_for(tx, actor, &senior, |p| p.can_book, "change care plans")?;
+        if plan.state != PlanState::Active {
+            return Err(Error::InvalidStateChange { what: "care plan", id: plan.id.clone(), from: plan.state.code().into(), action: "changed".into() });
+        }
+        if req.senior_id != plan.senior_id || req.kind != plan.kind {
+            return Err(Error::invalid("care plan", "a plan's senior and kind cannot change; end it and make another"));
+        }
+        for item in &req.items {
+            terms_in(tx, item.service)?;
+        }
+        check_family_bed(tx, req)?;
+        let regenerate_through = plan.generated_through;
+        self.withdraw_future_in(tx, em, actor, &plan, "care plan changed")?;
+        plan = plan_in(tx, plan_id)?;
+        plan.items = req.items.clone();
+        plan.regular_caregiver_id = req.regular_caregiver_id.clone();
+        plan.over_quota = req.over_quota;
+        plan.starts_on = req.starts_on;
+        plan.ends_on = req.ends_on;
+        plan.note = req.note.clone();
+        plan.updated_at = em.at;
+        save_plan(tx, &plan)?;
+        em.emit(tx, EventKind::PlanChanged, &plan.id, &plan.senior_id, plan.regular_caregiver_id.as_deref(), format!("items={}", plan.items.len()))?;
+        // A phone leaves generation to the platform: visits it made here would never travel.
+        if let Some(through) = regenerate_through.filter(|t| *t >= shanghai_date(em.at) && !self.replica.get()) {
+            self.generate_in(tx, em, &mut plan, &senior, through, &holidays)?;
+        }
+        plan_in(tx, plan_id)
     }
 
     /// Cancels a plan's generated visits that have not started and forgets their occurrences,
@@ -528,26 +542,32 @@ impl CareCircle {
 
     /// Ends a plan today; its visits not yet started are cancelled.
     pub fn end_plan(&self, actor: &Actor, plan_id: &str, reason: &str) -> Result<CarePlan> {
+        self.write(|tx, em| {
+            let plan = self.end_plan_in(tx, em, actor, plan_id, reason)?;
+            em.record(actor, Command::EndPlan { plan_id: plan_id.to_string(), reason: reason.to_string() });
+            Ok(plan)
+        })
+    }
+
+    pub(crate) fn end_plan_in(&self, tx: &dyn Sql, em: &mut Emitter, actor: &Actor, plan_id: &str, reason: &str) -> Result<CarePlan> {
         if reason.trim().is_empty() || reason.chars().count() > 500 {
             return Err(Error::invalid("reason", "say why the plan ends (at most 500 characters)"));
         }
-        self.write(|tx, em| {
-            let mut plan = plan_in(tx, plan_id)?;
-            let senior = senior_in(tx, &plan.senior_id)?;
-            may_act_for(tx, actor, &senior, |p| p.can_book, "end care plans")?;
-            if plan.state != PlanState::Active {
-                return Err(Error::InvalidStateChange { what: "care plan", id: plan.id.clone(), from: plan.state.code().into(), action: "ended".into() });
-            }
-            self.withdraw_future_in(tx, em, actor, &plan, &format!("care plan ended: {reason}"))?;
-            plan = plan_in(tx, plan_id)?;
-            let today = shanghai_date(em.at);
-            plan.state = PlanState::Ended;
-            plan.ends_on = Some(plan.ends_on.map_or(today, |e| e.min(today)).max(plan.starts_on.pred_opt().expect("valid date")));
-            plan.updated_at = em.at;
-            save_plan(tx, &plan)?;
-            em.emit(tx, EventKind::PlanEnded, &plan.id, &plan.senior_id, None, "")?;
-            Ok(plan)
-        })
+        let mut plan = plan_in(tx, plan_id)?;
+        let senior = senior_in(tx, &plan.senior_id)?;
+        may_act_for(tx, actor, &senior, |p| p.can_book, "end care plans")?;
+        if plan.state != PlanState::Active {
+            return Err(Error::InvalidStateChange { what: "care plan", id: plan.id.clone(), from: plan.state.code().into(), action: "ended".into() });
+        }
+        self.withdraw_future_in(tx, em, actor, &plan, &format!("care plan ended: {reason}"))?;
+        plan = plan_in(tx, plan_id)?;
+        let today = shanghai_date(em.at);
+        plan.state = PlanState::Ended;
+        plan.ends_on = Some(plan.ends_on.map_or(today, |e| e.min(today)).max(plan.starts_on.pred_opt().expect("valid date")));
+        plan.updated_at = em.at;
+        save_plan(tx, &plan)?;
+        em.emit(tx, EventKind::PlanEnded, &plan.id, &plan.senior_id, None, "")?;
+        Ok(plan)
     }
 
     /// A plan, for those who may see the senior's visits.
@@ -576,6 +596,9 @@ impl CareCircle {
     /// Generates a plan's visits from the day after the last generated one through `through`
     /// (at most [`MAX_DAYS_AHEAD`] days ahead). Occurrences already past are not generated.
     pub fn generate_plan_visits(&self, actor: &Actor, plan_id: &str, through: NaiveDate) -> Result<Generated> {
+        if self.replica.get() {
+            return Err(Error::Forbidden("a plan's visits are generated by the platform; sync to see them".into()));
+        }
         let holidays = self.store.read(holidays_in)?;
         self.write(|tx, em| {
             let mut plan = plan_in(tx, plan_id)?;

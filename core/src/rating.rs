@@ -55,6 +55,7 @@ pub enum OrgKind {
 
 codes!(RatedSubject, "subject", Visit = "visit", Meal = "meal");
 codes!(OrgKind, "organisation kind", Care = "care", Canteen = "canteen");
+codes!(ComplaintState, "complaint state", Open = "open", Answered = "answered", Closed = "closed");
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rating {
@@ -84,6 +85,19 @@ pub struct Complaint {
     pub text: String,
     pub by: String,
     pub at: DateTime<Utc>,
+    /// open, answered or closed.
+    pub state: ComplaintState,
+    pub answer: String,
+    pub answered_by: Option<String>,
+    pub answered_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ComplaintState {
+    Open,
+    Answered,
+    Closed,
 }
 
 /// What a month's score is made of.
@@ -235,6 +249,33 @@ impl CareCircle {
             Ok(c)
         })
     }
+
+    /// The station or district answers a complaint; `close` ends it.
+    pub fn answer_complaint(&self, actor: &Actor, complaint_id: &str, answer: &str, close: bool) -> Result<Complaint> {
+        self.write(|tx, em| {
+            let c = answer_complaint_in(tx, em, actor, complaint_id, answer, close)?;
+            em.record(actor, Command::AnswerComplaint { complaint_id: complaint_id.to_string(), answer: answer.to_string(), close });
+            Ok(c)
+        })
+    }
+
+    /// The complaints `actor` answers, open ones first, then newest: all for the district; for a
+    /// station, its seniors' and its canteen's.
+    pub fn complaints(&self, actor: &Actor, open_only: bool) -> Result<Vec<Complaint>> {
+        let open = if open_only { "state <> 'closed'" } else { "1 = 1" };
+        let order = "ORDER BY CASE state WHEN 'open' THEN 0 WHEN 'answered' THEN 1 ELSE 2 END, at DESC, id LIMIT 500";
+        self.store.read(|sql| {
+            let rows = match actor {
+                Actor::District => sql.query(&format!("SELECT {COMPLAINT_COLUMNS} FROM complaint WHERE {open} {order}"), &[])?,
+                Actor::Operator(st) => sql.query(
+                    &format!("SELECT {COMPLAINT_COLUMNS} FROM complaint WHERE {open} AND ((org_kind = 'canteen' AND org = ?1) OR senior_id IN (SELECT id FROM senior WHERE station_id = ?1)) {order}"),
+                    args![st],
+                )?,
+                _ => return Err(Error::Forbidden(format!("{} does not answer complaints", actor.label()))),
+            };
+            rows.iter().map(complaint_from_row).collect()
+        })
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -285,37 +326,94 @@ pub(crate) fn complain_in(tx: &dyn Sql, em: &mut Emitter, actor: &Actor, id: &st
     if tx.exists("SELECT 1 FROM complaint WHERE id = ?1", args![id])? {
         return Err(Error::Duplicate { what: "complaint", id: id.to_string() });
     }
-    {
-        if text.trim().is_empty() || text.chars().count() > 500 {
-            return Err(Error::invalid("complaint", "say what went wrong, in at most 500 characters"));
-        }
-        {
-            let (senior, org_kind, org, month) = subject_in(tx, em.at, subject, subject_id, true)?;
-            check_rater(tx, actor, &senior, "complain about visits and meals")?;
-            if tx.exists("SELECT 1 FROM complaint WHERE subject = ?1 AND subject_id = ?2 AND by_actor = ?3", args![subject.code(), subject_id, actor.label()])? {
-                return Err(Error::Duplicate { what: "complaint", id: format!("{} {}", subject.code(), truncate(subject_id, 64)) });
-            }
-            let c = Complaint {
-                id: id.to_string(),
-                subject,
-                subject_id: subject_id.to_string(),
-                senior_id: senior,
-                org_kind,
-                org,
-                month,
-                text: text.to_string(),
-                by: actor.label(),
-                at: em.at,
-            };
-            tx.execute(
-                "INSERT INTO complaint (id, subject, subject_id, senior_id, org_kind, org, month, text, by_actor, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                args![c.id, subject.code(), c.subject_id, c.senior_id, org_kind.code(), c.org, c.month, c.text, c.by, c.at],
-            )?;
-            em.changed(Change::owned("complaint", &c.id, &c.senior_id));
-            em.emit(tx, crate::event::EventKind::Complained, &c.subject_id, &c.senior_id, None, format!("subject={}", subject.code()))?;
-            Ok(c)
-        }
+    if text.trim().is_empty() || text.chars().count() > 500 {
+        return Err(Error::invalid("complaint", "say what went wrong, in at most 500 characters"));
     }
+    let (senior, org_kind, org, month) = subject_in(tx, em.at, subject, subject_id, true)?;
+    check_rater(tx, actor, &senior, "complain about visits and meals")?;
+    if tx.exists("SELECT 1 FROM complaint WHERE subject = ?1 AND subject_id = ?2 AND by_actor = ?3", args![subject.code(), subject_id, actor.label()])? {
+        return Err(Error::Duplicate { what: "complaint", id: format!("{} {}", subject.code(), truncate(subject_id, 64)) });
+    }
+    let c = Complaint {
+        id: id.to_string(),
+        subject,
+        subject_id: subject_id.to_string(),
+        senior_id: senior,
+        org_kind,
+        org,
+        month,
+        text: text.to_string(),
+        by: actor.label(),
+        at: em.at,
+        state: ComplaintState::Open,
+        answer: String::new(),
+        answered_by: None,
+        answered_at: None,
+    };
+    tx.execute(
+        "INSERT INTO complaint (id, subject, subject_id, senior_id, org_kind, org, month, text, by_actor, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        args![c.id, subject.code(), c.subject_id, c.senior_id, org_kind.code(), c.org, c.month, c.text, c.by, c.at],
+    )?;
+    em.changed(Change::owned("complaint", &c.id, &c.senior_id));
+    em.emit(tx, crate::event::EventKind::Complained, &c.subject_id, &c.senior_id, None, format!("subject={}", subject.code()))?;
+    Ok(c)
+}
+
+const COMPLAINT_COLUMNS: &str = "id, subject, subject_id, senior_id, org_kind, org, month, text, by_actor, at, state, answer, answered_by, answered_at";
+
+fn complaint_from_row(r: &crate::db::Row) -> Result<Complaint> {
+    Ok(Complaint {
+        id: r.get(0)?,
+        subject: r.get::<String>(1)?.parse()?,
+        subject_id: r.get(2)?,
+        senior_id: r.get(3)?,
+        org_kind: r.get::<String>(4)?.parse()?,
+        org: r.get(5)?,
+        month: r.get(6)?,
+        text: r.get(7)?,
+        by: r.get(8)?,
+        at: r.get(9)?,
+        state: r.get::<String>(10)?.parse()?,
+        answer: r.get(11)?,
+        answered_by: r.get(12)?,
+        answered_at: r.get(13)?,
+    })
+}
+
+/// Who answers a complaint: the district, the senior's station, or the canteen it is about.
+fn may_answer(sql: &dyn Sql, actor: &Actor, c: &Complaint) -> Result<bool> {
+    Ok(match actor {
+        Actor::District => true,
+        Actor::Operator(st) => (c.org_kind == OrgKind::Canteen && c.org == *st) || sql.exists("SELECT 1 FROM senior WHERE id = ?1 AND station_id = ?2", args![c.senior_id, st])?,
+        _ => false,
+    })
+}
+
+/// Answers a complaint (again, while it is open or answered); `close` ends it, after which
+/// nothing changes.
+pub(crate) fn answer_complaint_in(tx: &dyn Sql, em: &mut Emitter, actor: &Actor, id: &str, answer: &str, close: bool) -> Result<Complaint> {
+    let mut c = tx
+        .one(&format!("SELECT {COMPLAINT_COLUMNS} FROM complaint WHERE id = ?1"), args![id])?
+        .map(|r| complaint_from_row(&r))
+        .transpose()?
+        .ok_or_else(|| Error::not_found("complaint", truncate(id, 64)))?;
+    if !may_answer(tx, actor, &c)? {
+        return Err(Error::Forbidden(format!("{} may not answer complaint {}", actor.label(), truncate(id, 64))));
+    }
+    if answer.trim().is_empty() || answer.chars().count() > 1000 {
+        return Err(Error::invalid("answer", "say what was done, in at most 1000 characters"));
+    }
+    if c.state == ComplaintState::Closed {
+        return Err(Error::InvalidStateChange { what: "complaint", id: c.id.clone(), from: c.state.code().into(), action: "answered".into() });
+    }
+    c.state = if close { ComplaintState::Closed } else { ComplaintState::Answered };
+    c.answer = answer.to_string();
+    c.answered_by = Some(actor.label());
+    c.answered_at = Some(em.at);
+    tx.execute("UPDATE complaint SET state = ?2, answer = ?3, answered_by = ?4, answered_at = ?5 WHERE id = ?1", args![c.id, c.state.code(), c.answer, c.answered_by, em.at])?;
+    em.changed(Change::owned("complaint", &c.id, &c.senior_id));
+    em.emit(tx, crate::event::EventKind::ComplaintAnswered, &c.id, &c.senior_id, None, format!("state={}", c.state.code()))?;
+    Ok(c)
 }
 
 impl CareCircle {

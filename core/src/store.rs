@@ -595,6 +595,14 @@ const MIGRATIONS: &[&str] = &[
     UPDATE device_stock SET in_use = (SELECT COUNT(*) FROM rental r WHERE r.facility_id = device_stock.facility_id AND r.device = device_stock.device AND r.state IN ('reserved', 'picked_up'));
     ALTER TABLE outbox ADD COLUMN priority BIGINT NOT NULL DEFAULT 0;
     ALTER TABLE sync_receipt ADD COLUMN in_order BIGINT NOT NULL DEFAULT 1;",
+    // 14: a time-bank balance kept on its account (in the posting transaction), so that it can
+    // travel to the holder's phone without the ledger; complaints are answered and closed.
+    "ALTER TABLE timebank_account ADD COLUMN balance_minutes BIGINT NOT NULL DEFAULT 0;
+    UPDATE timebank_account SET balance_minutes = (SELECT CAST(COALESCE(SUM(minutes), 0) AS BIGINT) FROM ledger_entry e WHERE e.account_id = timebank_account.id);
+    ALTER TABLE complaint ADD COLUMN state TEXT NOT NULL DEFAULT 'open';
+    ALTER TABLE complaint ADD COLUMN answer TEXT NOT NULL DEFAULT '';
+    ALTER TABLE complaint ADD COLUMN answered_by TEXT;
+    ALTER TABLE complaint ADD COLUMN answered_at TEXT;",
 ];
 
 pub struct Store {

@@ -16,6 +16,7 @@ use crate::error::{Error, Result};
 use crate::event::{Emitter, EventKind};
 use crate::facility::{Service, check_id, truncate};
 use crate::person::{Actor, senior_in};
+use crate::sync::{Change, Command};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -72,25 +73,44 @@ pub struct Earned {
     pub balance_minutes: i64,
 }
 
+/// A personal balance is kept on its account (it travels to the holder's phone); the bank's own
+/// accounts have no row and are summed from the ledger.
 fn balance(sql: &dyn Sql, account: &str) -> Result<i64> {
-    sql.scalar("SELECT CAST(COALESCE(SUM(minutes), 0) AS BIGINT) FROM ledger_entry WHERE account_id = ?1", args![account])
+    if account.starts_with("bank:") {
+        return sql.scalar("SELECT CAST(COALESCE(SUM(minutes), 0) AS BIGINT) FROM ledger_entry WHERE account_id = ?1", args![account]);
+    }
+    Ok(sql.one("SELECT balance_minutes FROM timebank_account WHERE id = ?1", args![account])?.map(|r| r.get(0)).transpose()?.unwrap_or(0))
 }
 
 fn account_exists(sql: &dyn Sql, id: &str) -> Result<()> {
     if sql.exists("SELECT 1 FROM timebank_account WHERE id = ?1", args![id])? { Ok(()) } else { Err(Error::not_found("time bank account", truncate(id, 64))) }
 }
 
-/// Posts one balanced transaction.
-fn post(sql: &dyn Sql, em: &mut Emitter, kind: &str, reference: &str, legs: &[(&str, i64)]) -> Result<String> {
+/// The change-log entry of an account: a senior's is hers, anyone else's the holder's.
+fn account_changed(sql: &dyn Sql, em: &mut Emitter, id: &str) -> Result<()> {
+    let senior = sql.exists("SELECT 1 FROM senior WHERE id = ?1", args![id])?.then(|| id.to_string());
+    em.changed(Change::timebank_account(id, senior));
+    Ok(())
+}
+
+/// Posts one balanced transaction, named by the command's move id (so it is posted once).
+fn post(sql: &dyn Sql, em: &mut Emitter, txn: &str, kind: &str, reference: &str, legs: &[(&str, i64)]) -> Result<()> {
     debug_assert_eq!(legs.iter().map(|l| l.1).sum::<i64>(), 0, "a transaction must balance");
-    let txn = uuid::Uuid::new_v4().to_string();
+    crate::sync::check_client_id("move id", txn)?;
+    if sql.exists("SELECT 1 FROM ledger_entry WHERE txn_id = ?1", args![txn])? {
+        return Err(Error::Duplicate { what: "time bank move", id: txn.to_string() });
+    }
     for (account, minutes) in legs {
         sql.execute(
             "INSERT INTO ledger_entry (txn_id, account_id, minutes, kind, reference, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             args![txn, account, minutes, kind, reference, em.at],
         )?;
+        if !account.starts_with("bank:") {
+            sql.execute("UPDATE timebank_account SET balance_minutes = balance_minutes + ?2 WHERE id = ?1", args![account, minutes])?;
+            account_changed(sql, em, account)?;
+        }
     }
-    Ok(txn)
+    Ok(())
 }
 
 fn positive(minutes: i64) -> Result<()> {
@@ -121,9 +141,130 @@ fn within_cap(sql: &dyn Sql, rules: &TimeBankRules, account: &str, adding: i64) 
     Ok(())
 }
 
+fn rules_in(sql: &dyn Sql) -> Result<TimeBankRules> {
+    Ok(crate::store::setting(sql, "timebank_rules")?.unwrap_or_default())
+}
+
+fn holds(sql: &dyn Sql, account: &str, minutes: i64) -> Result<()> {
+    if balance(sql, account)? < minutes {
+        return Err(Error::invalid("minutes", format!("account {account} holds fewer than {minutes} minutes")));
+    }
+    Ok(())
+}
+
+/// A station operator or the district verifies a volunteer's service to a senior; the
+/// volunteer earns `minutes × earn_ratio`, up to the balance cap.
+pub(crate) fn record_service_in(tx: &dyn Sql, em: &mut Emitter, actor: &Actor, id: &str, volunteer_id: &str, senior_id: &str, service: Service, minutes: i64) -> Result<Earned> {
+    positive(minutes)?;
+    if minutes > 24 * 60 {
+        return Err(Error::invalid("minutes", "one service lasts at most a day"));
+    }
+    crate::sync::check_client_id("service id", id)?;
+    let rules = rules_in(tx)?;
+    let senior = senior_in(tx, senior_id)?;
+    match actor {
+        Actor::District => {}
+        Actor::Operator(station) if senior.station_id.as_deref() == Some(station.as_str()) => {}
+        _ => return Err(Error::Forbidden(format!("{} may not verify volunteer services for senior {}", actor.label(), senior.id))),
+    }
+    account_exists(tx, volunteer_id)?;
+    if tx.exists("SELECT 1 FROM volunteer_service WHERE id = ?1", args![id])? {
+        return Err(Error::Duplicate { what: "volunteer service", id: id.to_string() });
+    }
+    tx.execute(
+        "INSERT INTO volunteer_service (id, volunteer_id, senior_id, service, minutes, verified_by, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        args![id, volunteer_id, senior_id, service.code(), minutes, actor.label(), em.at],
+    )?;
+    let earned = (minutes as f64 * rules.earn_ratio).round() as i64;
+    let room = (rules.balance_cap_minutes - balance(tx, volunteer_id)?).max(0);
+    let credited = earned.min(room);
+    if credited > 0 {
+        post(tx, em, id, "earn", id, &[(ISSUED, -credited), (volunteer_id, credited)])?;
+    }
+    em.emit(tx, EventKind::HoursEarned, id, senior_id, Some(volunteer_id), format!("minutes={credited} forfeited={}", earned - credited))?;
+    Ok(Earned { service_id: id.to_string(), credited_minutes: credited, forfeited_minutes: earned - credited, balance_minutes: balance(tx, volunteer_id)? })
+}
+
+/// A holder gives hours to a family member (either direction of a family link).
+pub(crate) fn transfer_in(tx: &dyn Sql, em: &mut Emitter, actor: &Actor, id: &str, from: &str, to: &str, minutes: i64) -> Result<()> {
+    positive(minutes)?;
+    let rules = rules_in(tx)?;
+    if !rules.allow_family_transfer {
+        return Err(Error::Forbidden("this district does not allow transfers".into()));
+    }
+    may_move(actor, from)?;
+    account_exists(tx, from)?;
+    account_exists(tx, to)?;
+    let family = tx.exists("SELECT 1 FROM family_link WHERE (senior_id = ?1 AND family_id = ?2) OR (senior_id = ?2 AND family_id = ?1)", args![from, to])?;
+    if !family {
+        return Err(Error::Forbidden(format!("hours can only be given to family: {from} and {to} are not linked")));
+    }
+    holds(tx, from, minutes)?;
+    within_cap(tx, &rules, to, minutes)?;
+    post(tx, em, id, "transfer", &format!("{from}->{to}"), &[(from, -minutes), (to, minutes)])?;
+    em.emit(tx, EventKind::HoursTransferred, id, to, Some(from), format!("minutes={minutes}"))?;
+    Ok(())
+}
+
+/// A holder spends hours on a service (a booking id or a station's service record); only
+/// from the redemption age.
+pub(crate) fn spend_in(tx: &dyn Sql, em: &mut Emitter, actor: &Actor, id: &str, account: &str, reference: &str, minutes: i64) -> Result<()> {
+    positive(minutes)?;
+    if reference.trim().is_empty() || reference.chars().count() > 200 {
+        return Err(Error::invalid("reference", "name the service the hours pay for (1-200 characters)"));
+    }
+    let rules = rules_in(tx)?;
+    may_move(actor, account)?;
+    let birth: Option<String> =
+        tx.one("SELECT birth_date FROM timebank_account WHERE id = ?1", args![account])?.ok_or_else(|| Error::not_found("time bank account", truncate(account, 64)))?.get(0)?;
+    let birth = birth.as_deref().map(crate::clock::parse_date).transpose()?.ok_or_else(|| Error::Forbidden("hours can be spent only once the holder's age is known".into()))?;
+    if crate::person::age_on(birth, shanghai_date(em.at)) < rules.redeem_min_age {
+        return Err(Error::Forbidden(format!("hours can be spent from age {}", rules.redeem_min_age)));
+    }
+    holds(tx, account, minutes)?;
+    post(tx, em, id, "spend", reference, &[(account, -minutes), (REDEEMED, minutes)])?;
+    em.emit(tx, EventKind::HoursSpent, id, account, None, format!("minutes={minutes} reference={}", truncate(reference, 60)))?;
+    Ok(())
+}
+
+/// A holder donates hours to the hardship pool.
+pub(crate) fn donate_in(tx: &dyn Sql, em: &mut Emitter, actor: &Actor, id: &str, from: &str, minutes: i64) -> Result<()> {
+    positive(minutes)?;
+    if !rules_in(tx)?.allow_donation {
+        return Err(Error::Forbidden("this district does not take donations".into()));
+    }
+    may_move(actor, from)?;
+    account_exists(tx, from)?;
+    holds(tx, from, minutes)?;
+    post(tx, em, id, "donate", "hardship_pool", &[(from, -minutes), (HARDSHIP_POOL, minutes)])?;
+    em.emit(tx, EventKind::HoursDonated, id, from, Some(HARDSHIP_POOL), format!("minutes={minutes}"))?;
+    Ok(())
+}
+
+/// The district grants donated hours to a senior in hardship (opening the senior's account if needed).
+pub(crate) fn grant_in(tx: &dyn Sql, em: &mut Emitter, actor: &Actor, id: &str, senior_id: &str, minutes: i64) -> Result<()> {
+    positive(minutes)?;
+    if !matches!(actor, Actor::District) {
+        return Err(Error::Forbidden(format!("{} may not grant donated hours", actor.label())));
+    }
+    let rules = rules_in(tx)?;
+    let senior = senior_in(tx, senior_id)?;
+    tx.execute(
+        "INSERT INTO timebank_account (id, name, birth_date, kind, created_at) VALUES (?1, ?2, ?3, 'person', ?4) ON CONFLICT(id) DO NOTHING",
+        args![senior.id, senior.name, senior.birth_date.to_string(), em.at],
+    )?;
+    if balance(tx, HARDSHIP_POOL)? < minutes {
+        return Err(Error::invalid("minutes", "the hardship pool holds fewer minutes than that"));
+    }
+    within_cap(tx, &rules, senior_id, minutes)?;
+    post(tx, em, id, "grant", senior_id, &[(HARDSHIP_POOL, -minutes), (senior_id, minutes)])?;
+    em.emit(tx, EventKind::HoursDonated, id, senior_id, Some(HARDSHIP_POOL), format!("granted_minutes={minutes}"))?;
+    Ok(())
+}
+
 impl CareCircle {
     pub fn timebank_rules(&self) -> Result<TimeBankRules> {
-        Ok(self.store.read(|sql| crate::store::setting(sql, "timebank_rules"))?.unwrap_or_default())
+        self.store.read(rules_in)
     }
 
     pub fn set_timebank_rules(&self, rules: &TimeBankRules) -> Result<()> {
@@ -153,8 +294,17 @@ impl CareCircle {
                  ON CONFLICT(id) DO UPDATE SET name = excluded.name, birth_date = COALESCE(excluded.birth_date, timebank_account.birth_date)",
                 args![id, name, birth_date.map(|d| d.to_string()), now],
             )?;
-            Ok(())
+            let senior = sql.exists("SELECT 1 FROM senior WHERE id = ?1", args![id])?.then(|| id.to_string());
+            crate::sync::log_changes(self, sql, vec![Change::timebank_account(id, senior)])
         })?;
+        self.timebank_account(id)
+    }
+
+    /// An account as `actor` may see it (not found otherwise, so nobody learns who holds one).
+    pub fn timebank_account_for(&self, actor: &Actor, id: &str) -> Result<Account> {
+        if !self.store.read(|sql| crate::sync::server::sees_account(sql, actor, id))? {
+            return Err(Error::not_found("time bank account", truncate(id, 64)));
+        }
         self.timebank_account(id)
     }
 
@@ -170,92 +320,33 @@ impl CareCircle {
         })
     }
 
-    /// A station operator or the district verifies a volunteer's service to a senior; the
-    /// volunteer earns `minutes × earn_ratio`, up to the balance cap.
+    /// A station operator or the district verifies a volunteer's service to a senior.
     pub fn record_volunteer_service(&self, actor: &Actor, volunteer_id: &str, senior_id: &str, service: Service, minutes: i64) -> Result<Earned> {
-        positive(minutes)?;
-        if minutes > 24 * 60 {
-            return Err(Error::invalid("minutes", "one service lasts at most a day"));
-        }
-        let rules = self.timebank_rules()?;
         let id = uuid::Uuid::new_v4().to_string();
         self.write(|tx, em| {
-            let senior = senior_in(tx, senior_id)?;
-            match actor {
-                Actor::District => {}
-                Actor::Operator(station) if senior.station_id.as_deref() == Some(station.as_str()) => {}
-                _ => return Err(Error::Forbidden(format!("{} may not verify volunteer services for senior {}", actor.label(), senior.id))),
-            }
-            account_exists(tx, volunteer_id)?;
-            tx.execute(
-                "INSERT INTO volunteer_service (id, volunteer_id, senior_id, service, minutes, verified_by, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                args![id, volunteer_id, senior_id, service.code(), minutes, actor.label(), em.at],
-            )?;
-            let earned = (minutes as f64 * rules.earn_ratio).round() as i64;
-            let room = (rules.balance_cap_minutes - balance(tx, volunteer_id)?).max(0);
-            let credited = earned.min(room);
-            if credited > 0 {
-                post(tx, em, "earn", &id, &[(ISSUED, -credited), (volunteer_id, credited)])?;
-            }
-            em.emit(tx, EventKind::HoursEarned, &id, senior_id, Some(volunteer_id), format!("minutes={credited} forfeited={}", earned - credited))?;
-            Ok(Earned { service_id: id.clone(), credited_minutes: credited, forfeited_minutes: earned - credited, balance_minutes: balance(tx, volunteer_id)? })
+            let earned = record_service_in(tx, em, actor, &id, volunteer_id, senior_id, service, minutes)?;
+            em.record(actor, Command::RecordVolunteerService { move_id: id.clone(), volunteer_id: volunteer_id.into(), senior_id: senior_id.into(), service, minutes });
+            Ok(earned)
         })
     }
 
     /// A holder gives hours to a family member (either direction of a family link).
     pub fn transfer_hours(&self, actor: &Actor, from: &str, to: &str, minutes: i64) -> Result<Account> {
-        positive(minutes)?;
-        let rules = self.timebank_rules()?;
-        if !rules.allow_family_transfer {
-            return Err(Error::Forbidden("this district does not allow transfers".into()));
-        }
-        may_move(actor, from)?;
+        let id = uuid::Uuid::new_v4().to_string();
         self.write(|tx, em| {
-            account_exists(tx, from)?;
-            account_exists(tx, to)?;
-            let family = tx.exists(
-                "SELECT 1 FROM family_link WHERE (senior_id = ?1 AND family_id = ?2) OR (senior_id = ?2 AND family_id = ?1)",
-                args![from, to],
-            )?;
-            if !family {
-                return Err(Error::Forbidden(format!("hours can only be given to family: {from} and {to} are not linked")));
-            }
-            if balance(tx, from)? < minutes {
-                return Err(Error::invalid("minutes", format!("account {from} holds fewer than {minutes} minutes")));
-            }
-            within_cap(tx, &rules, to, minutes)?;
-            let txn = post(tx, em, "transfer", &format!("{from}->{to}"), &[(from, -minutes), (to, minutes)])?;
-            em.emit(tx, EventKind::HoursTransferred, &txn, to, Some(from), format!("minutes={minutes}"))?;
+            transfer_in(tx, em, actor, &id, from, to, minutes)?;
+            em.record(actor, Command::TransferHours { move_id: id.clone(), from: from.into(), to: to.into(), minutes });
             Ok(())
         })?;
         self.timebank_account(from)
     }
 
-    /// A holder spends hours on a service (a booking id or a station's service record); only
-    /// from the redemption age.
+    /// A holder spends hours on a service; only from the redemption age.
     pub fn spend_hours(&self, actor: &Actor, account: &str, reference: &str, minutes: i64) -> Result<Account> {
-        positive(minutes)?;
-        if reference.trim().is_empty() || reference.chars().count() > 200 {
-            return Err(Error::invalid("reference", "name the service the hours pay for (1-200 characters)"));
-        }
-        let rules = self.timebank_rules()?;
-        may_move(actor, account)?;
-        let today = shanghai_date(self.now());
+        let id = uuid::Uuid::new_v4().to_string();
         self.write(|tx, em| {
-            let birth: Option<String> = tx
-                .one("SELECT birth_date FROM timebank_account WHERE id = ?1", args![account])?
-                .ok_or_else(|| Error::not_found("time bank account", truncate(account, 64)))?
-                .get(0)?;
-            let birth = birth.as_deref().map(crate::clock::parse_date).transpose()?.ok_or_else(|| Error::Forbidden("hours can be spent only once the holder's age is known".into()))?;
-            let age = crate::person::age_on(birth, today);
-            if age < rules.redeem_min_age {
-                return Err(Error::Forbidden(format!("hours can be spent from age {}", rules.redeem_min_age)));
-            }
-            if balance(tx, account)? < minutes {
-                return Err(Error::invalid("minutes", format!("account {account} holds fewer than {minutes} minutes")));
-            }
-            let txn = post(tx, em, "spend", reference, &[(account, -minutes), (REDEEMED, minutes)])?;
-            em.emit(tx, EventKind::HoursSpent, &txn, account, None, format!("minutes={minutes} reference={}", truncate(reference, 60)))?;
+            spend_in(tx, em, actor, &id, account, reference, minutes)?;
+            em.record(actor, Command::SpendHours { move_id: id.clone(), account: account.into(), reference: reference.into(), minutes });
             Ok(())
         })?;
         self.timebank_account(account)
@@ -263,18 +354,10 @@ impl CareCircle {
 
     /// A holder donates hours to the hardship pool.
     pub fn donate_hours(&self, actor: &Actor, from: &str, minutes: i64) -> Result<Account> {
-        positive(minutes)?;
-        if !self.timebank_rules()?.allow_donation {
-            return Err(Error::Forbidden("this district does not take donations".into()));
-        }
-        may_move(actor, from)?;
+        let id = uuid::Uuid::new_v4().to_string();
         self.write(|tx, em| {
-            account_exists(tx, from)?;
-            if balance(tx, from)? < minutes {
-                return Err(Error::invalid("minutes", format!("account {from} holds fewer than {minutes} minutes")));
-            }
-            let txn = post(tx, em, "donate", "hardship_pool", &[(from, -minutes), (HARDSHIP_POOL, minutes)])?;
-            em.emit(tx, EventKind::HoursDonated, &txn, from, Some(HARDSHIP_POOL), format!("minutes={minutes}"))?;
+            donate_in(tx, em, actor, &id, from, minutes)?;
+            em.record(actor, Command::DonateHours { move_id: id.clone(), from: from.into(), minutes });
             Ok(())
         })?;
         self.timebank_account(from)
@@ -282,24 +365,10 @@ impl CareCircle {
 
     /// The district grants donated hours to a senior in hardship (opening the senior's account if needed).
     pub fn grant_hours(&self, actor: &Actor, senior_id: &str, minutes: i64) -> Result<Account> {
-        positive(minutes)?;
-        if !matches!(actor, Actor::District) {
-            return Err(Error::Forbidden(format!("{} may not grant donated hours", actor.label())));
-        }
-        let rules = self.timebank_rules()?;
-        let now = self.now();
+        let id = uuid::Uuid::new_v4().to_string();
         self.write(|tx, em| {
-            let senior = senior_in(tx, senior_id)?;
-            tx.execute(
-                "INSERT INTO timebank_account (id, name, birth_date, kind, created_at) VALUES (?1, ?2, ?3, 'person', ?4) ON CONFLICT(id) DO NOTHING",
-                args![senior.id, senior.name, senior.birth_date.to_string(), now],
-            )?;
-            if balance(tx, HARDSHIP_POOL)? < minutes {
-                return Err(Error::invalid("minutes", "the hardship pool holds fewer minutes than that"));
-            }
-            within_cap(tx, &rules, senior_id, minutes)?;
-            let txn = post(tx, em, "grant", senior_id, &[(HARDSHIP_POOL, -minutes), (senior_id, minutes)])?;
-            em.emit(tx, EventKind::HoursDonated, &txn, senior_id, Some(HARDSHIP_POOL), format!("granted_minutes={minutes}"))?;
+            grant_in(tx, em, actor, &id, senior_id, minutes)?;
+            em.record(actor, Command::GrantHours { move_id: id.clone(), senior_id: senior_id.into(), minutes });
             Ok(())
         })?;
         self.timebank_account(senior_id)
@@ -328,6 +397,12 @@ impl CareCircle {
             let mut problems = Vec::new();
             for r in sql.query("SELECT txn_id, CAST(SUM(minutes) AS BIGINT) FROM ledger_entry GROUP BY txn_id HAVING SUM(minutes) <> 0", &[])? {
                 problems.push(format!("transaction {} does not balance", r.get::<String>(0)?));
+            }
+            for r in sql.query(
+                "SELECT a.id FROM timebank_account a WHERE a.balance_minutes <> (SELECT CAST(COALESCE(SUM(e.minutes), 0) AS BIGINT) FROM ledger_entry e WHERE e.account_id = a.id)",
+                &[],
+            )? {
+                problems.push(format!("account {}'s balance does not match its ledger", r.get::<String>(0)?));
             }
             for r in sql.query("SELECT account_id, CAST(SUM(minutes) AS BIGINT) FROM ledger_entry WHERE account_id NOT LIKE 'bank:%' GROUP BY account_id", &[])? {
                 let (account, total): (String, i64) = (r.get(0)?, r.get(1)?);

@@ -90,7 +90,45 @@ pub(crate) fn visit_in(sql: &dyn Sql, booking_id: &str) -> Result<Option<Visit>>
     sql.one(&format!("SELECT {VISIT_COLUMNS} FROM visit WHERE booking_id = ?1"), args![booking_id])?.as_ref().map(visit_from_row).transpose()
 }
 
+/// The district's check-in rules, which caregivers' phones apply offline (they travel as a
+/// phone setting); a district that set none uses the platform's `Settings`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct VisitRules {
+    /// A check-in or check-out farther than this from the senior's home is flagged for review.
+    pub checkin_flag_m: f64,
+    /// How long before a visit's start its caregiver may check in.
+    pub checkin_early_minutes: u32,
+}
+
+impl VisitRules {
+    fn check(&self) -> Result<()> {
+        if !(self.checkin_flag_m.is_finite() && (10.0..=5000.0).contains(&self.checkin_flag_m)) || self.checkin_early_minutes > 240 {
+            return Err(Error::invalid("visit rules", "a check-in radius of 10 to 5000 metres, and at most 240 minutes early"));
+        }
+        Ok(())
+    }
+}
+
+fn visit_rules_in(sql: &dyn Sql, settings: &crate::carecircle::Settings) -> Result<VisitRules> {
+    Ok(crate::store::setting(sql, "visit_rules")?.unwrap_or(VisitRules { checkin_flag_m: settings.checkin_flag_m, checkin_early_minutes: settings.checkin_early_minutes }))
+}
+
 impl CareCircle {
+    /// The check-in rules in force: the district's, or this platform's settings.
+    pub fn visit_rules(&self) -> Result<VisitRules> {
+        self.store.read(|sql| visit_rules_in(sql, &self.settings))
+    }
+
+    /// The district sets the check-in radius and how early a caregiver may check in; every
+    /// caregiver's phone gets them at its next sync.
+    pub fn set_visit_rules(&self, actor: &Actor, rules: &VisitRules) -> Result<()> {
+        if !matches!(actor, Actor::District | Actor::System) {
+            return Err(Error::Forbidden(format!("{} may not change the district's visit rules", actor.label())));
+        }
+        rules.check()?;
+        self.store.write(|sql| crate::sync::put_phone_setting(self, sql, "visit_rules", rules))
+    }
+
     /// The assigned caregiver checks in at `at` (a phone position, already WGS-84).
     /// Allowed from `checkin_early_minutes` before the start until the booked end.
     pub fn check_in(&self, actor: &Actor, booking_id: &str, at: Position) -> Result<Visit> {
@@ -102,8 +140,9 @@ impl CareCircle {
     }
 
     pub(crate) fn check_in_in(&self, tx: &dyn Sql, em: &mut Emitter, actor: &Actor, booking_id: &str, at: Position) -> Result<Visit> {
-        let flag_m = self.settings.checkin_flag_m;
-        let early = Duration::minutes(i64::from(self.settings.checkin_early_minutes));
+        let rules = visit_rules_in(tx, &self.settings)?;
+        let flag_m = rules.checkin_flag_m;
+        let early = Duration::minutes(i64::from(rules.checkin_early_minutes));
         {
             let mut b = booking_in(tx, booking_id)?;
             let caregiver = assigned(actor, &b.caregiver_id, booking_id)?;
@@ -145,7 +184,7 @@ impl CareCircle {
     }
 
     pub(crate) fn check_out_in(&self, tx: &dyn Sql, em: &mut Emitter, actor: &Actor, booking_id: &str, at: Position) -> Result<Visit> {
-        let flag_m = self.settings.checkin_flag_m;
+        let flag_m = visit_rules_in(tx, &self.settings)?.checkin_flag_m;
         {
             let mut b = booking_in(tx, booking_id)?;
             let caregiver = assigned(actor, &b.caregiver_id, booking_id)?;

@@ -224,7 +224,7 @@ fn family_care_beds_need_their_required_services_and_an_assessment() {
     assert_eq!(e.to_string(), "invalid family care bed: needs an assessment of moderate or worse; there is none");
     let mut scores: Vec<u8> = ITEMS.iter().map(|i| i.max).collect();
     scores.iter_mut().take(8).for_each(|s| *s = 0);
-    let a = w.cc.record_assessment("S1", "评估员甲", day("2026-11-20"), &scores, Conditions::default()).unwrap();
+    let a = w.cc.record_assessment(&Actor::District, "S1", "评估员甲", day("2026-11-20"), &scores, Conditions::default()).unwrap();
     assert_eq!(a.level, CapabilityLevel::Moderate);
     let bed = w.cc.create_plan(&family("F1"), &req).unwrap();
     assert_eq!(bed.kind, PlanKind::FamilyCareBed);

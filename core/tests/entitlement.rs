@@ -35,17 +35,17 @@ fn eligibility_follows_the_district_rules() {
     for s in scores.iter_mut().take(8) {
         *s = 0; // self-care all lost: 90 - 32 = 58, moderate
     }
-    let a = w.cc.record_assessment("S2", "评估员甲", carecircle_core::clock::parse_date("2026-11-20").unwrap(), &scores, Conditions::default()).unwrap();
+    let a = w.cc.record_assessment(&Actor::District, "S2", "评估员甲", carecircle_core::clock::parse_date("2026-11-20").unwrap(), &scores, Conditions::default()).unwrap();
     assert_eq!((a.total, a.level), (58, CapabilityLevel::Moderate));
     assert_eq!(w.cc.eligibility("S2").unwrap().reasons, ["level=moderate"]);
-    let a = w.cc.record_assessment("S2", "评估员甲", carecircle_core::clock::parse_date("2026-11-22").unwrap(), &scores, Conditions { dementia: true, ..Default::default() }).unwrap();
+    let a = w.cc.record_assessment(&Actor::District, "S2", "评估员甲", carecircle_core::clock::parse_date("2026-11-22").unwrap(), &scores, Conditions { dementia: true, ..Default::default() }).unwrap();
     assert_eq!(a.level, CapabilityLevel::Severe);
     assert_eq!(w.cc.eligibility("S2").unwrap().monthly_hours, 30.0);
     // Zhenhai sets its own rules: 25 hours, and living alone alone no longer counts.
     w.cc.set_district_rules(&DistrictRules { district: "330211".into(), lives_alone_min_age: None, monthly_hours: 25.0, min_age: 85, ..Default::default() }).unwrap();
     assert_eq!(w.cc.eligibility("S1").unwrap().reasons, ["age>=85"]);
     assert_eq!(w.cc.eligibility("S1").unwrap().monthly_hours, 25.0);
-    assert!(matches!(w.cc.record_assessment("S2", "x", carecircle_core::clock::parse_date("2027-01-01").unwrap(), &scores, Conditions::default()), Err(Error::InvalidInput { .. })));
+    assert!(matches!(w.cc.record_assessment(&Actor::District, "S2", "x", carecircle_core::clock::parse_date("2027-01-01").unwrap(), &scores, Conditions::default()), Err(Error::InvalidInput { .. })));
     assert!(w.cc.set_district_rules(&DistrictRules { monthly_hours: f64::NAN, ..Default::default() }).is_err());
 }
 

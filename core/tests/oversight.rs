@@ -32,7 +32,7 @@ fn wrong_state<T: std::fmt::Debug>(r: carecircle_core::Result<T>) -> bool {
 
 fn assess(w: &World, senior: &str) {
     let scores: Vec<u8> = ITEMS.iter().map(|i| i.max).collect();
-    w.cc.record_assessment(senior, "评估员甲", parse_date("2026-11-20").unwrap(), &scores, Conditions::default()).unwrap();
+    w.cc.record_assessment(&Actor::District, senior, "评估员甲", parse_date("2026-11-20").unwrap(), &scores, Conditions::default()).unwrap();
 }
 
 #[test]

@@ -92,6 +92,7 @@ impl<S: Send + Sync, T: DeserializeOwned> axum::extract::FromRequestParts<S> for
 
 pub fn routes() -> Router<AppState> {
     crate::programmes::routes()
+        .merge(crate::care::routes())
         .merge(crate::admin::routes())
         .route("/v1/auth/login", post(login))
         .route("/v1/auth/logout", post(logout))
@@ -101,6 +102,7 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/sync/pull", post(pull))
         .route("/v1/sync/stream", get(crate::live::stream))
         .route("/v1/facilities/nearest", get(nearest))
+        .route("/v1/facilities/within", get(within))
         .route("/v1/facilities/{id}", get(facility))
         .route("/v1/seniors/{id}", get(senior))
         .route("/v1/seniors/{id}/bookings", get(senior_bookings))
@@ -274,23 +276,48 @@ struct NearQuery {
     /// Comma-separated service codes, all required.
     #[serde(default)]
     service: Option<String>,
+    /// Only facilities open at this instant (RFC 3339; "now" for the platform's now).
+    #[serde(default)]
+    open_at: Option<String>,
     #[serde(default)]
     k: Option<u32>,
     #[serde(default)]
     radius_m: Option<f64>,
 }
 
+impl NearQuery {
+    /// The core's query: the same filters as on a phone.
+    fn query(&self, now: chrono::DateTime<chrono::Utc>) -> carecircle_core::Result<NearbyQuery> {
+        let at = Position::from_crs(self.lat, self.lon, self.crs.unwrap_or_default())?;
+        let mut query = NearbyQuery::new(at).k(self.k.unwrap_or(5));
+        if let Some(kinds) = &self.kind {
+            query.kinds = kinds.split(',').filter(|s| !s.is_empty()).map(str::parse::<FacilityKind>).collect::<carecircle_core::Result<_>>()?;
+        }
+        if let Some(services) = &self.service {
+            query.services = ServiceSet::parse_list(services)?;
+        }
+        query.open_at = match self.open_at.as_deref() {
+            None => None,
+            Some("now") => Some(now),
+            Some(t) => Some(
+                chrono::DateTime::parse_from_rfc3339(t)
+                    .map_err(|_| carecircle_core::Error::invalid("open_at", "an RFC 3339 instant such as 2026-12-03T09:00:00+08:00, or now"))?
+                    .with_timezone(&chrono::Utc),
+            ),
+        };
+        query.radius_m = self.radius_m;
+        Ok(query)
+    }
+}
+
 async fn nearest(State(st): State<AppState>, _caller: Caller, Params(q): Params<NearQuery>) -> Result<Response, ApiError> {
-    let at = Position::from_crs(q.lat, q.lon, q.crs.unwrap_or_default())?;
-    let mut query = NearbyQuery::new(at).k(q.k.unwrap_or(5));
-    if let Some(kinds) = &q.kind {
-        query.kinds = kinds.split(',').filter(|s| !s.is_empty()).map(str::parse::<FacilityKind>).collect::<carecircle_core::Result<_>>()?;
-    }
-    if let Some(services) = &q.service {
-        query.services = ServiceSet::parse_list(services)?;
-    }
-    query.radius_m = q.radius_m;
-    let found = st.blocking(move |cc| cc.nearest(&query)).await?;
+    let found = st.blocking(move |cc| cc.nearest(&q.query(cc.now())?)).await?;
+    Ok(Json(found).into_response())
+}
+
+/// Every facility within `radius_m` (required), nearest first, with the same filters.
+async fn within(State(st): State<AppState>, _caller: Caller, Params(q): Params<NearQuery>) -> Result<Response, ApiError> {
+    let found = st.blocking(move |cc| cc.within(&q.query(cc.now())?)).await?;
     Ok(Json(found).into_response())
 }
 

@@ -2,7 +2,7 @@
 //! embedded SQLite file, or PostgreSQL given a postgres:// URL, for districts running several
 //! instances) and serves the JSON API of `api`. The first line on stdout is the address bound.
 
-#![recursion_limit = "256"]
+#![recursion_limit = "512"]
 
 mod admin;
 mod api;
@@ -13,6 +13,7 @@ mod jobs;
 mod live;
 mod openapi;
 mod programmes;
+mod care;
 mod serve;
 mod state;
 mod throttle;

@@ -39,7 +39,9 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/rentals/{id}/cancel", post(cancel_rental))
         .route("/v1/seniors/{id}/rentals", get(senior_rentals))
         .route("/v1/ratings", post(rate))
-        .route("/v1/complaints", post(complain))
+        .route("/v1/complaints", get(complaint_queue).post(complain))
+        .route("/v1/complaints/{id}", get(complaint))
+        .route("/v1/complaints/{id}/answer", post(answer_complaint))
         .route("/v1/seniors/{id}/ratings", get(senior_ratings))
         .route("/v1/subsidies", get(subsidy_queue).post(apply_for_subsidy))
         .route("/v1/subsidies/{id}", get(subsidy))
@@ -48,13 +50,13 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// Runs a command and answers with the record it was about.
-async fn change(st: &AppState, actor: Actor, headers: &HeaderMap, command: Command, status: StatusCode) -> Result<(StatusCode, Response), ApiError> {
+pub(crate) async fn change(st: &AppState, actor: Actor, headers: &HeaderMap, command: Command, status: StatusCode) -> Result<(StatusCode, Response), ApiError> {
     let subject = run_command(st, actor.clone(), headers, command).await?;
     let record = st.blocking(move |cc| cc.record_for(&actor, &subject)).await?;
     Ok((status, Json(record).into_response()))
 }
 
-async fn show(st: &AppState, actor: Actor, entity: &str, id: String) -> Result<Response, ApiError> {
+pub(crate) async fn show(st: &AppState, actor: Actor, entity: &str, id: String) -> Result<Response, ApiError> {
     let subject = carecircle_core::sync::Subject::new(entity, id);
     let record = st.blocking(move |cc| cc.record_for(&actor, &subject)).await?;
     Ok(Json(record).into_response())
@@ -62,7 +64,7 @@ async fn show(st: &AppState, actor: Actor, entity: &str, id: String) -> Result<R
 
 /// One of a senior's lists, for those who may see her: not found rather than forbidden
 /// otherwise, so that nobody learns which seniors exist.
-async fn of_senior<T: serde::Serialize + Send + 'static>(
+pub(crate) async fn of_senior<T: serde::Serialize + Send + 'static>(
     st: &AppState,
     actor: Actor,
     id: String,
@@ -77,7 +79,7 @@ async fn of_senior<T: serde::Serialize + Send + 'static>(
     Ok(Json(items).into_response())
 }
 
-fn new_id(id: Option<String>) -> String {
+pub(crate) fn new_id(id: Option<String>) -> String {
     id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
 }
 
@@ -239,6 +241,35 @@ struct NewComplaint {
 async fn complain(State(st): State<AppState>, caller: Caller, headers: HeaderMap, Body(b): Body<NewComplaint>) -> Result<(StatusCode, Response), ApiError> {
     let command = Command::Complain { complaint_id: new_id(b.id), subject: b.subject, subject_id: b.subject_id, text: b.text };
     change(&st, caller.actor, &headers, command, StatusCode::CREATED).await
+}
+
+#[derive(Deserialize, Default)]
+struct QueueQuery {
+    /// Closed ones too (default: open and answered only).
+    #[serde(default)]
+    all: Option<bool>,
+}
+
+/// The complaints the caller answers: a station's seniors' and canteen's, the district's all.
+async fn complaint_queue(State(st): State<AppState>, caller: Caller, Params(q): Params<QueueQuery>) -> Result<Response, ApiError> {
+    let list = st.blocking(move |cc| cc.complaints(&caller.actor, !q.all.unwrap_or(false))).await?;
+    Ok(Json(list).into_response())
+}
+
+async fn complaint(State(st): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
+    show(&st, caller.actor, "complaint", id).await
+}
+
+#[derive(Deserialize)]
+struct Answer {
+    answer: String,
+    /// Ends the complaint (nothing changes after).
+    #[serde(default)]
+    close: bool,
+}
+
+async fn answer_complaint(State(st): State<AppState>, caller: Caller, headers: HeaderMap, Path(id): Path<String>, Body(b): Body<Answer>) -> Result<(StatusCode, Response), ApiError> {
+    change(&st, caller.actor, &headers, Command::AnswerComplaint { complaint_id: id, answer: b.answer, close: b.close }, StatusCode::OK).await
 }
 
 async fn senior_ratings(State(st): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {

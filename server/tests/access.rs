@@ -6,6 +6,7 @@ mod common;
 
 use common::*;
 use serde_json::{Value, json};
+use carecircle_core::person::FamilyPermissions;
 use std::collections::BTreeSet;
 
 const ROLES: &[&str] = &[
@@ -25,7 +26,7 @@ fn allowed(op: &str) -> &'static [&'static str] {
     const ALL: &[&str] = &["senior", "senior2", "family", "family2", "caregiver1", "caregiver2", "caregiver4", "operator", "operator2", "district"];
     match op {
         "GET /health" | "GET /ready" | "GET /v1/openapi.json" | "POST /v1/auth/login" => &["anonymous", "senior", "senior2", "family", "family2", "caregiver1", "caregiver2", "caregiver4", "operator", "operator2", "district"],
-        "POST /v1/auth/logout" | "GET /v1/me" | "POST /v1/sync/push" | "POST /v1/sync/pull" | "GET /v1/sync/stream" | "GET /v1/facilities/nearest" | "GET /v1/facilities/{id}" => ALL,
+        "POST /v1/auth/logout" | "GET /v1/me" | "POST /v1/sync/push" | "POST /v1/sync/pull" | "GET /v1/sync/stream" | "GET /v1/facilities/nearest" | "GET /v1/facilities/within" | "GET /v1/facilities/{id}" => ALL,
         "POST /v1/accounts" | "GET /v1/district/summary" | "GET /v1/audit" | "GET /v1/admin/jobs" => &["district"],
         "POST /v1/admin/facilities" | "POST /v1/admin/seniors" | "POST /v1/admin/caregivers" | "PUT /v1/admin/rules" | "PUT /v1/admin/menus" | "PUT /v1/admin/canteens" => &["district"],
         // ST1's own stock: its operator too.
@@ -60,6 +61,28 @@ fn allowed(op: &str) -> &'static [&'static str] {
         "POST /v1/subsidies/{id}/{action}" => &["operator"],
         // Ratings and complaints come from the senior and family who see her visits.
         "POST /v1/ratings" | "POST /v1/complaints" => &["senior", "family"],
+        // Complaints are answered by S1's station and the district; each has a queue.
+        "GET /v1/complaints" => &["operator", "operator2", "district"],
+        "GET /v1/complaints/{id}" => &["senior", "family", "operator", "district"],
+        "POST /v1/complaints/{id}/answer" => &["operator", "district"],
+        // S1's care plans: who may book for her makes and changes them; who sees her visits sees them.
+        "POST /v1/plans" | "GET /v1/plans/{id}" | "PUT /v1/plans/{id}" | "POST /v1/plans/{id}/end" | "GET /v1/seniors/{id}/plans" => &["senior", "family", "operator", "district"],
+        // Contracts and assessments are health records: F1 has the health consent, F2 has not.
+        "POST /v1/contracts" | "GET /v1/contracts/{id}" | "POST /v1/contracts/{id}/terminate" | "GET /v1/seniors/{id}/contracts" => &["senior", "family", "operator", "district"],
+        "POST /v1/assessments" => &["operator", "district"],
+        "GET /v1/assessments/{id}" | "GET /v1/seniors/{id}/assessments" => &["senior", "family", "operator", "district"],
+        // S1's time-bank account: whoever sees her; she spends her own hours, F1 moves F1's.
+        "GET /v1/timebank/accounts/{id}" => &["senior", "family", "operator", "district"],
+        "POST /v1/timebank/services" => &["operator", "district"],
+        "POST /v1/timebank/spend" => &["senior", "district"],
+        "POST /v1/timebank/transfers" | "POST /v1/timebank/donations" => &["family", "district"],
+        "POST /v1/timebank/grants" => &["district"],
+        // F1's own record: F1 and the district (a senior or station may only add new members).
+        "PUT /v1/family-members/{id}" => &["family", "district"],
+        // S1's link to F1 with the grants it has: the senior's side (F1 cannot grant itself).
+        "POST /v1/family-links" => &["senior", "operator", "district"],
+        "GET /v1/family-links/proposals" => ALL,
+        "GET /v1/seniors/{id}/family" => &["senior", "family", "operator", "district"],
         other => panic!("the matrix does not know {other}: add it"),
     }
 }
@@ -73,6 +96,27 @@ fn want(op: &str, role: &str) -> Want {
     } else {
         Want::Refused
     }
+}
+
+/// A weekly plan of S1's that starts far ahead (no visit is generated in the test).
+fn plan_body() -> Value {
+    let start = (chrono::Utc::now() + chrono::Duration::days(200)).format("%Y-%m-%d").to_string();
+    json!({"senior_id": "S1", "kind": "regular", "items": [{"service": "cleaning", "day": "mon", "start": "09:00:00", "duration_minutes": null}],
+           "regular_caregiver_id": null, "over_quota": "skip", "starts_on": start, "ends_on": null, "note": ""})
+}
+
+fn day(d: i64) -> String {
+    (chrono::Utc::now() + chrono::Duration::days(d)).format("%Y-%m-%d").to_string()
+}
+
+/// A year with D1 of clinic CL1, starting `from` days ahead.
+fn contract_body(from: i64) -> Value {
+    json!({"senior_id": "S1", "doctor_id": "D1", "starts_on": day(from), "ends_on": day(from + 364), "services": ["home_rounds", "annual_check"]})
+}
+
+fn assessment_body() -> Value {
+    let scores: Vec<u8> = carecircle_core::assessment::ITEMS.iter().map(|i| i.max).collect();
+    json!({"senior_id": "S1", "assessor": "评估员乙", "date": (chrono::Utc::now() - chrono::Duration::days(1)).format("%Y-%m-%d").to_string(), "scores": scores})
 }
 
 /// A day far ahead, with no visits, so that planning and confirming it changes nothing else.
@@ -124,6 +168,7 @@ impl World {
             // A stream never ends: a cursor it never gave is refused before it starts (422).
             "/v1/sync/stream" => (format!("{path}?cursor=not-a-cursor"), None),
             "/v1/facilities/nearest" => (format!("{path}?lat={}&lon={}&k=2", HOME.0, HOME.1), None),
+            "/v1/facilities/within" => (format!("{path}?lat={}&lon={}&radius_m=1000&open_at=now", HOME.0, HOME.1), None),
             "/v1/facilities/{id}" => ("/v1/facilities/ST1".into(), None),
             "/v1/walk" => (format!("{path}?from_lat={}&from_lon={}&to_lat={}&to_lon={}", HOME.0, HOME.1, HOME.0 + 0.005, HOME.1 + 0.004), None),
             "/v1/isochrone" => (format!("{path}?lat={}&lon={}&minutes=10", HOME.0, HOME.1), None),
@@ -177,7 +222,56 @@ impl World {
                 assert_eq!(s, 201, "{v}");
                 (p.replace("{id}", v["id"].as_str().unwrap()), if p.ends_with("cancel") { Some(json!({})) } else { None })
             }
-            "/v1/seniors/{id}/meal-orders" | "/v1/seniors/{id}/rentals" | "/v1/seniors/{id}/ratings" | "/v1/seniors/{id}/subsidies" => (path.replace("{id}", "S1"), None),
+            "/v1/seniors/{id}/meal-orders" | "/v1/seniors/{id}/rentals" | "/v1/seniors/{id}/ratings" | "/v1/seniors/{id}/subsidies" | "/v1/seniors/{id}/plans" | "/v1/seniors/{id}/contracts"
+            | "/v1/seniors/{id}/assessments" | "/v1/seniors/{id}/family" => (path.replace("{id}", "S1"), None),
+            "/v1/complaints" if method == "GET" => (path.to_string(), None),
+            p if p.starts_with("/v1/complaints/{id}") => {
+                let visit = self.completed_visit().await;
+                booking = Some(visit.clone());
+                let (s, v) = self.api.call("POST", "/v1/complaints", self.token("family"), Some(json!({"subject": "visit", "subject_id": visit, "text": "来晚了"}))).await;
+                assert_eq!(s, 201, "{v}");
+                (p.replace("{id}", v["id"].as_str().unwrap()), if p.ends_with("answer") { Some(json!({"answer": "已与护理员沟通", "close": true})) } else { None })
+            }
+            "/v1/plans" => {
+                self.no_plan().await;
+                (path.to_string(), Some(plan_body()))
+            }
+            p if p.starts_with("/v1/plans/{id}") => {
+                self.no_plan().await;
+                let (s, v) = self.api.call("POST", "/v1/plans", self.token("district"), Some(plan_body())).await;
+                assert_eq!(s, 201, "{v}");
+                let body = match (method, p.ends_with("end")) {
+                    ("PUT", _) => Some(plan_body()),
+                    (_, true) => Some(json!({"reason": "搬去女儿家"})),
+                    _ => None,
+                };
+                (p.replace("{id}", v["id"].as_str().unwrap()), body)
+            }
+            // Each contract its own year, so that none overlaps another (they may not).
+            "/v1/contracts" => {
+                let from = 1 + 400 * self.n.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                (path.to_string(), Some(contract_body(from)))
+            }
+            p if p.starts_with("/v1/contracts/{id}") => {
+                let from = 1 + 400 * self.n.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let (s, v) = self.api.call("POST", "/v1/contracts", self.token("district"), Some(contract_body(from))).await;
+                assert_eq!(s, 201, "{v}");
+                (p.replace("{id}", v["id"].as_str().unwrap()), if p.ends_with("terminate") { Some(json!({"last_day": day(from + 60)})) } else { None })
+            }
+            "/v1/assessments" => (path.to_string(), Some(assessment_body())),
+            "/v1/assessments/{id}" => {
+                let (s, v) = self.api.call("POST", "/v1/assessments", self.token("district"), Some(assessment_body())).await;
+                assert_eq!(s, 201, "{v}");
+                (path.replace("{id}", v["id"].as_str().unwrap()), None)
+            }
+            "/v1/timebank/accounts/{id}" => ("/v1/timebank/accounts/S1".into(), None),
+            "/v1/timebank/services" => (path.to_string(), Some(json!({"volunteer_id": "F1", "senior_id": "S1", "service": "companionship", "minutes": 10}))),
+            "/v1/timebank/transfers" => (path.to_string(), Some(json!({"from": "F1", "to": "S1", "minutes": 1}))),
+            "/v1/timebank/spend" => (path.to_string(), Some(json!({"account": "S1", "reference": "助浴一次", "minutes": 1}))),
+            "/v1/timebank/donations" => (path.to_string(), Some(json!({"from": "F1", "minutes": 1}))),
+            "/v1/timebank/grants" => (path.to_string(), Some(json!({"senior_id": "S1", "minutes": 1}))),
+            "/v1/family-members/{id}" => ("/v1/family-members/F1".into(), Some(json!({"name": "家属F1", "phone": ""}))),
+            "/v1/family-links" => (path.to_string(), Some(json!({"senior_id": "S1", "family_id": "F1", "relation": "子女", "permissions": FamilyPermissions::ALL}))),
             "/v1/subsidies" if method == "POST" => {
                 self.no_application().await;
                 (path.to_string(), Some(json!({"senior_id": "S1", "kind": "meal", "note": "独居"})))
@@ -270,6 +364,15 @@ impl World {
                 _ => continue,
             };
             let (s, v) = self.api.call("POST", &format!("/v1/subsidies/{}/{action}", a["id"].as_str().unwrap()), self.token(who), Some(body)).await;
+            assert_eq!(s, 200, "{v}");
+        }
+    }
+
+    /// Ends S1's active regular plan (one per kind), so that a new one may be made.
+    async fn no_plan(&self) {
+        let (_, v) = self.api.call("GET", "/v1/seniors/S1/plans", self.token("district"), None).await;
+        for p in v.as_array().unwrap().iter().filter(|p| p["state"] == "active") {
+            let (s, v) = self.api.call("POST", &format!("/v1/plans/{}/end", p["id"].as_str().unwrap()), self.token("district"), Some(json!({"reason": "tidy"}))).await;
             assert_eq!(s, 200, "{v}");
         }
     }

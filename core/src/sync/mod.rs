@@ -42,7 +42,10 @@ pub use phone::OutboxEntry;
 pub use server::{PullPage, PullRequest, TableRows};
 
 use crate::args;
+use crate::assessment::Conditions;
 use crate::booking::BookingRequest;
+use crate::doctor::ContractRequest;
+use crate::plan::PlanRequest;
 use crate::carecircle::CareCircle;
 use crate::db::{Dialect, Sql, SqlExt, Value};
 use crate::error::{Error, Result};
@@ -121,6 +124,33 @@ pub enum Command {
         #[serde(default)]
         reason: String,
     },
+    /// A complaint's answer from the station or district; `close` ends it.
+    AnswerComplaint {
+        complaint_id: String,
+        answer: String,
+        #[serde(default)]
+        close: bool,
+    },
+    CreatePlan { plan_id: String, request: PlanRequest },
+    ChangePlan { plan_id: String, request: PlanRequest },
+    EndPlan { plan_id: String, reason: String },
+    SignContract { contract_id: String, request: ContractRequest },
+    TerminateContract { contract_id: String, last_day: NaiveDate },
+    RecordAssessment {
+        assessment_id: String,
+        senior_id: String,
+        assessor: String,
+        date: NaiveDate,
+        scores: Vec<u8>,
+        #[serde(default)]
+        conditions: Conditions,
+    },
+    /// A time-bank move; `move_id` names its ledger transaction, so it is applied once.
+    RecordVolunteerService { move_id: String, volunteer_id: String, senior_id: String, service: Service, minutes: i64 },
+    TransferHours { move_id: String, from: String, to: String, minutes: i64 },
+    SpendHours { move_id: String, account: String, reference: String, minutes: i64 },
+    DonateHours { move_id: String, from: String, minutes: i64 },
+    GrantHours { move_id: String, senior_id: String, minutes: i64 },
 }
 
 /// What a command or a refresh is about.
@@ -169,6 +199,16 @@ impl Command {
             Command::Rate { rating_id, .. } => Subject::new("rating", rating_id.clone()),
             Command::Complain { complaint_id, .. } => Subject::new("complaint", complaint_id.clone()),
             Command::ApplyForSubsidy { application_id, .. } | Command::SubsidyStep { application_id, .. } => Subject::new("subsidy_application", application_id.clone()),
+            Command::AnswerComplaint { complaint_id, .. } => Subject::new("complaint", complaint_id.clone()),
+            Command::CreatePlan { plan_id, .. } | Command::ChangePlan { plan_id, .. } | Command::EndPlan { plan_id, .. } => Subject::new("care_plan", plan_id.clone()),
+            Command::SignContract { contract_id, .. } | Command::TerminateContract { contract_id, .. } => Subject::new("doctor_contract", contract_id.clone()),
+            Command::RecordAssessment { assessment_id, .. } => Subject::new("assessment", assessment_id.clone()),
+            // A move is about the account whose balance it takes from (or gives to).
+            Command::RecordVolunteerService { volunteer_id: a, .. }
+            | Command::TransferHours { from: a, .. }
+            | Command::SpendHours { account: a, .. }
+            | Command::DonateHours { from: a, .. }
+            | Command::GrantHours { senior_id: a, .. } => Subject::new("timebank_account", a.clone()),
         }
     }
 
@@ -197,6 +237,18 @@ impl Command {
             Command::Complain { .. } => "complain",
             Command::ApplyForSubsidy { .. } => "apply_for_subsidy",
             Command::SubsidyStep { .. } => "subsidy_step",
+            Command::AnswerComplaint { .. } => "answer_complaint",
+            Command::CreatePlan { .. } => "create_plan",
+            Command::ChangePlan { .. } => "change_plan",
+            Command::EndPlan { .. } => "end_plan",
+            Command::SignContract { .. } => "sign_contract",
+            Command::TerminateContract { .. } => "terminate_contract",
+            Command::RecordAssessment { .. } => "record_assessment",
+            Command::RecordVolunteerService { .. } => "record_volunteer_service",
+            Command::TransferHours { .. } => "transfer_hours",
+            Command::SpendHours { .. } => "spend_hours",
+            Command::DonateHours { .. } => "donate_hours",
+            Command::GrantHours { .. } => "grant_hours",
         }
     }
 
@@ -306,6 +358,10 @@ impl Change {
     pub(crate) fn public(entity: &'static str, id: impl Into<String>) -> Self {
         Change { entity, id: id.into(), senior: None, party: None }
     }
+    /// A time-bank account: a senior's is hers; anyone else's reaches its holder.
+    pub(crate) fn timebank_account(id: &str, senior: Option<String>) -> Self {
+        Change { entity: "timebank_account", id: id.into(), senior, party: Some(id.into()) }
+    }
     /// A record of one senior's, seen by whoever sees her (ratings, complaints).
     pub(crate) fn owned(entity: &'static str, id: &str, senior: &str) -> Self {
         Change { entity, id: id.into(), senior: Some(senior.into()), party: None }
@@ -313,7 +369,7 @@ impl Change {
 }
 
 /// The district settings that phones apply offline; they travel to every phone.
-pub(crate) const PHONE_SETTINGS: &[&str] = &["meal_subsidy", "holidays", "subsidy_terms", "timebank_rules", "family_bed_rules"];
+pub(crate) const PHONE_SETTINGS: &[&str] = &["meal_subsidy", "holidays", "subsidy_terms", "timebank_rules", "family_bed_rules", "visit_rules"];
 
 /// Stores one of [`PHONE_SETTINGS`] and logs it for phones, in the caller's transaction.
 pub(crate) fn put_phone_setting<T: Serialize>(cc: &CareCircle, sql: &dyn Sql, key: &'static str, value: &T) -> Result<()> {
@@ -351,6 +407,8 @@ fn entity_of(kind: EventKind) -> Option<&'static str> {
         "device" | "rental" => Some("rental"),
         "alert" => Some("alert"),
         "subsidy" => Some("subsidy_application"),
+        "plan" => Some("care_plan"),
+        "contract" => Some("doctor_contract"),
         _ => None,
     }
 }
@@ -472,6 +530,14 @@ mod tests {
             r#"{"op":"accept_booking","booking_id":"B"}"#,
             r#"{"op":"apply_for_subsidy","application_id":"A","senior_id":"S","kind":"meal"}"#,
             r#"{"op":"subsidy_step","application_id":"A","action":"return","reason":"缺少材料"}"#,
+            r#"{"op":"answer_complaint","complaint_id":"C","answer":"已处理","close":true}"#,
+            r#"{"op":"create_plan","plan_id":"P","request":{"senior_id":"S","kind":"regular","items":[{"service":"cleaning","day":"mon","start":"09:00:00","duration_minutes":null}],"regular_caregiver_id":null,"over_quota":"skip","starts_on":"2026-12-07","ends_on":null,"note":""}}"#,
+            r#"{"op":"end_plan","plan_id":"P","reason":"moved"}"#,
+            r#"{"op":"sign_contract","contract_id":"K","request":{"senior_id":"S","doctor_id":"D","starts_on":"2026-12-07","ends_on":"2027-12-06","services":["home_rounds"]}}"#,
+            r#"{"op":"terminate_contract","contract_id":"K","last_day":"2027-01-31"}"#,
+            r#"{"op":"record_assessment","assessment_id":"A","senior_id":"S","assessor":"张","date":"2026-12-01","scores":[1,2]}"#,
+            r#"{"op":"transfer_hours","move_id":"M","from":"F","to":"S","minutes":60}"#,
+            r#"{"op":"grant_hours","move_id":"M","senior_id":"S","minutes":60}"#,
         ];
         for json in commands {
             let c: Command = serde_json::from_str(json).unwrap_or_else(|e| panic!("{json}: {e}"));

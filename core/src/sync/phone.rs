@@ -259,10 +259,17 @@ fn drop_record(tx: &dyn Sql, s: &Subject) -> Result<()> {
             tx.execute("DELETE FROM alert_station WHERE alert_id = ?1", args![s.id])?;
             tx.execute("DELETE FROM alert WHERE id = ?1", args![s.id])?;
         }
-        "rating" | "complaint" | "subsidy_application" => {
+        "care_plan" => {
+            tx.execute("DELETE FROM plan_occurrence WHERE plan_id = ?1", args![s.id])?;
+            tx.execute("DELETE FROM care_plan WHERE id = ?1", args![s.id])?;
+        }
+        "rating" | "complaint" | "subsidy_application" | "assessment" | "doctor_contract" | "timebank_account" => {
             let table = match s.entity.as_str() {
                 "rating" => "rating",
                 "complaint" => "complaint",
+                "assessment" => "assessment",
+                "doctor_contract" => "doctor_contract",
+                "timebank_account" => "timebank_account",
                 _ => "subsidy_application",
             };
             tx.execute(&format!("DELETE FROM {table} WHERE id = ?1"), args![s.id])?;
@@ -282,6 +289,10 @@ fn drop_record(tx: &dyn Sql, s: &Subject) -> Result<()> {
                 "DELETE FROM subsidy_step WHERE application_id IN (SELECT id FROM subsidy_application WHERE senior_id = ?1)",
                 "DELETE FROM subsidy_application WHERE senior_id = ?1",
                 "DELETE FROM complaint WHERE senior_id = ?1",
+                "DELETE FROM plan_occurrence WHERE plan_id IN (SELECT id FROM care_plan WHERE senior_id = ?1)",
+                "DELETE FROM care_plan WHERE senior_id = ?1",
+                "DELETE FROM doctor_contract WHERE senior_id = ?1",
+                "DELETE FROM timebank_account WHERE id = ?1",
                 "DELETE FROM volunteer_service WHERE senior_id = ?1",
                 "DELETE FROM family_link WHERE senior_id = ?1",
                 "DELETE FROM sync_event WHERE senior_id = ?1",

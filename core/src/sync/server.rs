@@ -118,9 +118,24 @@ pub(super) const TABLES: &[TableSpec] = &[
     },
     TableSpec {
         name: "complaint",
-        columns: &["id", "subject", "subject_id", "senior_id", "org_kind", "org", "month", "text", "by_actor", "at"],
+        columns: &["id", "subject", "subject_id", "senior_id", "org_kind", "org", "month", "text", "by_actor", "at", "state", "answer", "answered_by", "answered_at"],
         key: &["id"],
     },
+    TableSpec {
+        name: "care_plan",
+        columns: &[
+            "id", "senior_id", "kind", "items", "regular_caregiver_id", "over_quota", "starts_on", "ends_on", "state", "generated_through", "note", "created_by", "created_at",
+            "updated_at",
+        ],
+        key: &["id"],
+    },
+    TableSpec {
+        name: "doctor_contract",
+        columns: &["id", "senior_id", "doctor_id", "clinic_id", "starts_on", "ends_on", "services", "state", "signed_by", "signed_at", "updated_at"],
+        key: &["id"],
+    },
+    // A time-bank account with its balance (not the ledger): the holder's, or a senior's.
+    TableSpec { name: "timebank_account", columns: &["id", "name", "birth_date", "kind", "created_at", "balance_minutes"], key: &["id"] },
     // The district's walking network (public, like facilities): its row, then its chunks.
     TableSpec {
         name: "walk_network",
@@ -170,7 +185,7 @@ pub struct PullPage {
 }
 
 /// A senior's records beside bookings, sent by `Page::owned`.
-const OWNED: [&str; 7] = ["meal_order", "rental", "alert", "assessment", "rating", "complaint", "subsidy_application"];
+const OWNED: [&str; 9] = ["meal_order", "rental", "alert", "assessment", "rating", "complaint", "subsidy_application", "care_plan", "doctor_contract"];
 
 const MAX_PULL: u32 = 2000;
 const DEFAULT_PULL: u32 = 500;
@@ -192,6 +207,13 @@ macro_rules! public_entities {
     };
 }
 
+/// Family doctors (caregivers of clinics): a senior's side picks one to sign a contract with.
+macro_rules! family_doctors {
+    () => {
+        " OR (c.entity = 'caregiver' AND c.entity_id IN (SELECT cg.id FROM caregiver cg JOIN facility f ON f.id = cg.station_id WHERE f.kind = 'clinic'))"
+    };
+}
+
 /// Reference tables a first pull sends whole (later pulls send what changed).
 const REFERENCE: &[&str] = &["canteen", "menu", "device_stock", "service_terms", "district_rules", "setting"];
 
@@ -199,9 +221,9 @@ const REFERENCE: &[&str] = &["canteen", "menu", "device_stock", "service_terms",
 pub(super) fn scope(actor: &Actor) -> Result<(&'static str, Option<String>)> {
     Ok(match actor {
         Actor::District => ("1 = 1", None),
-        Actor::Senior(id) => (concat!("(", public_entities!(), " OR c.senior_id = ?4 OR (c.entity = 'family_member' AND c.entity_id IN (SELECT family_id FROM family_link WHERE senior_id = ?4)))"), Some(id.clone())),
+        Actor::Senior(id) => (concat!("(", public_entities!(), family_doctors!(), " OR c.senior_id = ?4 OR (c.entity = 'family_member' AND c.entity_id IN (SELECT family_id FROM family_link WHERE senior_id = ?4)))"), Some(id.clone())),
         Actor::Family(id) => (
-            concat!("(", public_entities!(), " OR (c.entity IN ('family_link', 'family_member') AND c.party_id = ?4)
+            concat!("(", public_entities!(), family_doctors!(), " OR (c.entity IN ('family_link', 'family_member', 'timebank_account') AND c.party_id = ?4)
               OR c.senior_id IN (SELECT senior_id FROM family_link WHERE family_id = ?4 AND (can_book <> 0 OR can_see_visits <> 0))
               OR (c.entity IN ('alert', 'event') AND c.party_id = ?4))"),
             Some(id.clone()),
@@ -210,11 +232,12 @@ pub(super) fn scope(actor: &Actor) -> Result<(&'static str, Option<String>)> {
             concat!("(", public_entities!(), " OR c.senior_id IN (SELECT id FROM senior WHERE station_id = ?4)
               OR (c.entity = 'caregiver' AND c.entity_id IN (SELECT id FROM caregiver WHERE station_id = ?4))
               OR (c.entity = 'alert' AND c.entity_id IN (SELECT alert_id FROM alert_station WHERE station_id = ?4))
+              OR (c.entity = 'timebank_account' AND c.senior_id IS NULL)
               OR (c.entity = 'event' AND c.party_id = ?4))"),
             Some(station.clone()),
         ),
         Actor::Caregiver(id) => (
-            concat!("(", public_entities!(), " OR (c.entity = 'caregiver' AND c.entity_id = ?4)
+            concat!("(", public_entities!(), " OR (c.entity IN ('caregiver', 'timebank_account') AND c.entity_id = ?4)
               OR (c.entity = 'booking' AND EXISTS (SELECT 1 FROM offer o WHERE o.booking_id = c.entity_id AND o.caregiver_id = ?4))
               OR (c.entity = 'event' AND c.party_id = ?4))"),
             Some(id.clone()),
@@ -241,7 +264,7 @@ pub(crate) fn sees_booking(sql: &dyn Sql, actor: &Actor, booking_id: &str) -> Re
 /// Health (assessments) and money (subsidies) are each their own consent; caregivers see neither.
 fn consented(sql: &dyn Sql, actor: &Actor, table: &str, senior: &str) -> Result<bool> {
     let need: fn(&crate::person::FamilyPermissions) -> bool = match table {
-        "assessment" => |p| p.sees_health,
+        "assessment" | "doctor_contract" => |p| p.sees_health,
         "subsidy_application" => |p| p.sees_money,
         _ => return Ok(true),
     };
@@ -259,6 +282,17 @@ pub(crate) fn sees_owned(sql: &dyn Sql, actor: &Actor, table: &str, id: &str) ->
             return Ok(true);
         }
     }
+    // A family-doctor contract is also its clinic's and its doctor's.
+    if table == "doctor_contract" {
+        let theirs = match actor {
+            Actor::Operator(clinic) => sql.exists("SELECT 1 FROM doctor_contract WHERE id = ?1 AND clinic_id = ?2", args![id, clinic])?,
+            Actor::Caregiver(doctor) => sql.exists("SELECT 1 FROM doctor_contract WHERE id = ?1 AND doctor_id = ?2", args![id, doctor])?,
+            _ => false,
+        };
+        if theirs {
+            return Ok(true);
+        }
+    }
     if table == "alert" {
         let told = match actor {
             Actor::Family(f) => sql.exists("SELECT 1 FROM family_link WHERE senior_id = ?1 AND family_id = ?2 AND receives_alerts <> 0", args![senior, f])?,
@@ -270,6 +304,19 @@ pub(crate) fn sees_owned(sql: &dyn Sql, actor: &Actor, table: &str, id: &str) ->
         }
     }
     Ok(sees_senior(sql, actor, &senior)? && consented(sql, actor, table, &senior)?)
+}
+
+/// May `actor` see this time-bank account? A senior's, whoever sees her; a volunteer's, its
+/// holder and the stations and district that verify volunteers' services.
+pub(crate) fn sees_account(sql: &dyn Sql, actor: &Actor, id: &str) -> Result<bool> {
+    if sql.exists("SELECT 1 FROM senior WHERE id = ?1", args![id])? {
+        return Ok(matches!(actor, Actor::Senior(me) if me == id) || sees_senior(sql, actor, id)?);
+    }
+    Ok(match actor {
+        Actor::District | Actor::Operator(_) => true,
+        Actor::Family(me) | Actor::Caregiver(me) | Actor::Senior(me) => me == id,
+        Actor::System => false,
+    })
 }
 
 /// Collects the rows of one pull page.
@@ -404,6 +451,22 @@ impl<'a> Page<'a> {
         Ok(())
     }
 
+    /// A time-bank account: a senior's for whoever sees her, a volunteer's for its holder and
+    /// the stations that verify volunteers' services.
+    fn timebank(&mut self, id: &str) -> Result<()> {
+        if self.seen("timebank_account", id) {
+            return Ok(());
+        }
+        if sees_account(self.sql, self.actor, id)? {
+            let rows = self.fetch("timebank_account", "id = ?1", args![id])?;
+            if !rows.is_empty() && self.sql.exists("SELECT 1 FROM senior WHERE id = ?1", args![id])? {
+                self.senior(id)?;
+            }
+            self.add("timebank_account", id.to_string(), rows);
+        }
+        Ok(())
+    }
+
     /// One row of a public reference table by its sync id ("A|B|C" for a composite key), with
     /// the facility it belongs to (a phone's copy keeps its foreign keys).
     fn reference(&mut self, table: &'static str, id: &str) -> Result<()> {
@@ -469,6 +532,7 @@ impl<'a> Page<'a> {
             let family: String = r.get(0)?;
             self.link(id, &family)?;
         }
+        self.timebank(id)?;
         Ok(())
     }
 
@@ -657,6 +721,7 @@ impl CareCircle {
                         page.add("caregiver", id, rows);
                     }
                     "booking" => page.booking(&id)?,
+                    "timebank_account" => page.timebank(&id)?,
                     e if OWNED.contains(&e) => {
                         let table = spec(e).map(|s| s.name).unwrap_or("alert");
                         page.owned(table, &id)?;
@@ -702,6 +767,7 @@ impl CareCircle {
                             page.family_member(&s.id)?;
                         }
                     }
+                    "timebank_account" => page.timebank(&s.id)?,
                     e if OWNED.contains(&e) => {
                         let table = spec(e).map(|t| t.name).unwrap_or("alert");
                         if sees_owned(sql, actor, table, &s.id)? {
@@ -749,6 +815,9 @@ fn table_noun(table: &str) -> &'static str {
         "assessment" => "assessment",
         "rating" => "rating",
         "subsidy_application" => "subsidy application",
+        "care_plan" => "care plan",
+        "doctor_contract" => "family doctor contract",
+        "timebank_account" => "time bank account",
         _ => "complaint",
     }
 }
@@ -765,10 +834,13 @@ fn hide_existence(tx: &dyn Sql, actor: &Actor, command: &Command, e: Error) -> R
         | Command::OrderMeal { senior_id, .. }
         | Command::ReserveDevice { senior_id, .. }
         | Command::RaiseAlert { senior_id, .. }
-        | Command::ApplyForSubsidy { senior_id, .. } => {
+        | Command::ApplyForSubsidy { senior_id, .. }
+        | Command::RecordAssessment { senior_id, .. }
+        | Command::CreatePlan { request: crate::plan::PlanRequest { senior_id, .. }, .. }
+        | Command::SignContract { request: crate::doctor::ContractRequest { senior_id, .. }, .. } => {
             (!sees_senior(tx, actor, senior_id)?).then_some(("senior", senior_id.as_str()))
         }
-        _ if OWNED.contains(&subject.entity.as_str()) && !matches!(command, Command::Rate { .. } | Command::Complain { .. }) => {
+        _ if OWNED.contains(&subject.entity.as_str()) && !matches!(command, Command::Rate { .. } | Command::Complain { .. } | Command::AnswerComplaint { .. }) => {
             let table = spec(&subject.entity).map(|t| t.name).unwrap_or("alert");
             (!sees_owned(tx, actor, table, &subject.id)?).then_some((table_noun(table), subject.id.as_str()))
         }
@@ -810,5 +882,21 @@ fn apply_in(cc: &CareCircle, tx: &dyn Sql, em: &mut Emitter, actor: &Actor, comm
         Command::Complain { complaint_id, subject, subject_id, text } => crate::rating::complain_in(tx, em, actor, complaint_id, *subject, subject_id, text).map(drop),
         Command::ApplyForSubsidy { application_id, senior_id, kind, note } => crate::subsidy::apply_in(tx, em, actor, application_id, senior_id, *kind, note).map(drop),
         Command::SubsidyStep { application_id, action, reason } => crate::subsidy::step_in(tx, em, actor, application_id, *action, reason).map(drop),
+        Command::AnswerComplaint { complaint_id, answer, close } => crate::rating::answer_complaint_in(tx, em, actor, complaint_id, answer, *close).map(drop),
+        Command::CreatePlan { plan_id, request } => cc.create_plan_in(tx, em, actor, plan_id, request).map(drop),
+        Command::ChangePlan { plan_id, request } => cc.change_plan_in(tx, em, actor, plan_id, request).map(drop),
+        Command::EndPlan { plan_id, reason } => cc.end_plan_in(tx, em, actor, plan_id, reason).map(drop),
+        Command::SignContract { contract_id, request } => cc.sign_contract_in(tx, em, actor, contract_id, request).map(drop),
+        Command::TerminateContract { contract_id, last_day } => crate::doctor::terminate_contract_in(tx, em, actor, contract_id, *last_day).map(drop),
+        Command::RecordAssessment { assessment_id, senior_id, assessor, date, scores, conditions } => {
+            crate::assessment::record_in(tx, em, actor, assessment_id, senior_id, assessor, *date, scores, *conditions).map(drop)
+        }
+        Command::RecordVolunteerService { move_id, volunteer_id, senior_id, service, minutes } => {
+            crate::timebank::record_service_in(tx, em, actor, move_id, volunteer_id, senior_id, *service, *minutes).map(drop)
+        }
+        Command::TransferHours { move_id, from, to, minutes } => crate::timebank::transfer_in(tx, em, actor, move_id, from, to, *minutes),
+        Command::SpendHours { move_id, account, reference, minutes } => crate::timebank::spend_in(tx, em, actor, move_id, account, reference, *minutes),
+        Command::DonateHours { move_id, from, minutes } => crate::timebank::donate_in(tx, em, actor, move_id, from, *minutes),
+        Command::GrantHours { move_id, senior_id, minutes } => crate::timebank::grant_in(tx, em, actor, move_id, senior_id, *minutes),
     }
 }

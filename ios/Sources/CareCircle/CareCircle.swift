@@ -1260,8 +1260,9 @@ public protocol CareCircleProtocol: AnyObject, Sendable {
     /**
      * Records an assessment of 26 item scores (see `assessmentItems`) on `date`
      * ("2026-11-20", not in the future); the latest by date is the one eligibility reads.
+     * The district or the senior's station records it; on a phone it travels to the platform.
      */
-    func recordAssessment(seniorId: String, assessor: String, date: String, scores: [UInt32], conditions: Conditions) throws  -> Assessment
+    func recordAssessment(actor: Actor, seniorId: String, assessor: String, date: String, scores: [UInt32], conditions: Conditions) throws  -> Assessment
     
     /**
      * A senior's record (as stored on this device).
@@ -3051,12 +3052,14 @@ open func putSeniors(seniors: [Senior], crs: Crs)throws   {try rustCallWithError
     /**
      * Records an assessment of 26 item scores (see `assessmentItems`) on `date`
      * ("2026-11-20", not in the future); the latest by date is the one eligibility reads.
+     * The district or the senior's station records it; on a phone it travels to the platform.
      */
-open func recordAssessment(seniorId: String, assessor: String, date: String, scores: [UInt32], conditions: Conditions)throws  -> Assessment  {
+open func recordAssessment(actor: Actor, seniorId: String, assessor: String, date: String, scores: [UInt32], conditions: Conditions)throws  -> Assessment  {
     return try  FfiConverterTypeAssessment_lift(try rustCallWithError(FfiConverterTypePeopleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_record_assessment(
             self.uniffiCloneHandle(),
+        FfiConverterTypeActor_lower(actor),
         FfiConverterString.lower(seniorId),
         FfiConverterString.lower(assessor),
         FfiConverterString.lower(date),

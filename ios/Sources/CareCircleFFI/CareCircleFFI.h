@@ -826,7 +826,7 @@ void uniffi_carecircle_ffi_fn_method_carecircle_put_seniors(uint64_t ptr, RustBu
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CARECIRCLE_FFI_FN_METHOD_CARECIRCLE_RECORD_ASSESSMENT
 #define UNIFFI_FFIDEF_UNIFFI_CARECIRCLE_FFI_FN_METHOD_CARECIRCLE_RECORD_ASSESSMENT
-RustBuffer uniffi_carecircle_ffi_fn_method_carecircle_record_assessment(uint64_t ptr, RustBuffer senior_id, RustBuffer assessor, RustBuffer date, RustBuffer scores, RustBuffer conditions, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_carecircle_ffi_fn_method_carecircle_record_assessment(uint64_t ptr, RustBuffer actor, RustBuffer senior_id, RustBuffer assessor, RustBuffer date, RustBuffer scores, RustBuffer conditions, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CARECIRCLE_FFI_FN_METHOD_CARECIRCLE_SENIOR

@@ -180,7 +180,16 @@ fn seed_on(cc: &CareCircle) {
     let mut far = caregiver("C4", 40_000.0);
     far.station_id = Some("ST2".into());
     far.radius_m = 1000.0;
-    cc.put_caregivers(&[caregiver("C1", 500.0), caregiver("C2", 900.0), caregiver("C3", 1500.0), far]).unwrap();
+    // Clinic CL1, 30 km away, with its family doctor D1 (never offered S1's visits).
+    let mut clinic = station("CL1", 30_000.0);
+    clinic.kind = FacilityKind::Clinic;
+    clinic.services = ServiceSet::parse_list("medical").unwrap();
+    cc.put_facilities(&[clinic]).unwrap();
+    let mut doctor = caregiver("D1", 30_000.0);
+    doctor.station_id = Some("CL1".into());
+    doctor.skills = ServiceSet::parse_list("medical").unwrap();
+    doctor.radius_m = 1000.0;
+    cc.put_caregivers(&[caregiver("C1", 500.0), caregiver("C2", 900.0), caregiver("C3", 1500.0), far, doctor]).unwrap();
     cc.put_network(street_grid(), "test streets").unwrap();
     // Canteen CT1, 200 m south, with tomorrow's lunch for three (two seats); ST1 lends one wheelchair.
     let mut canteen = station("CT1", -200.0);
@@ -200,8 +209,15 @@ fn seed_on(cc: &CareCircle) {
     .unwrap();
     // S1 was assessed (applications for subsidies need one).
     let scores: Vec<u8> = carecircle_core::assessment::ITEMS.iter().map(|i| i.max).collect();
-    cc.record_assessment("S1", "评估员甲", tomorrow() - chrono::Duration::days(10), &scores, carecircle_core::assessment::Conditions::default()).unwrap();
+    cc.record_assessment(&Actor::District, "S1", "评估员甲", tomorrow() - chrono::Duration::days(10), &scores, carecircle_core::assessment::Conditions::default()).unwrap();
     cc.set_device_stock(&carecircle_core::rental::DeviceStock { facility_id: "ST1".into(), device: carecircle_core::rental::Device::Wheelchair, total: 1, deposit_fen: 20000, daily_fee_fen: 300 }).unwrap();
+    // Time-bank accounts: F1 volunteered two hours for S1 and gave half an hour to the hardship
+    // pool; S1 earned two hours volunteering for S2.
+    cc.open_timebank_account("F1", "家属F1", None).unwrap();
+    cc.open_timebank_account("S1", "王秀英", Some(carecircle_core::clock::parse_date("1940-03-01").unwrap())).unwrap();
+    cc.record_volunteer_service(&Actor::District, "F1", "S1", carecircle_core::Service::Companionship, 120).unwrap();
+    cc.record_volunteer_service(&Actor::District, "S1", "S2", carecircle_core::Service::Companionship, 120).unwrap();
+    cc.donate_hours(&Actor::District, "F1", 30).unwrap();
     // One hash for all: argon2 is slow on purpose.
     let hash = argon2::Argon2::default().hash_password(PASSWORD.as_bytes(), &SaltString::encode_b64(b"carecircle-test!").unwrap()).unwrap().to_string();
     for (login, actor) in ACCOUNTS {

@@ -312,7 +312,7 @@ class ServicesTest {
     fun aSeniorAppliesForAMealSubsidyAndSeesItApproved() {
         World().use { w ->
             val me = Actor.Senior("S1")
-            w.cc.recordAssessment("S1", "评估员张", "2026-11-20", assessmentItems().map { it.max }, Conditions())
+            w.cc.recordAssessment(Actor.District, "S1", "评估员张", "2026-11-20", assessmentItems().map { it.max }, Conditions())
             val applied = w.cc.applyForSubsidy(me, "S1", SubsidyKind.MEAL, "每天午餐")
             assertEquals(SubsidyState.SUBMITTED, applied.state)
             val early = assertFailsWith<CareException.InvalidTransition> { w.cc.approveSubsidy(Actor.District, applied.id) }

@@ -298,7 +298,7 @@ final class ServicesTests: XCTestCase {
     func testASeniorAppliesForAMealSubsidyAndSeesItApproved() async throws {
         let w = try await World()
         let me = Actor.senior(id: "S1")
-        _ = try w.cc.recordAssessment(seniorId: "S1", assessor: "评估员张", date: "2026-11-20", scores: assessmentItems().map(\.max), conditions: Conditions())
+        _ = try w.cc.recordAssessment(actor: .district, seniorId: "S1", assessor: "评估员张", date: "2026-11-20", scores: assessmentItems().map(\.max), conditions: Conditions())
         let applied = try w.cc.applyForSubsidy(actor: me, seniorId: "S1", kind: .meal, note: "每天午餐")
         XCTAssertEqual(applied.state, .submitted)
         guard case let CareError.InvalidTransition(early)? = thrown({ try w.cc.approveSubsidy(actor: .district, id: applied.id) }) else {

@@ -1270,7 +1270,7 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_carecircle_ffi_fn_method_carecircle_put_seniors(`ptr`: Long,`seniors`: RustBuffer.ByValue,`crs`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun uniffi_carecircle_ffi_fn_method_carecircle_record_assessment(`ptr`: Long,`seniorId`: RustBuffer.ByValue,`assessor`: RustBuffer.ByValue,`date`: RustBuffer.ByValue,`scores`: RustBuffer.ByValue,`conditions`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_carecircle_ffi_fn_method_carecircle_record_assessment(`ptr`: Long,`actor`: RustBuffer.ByValue,`seniorId`: RustBuffer.ByValue,`assessor`: RustBuffer.ByValue,`date`: RustBuffer.ByValue,`scores`: RustBuffer.ByValue,`conditions`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_carecircle_ffi_fn_method_carecircle_senior(`ptr`: Long,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -2702,8 +2702,9 @@ public interface CareCircleInterface {
     /**
      * Records an assessment of 26 item scores (see `assessmentItems`) on `date`
      * ("2026-11-20", not in the future); the latest by date is the one eligibility reads.
+     * The district or the senior's station records it; on a phone it travels to the platform.
      */
-    fun `recordAssessment`(`seniorId`: kotlin.String, `assessor`: kotlin.String, `date`: kotlin.String, `scores`: List<kotlin.UInt>, `conditions`: Conditions): Assessment
+    fun `recordAssessment`(`actor`: Actor, `seniorId`: kotlin.String, `assessor`: kotlin.String, `date`: kotlin.String, `scores`: List<kotlin.UInt>, `conditions`: Conditions): Assessment
     
     /**
      * A senior's record (as stored on this device).
@@ -5030,14 +5031,16 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * Records an assessment of 26 item scores (see `assessmentItems`) on `date`
      * ("2026-11-20", not in the future); the latest by date is the one eligibility reads.
+     * The district or the senior's station records it; on a phone it travels to the platform.
      */
-    @Throws(PeopleException::class)override fun `recordAssessment`(`seniorId`: kotlin.String, `assessor`: kotlin.String, `date`: kotlin.String, `scores`: List<kotlin.UInt>, `conditions`: Conditions): Assessment {
+    @Throws(PeopleException::class)override fun `recordAssessment`(`actor`: Actor, `seniorId`: kotlin.String, `assessor`: kotlin.String, `date`: kotlin.String, `scores`: List<kotlin.UInt>, `conditions`: Conditions): Assessment {
             return FfiConverterTypeAssessment.lift(
     callWithHandle {
     uniffiRustCallWithError(PeopleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_record_assessment(
         it,
         
+        FfiConverterTypeActor.lower(`actor`),
         FfiConverterString.lower(`seniorId`),
         FfiConverterString.lower(`assessor`),
         FfiConverterString.lower(`date`),
