@@ -15,6 +15,9 @@ pub enum Actor {
     Caregiver { id: String },
     /// A care station's (or clinic's, canteen's, rental point's) operator, by facility id.
     Operator { station_id: String },
+    /// A township (street) centre's operator, by the township's 9-digit division code: runs
+    /// every station of the township.
+    Township { code: String },
     /// The district platform's administrators.
     District,
     /// CareCircle itself (matching, sweeps, imports).
@@ -28,6 +31,7 @@ impl From<Actor> for CoreActor {
             Actor::Family { id } => CoreActor::Family(id),
             Actor::Caregiver { id } => CoreActor::Caregiver(id),
             Actor::Operator { station_id } => CoreActor::Operator(station_id),
+            Actor::Township { code } => CoreActor::Township(code),
             Actor::District => CoreActor::District,
             Actor::System => CoreActor::System,
         }
@@ -41,6 +45,7 @@ impl From<CoreActor> for Actor {
             CoreActor::Family(id) => Actor::Family { id },
             CoreActor::Caregiver(id) => Actor::Caregiver { id },
             CoreActor::Operator(station_id) => Actor::Operator { station_id },
+            CoreActor::Township(code) => Actor::Township { code },
             CoreActor::District => Actor::District,
             CoreActor::System => Actor::System,
         }

@@ -609,6 +609,7 @@ pub fn one_map(cc: &CareCircle, out: &Output, actor: Option<String>) -> Result<(
         println!("One map of {} ({}), {}: {} facilities, {} villages, {} seniors in {} cells of {} m", map.area_name, match &map.area {
             carecircle_core::access::Area::District => "the district".to_string(),
             carecircle_core::access::Area::Station(s) => format!("station {s}"),
+            carecircle_core::access::Area::Township(t) => format!("township {t}"),
         }, map.today, map.facilities.len(), map.divisions.len(), map.cells.iter().map(|c| c.seniors).sum::<u32>(), map.cells.len(), map.cell_m);
         let rows: Vec<Vec<String>> = map.holes.iter().map(|h| vec![h.service.code().to_string(), h.cells.len().to_string(), h.seniors.to_string()]).collect();
         println!();

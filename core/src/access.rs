@@ -67,11 +67,21 @@ impl CareCircle {
     }
 
     /// A caregiver's offers and visits: for the caregiver, their station's operator, or the district.
+    /// Does `actor` run the station of caregiver `caregiver_id` (its operator, its township's
+    /// centre, the district)? Not inside a write transaction: it reads the store.
+    pub(crate) fn runs_station_of(&self, actor: &Actor, caregiver_id: &str) -> bool {
+        let Ok(c) = self.caregiver(caregiver_id) else { return false };
+        match (actor, c.station_id.as_deref()) {
+            (Actor::District | Actor::System, _) => true,
+            (_, Some(st)) => self.store.read(|sql| crate::person::runs_facility(sql, actor, st)).unwrap_or(false),
+            _ => false,
+        }
+    }
+
     pub fn agenda_for(&self, actor: &Actor, caregiver_id: &str) -> Result<Vec<(Booking, Offer)>> {
         let allowed = match actor {
             Actor::Caregiver(me) => me == caregiver_id,
-            Actor::Operator(station) => self.caregiver(caregiver_id).is_ok_and(|c| c.station_id.as_deref() == Some(station.as_str())),
-            Actor::District | Actor::System => true,
+            Actor::Operator(_) | Actor::Township(_) | Actor::District | Actor::System => self.runs_station_of(actor, caregiver_id),
             _ => false,
         };
         if !allowed {
@@ -107,6 +117,8 @@ impl CareCircle {
 pub enum Area {
     District,
     Station(String),
+    /// A township (street) centre's: its stations and the seniors living in it, by division code.
+    Township(String),
 }
 
 impl Area {
@@ -115,6 +127,7 @@ impl Area {
         match actor {
             Actor::District | Actor::System => Ok(Area::District),
             Actor::Operator(station) => Ok(Area::Station(station.clone())),
+            Actor::Township(code) => Ok(Area::Township(code.clone())),
             other => Err(Error::Forbidden(format!("{} oversees no area: the district's figures and map are for station operators and district administrators", other.label()))),
         }
     }
@@ -123,6 +136,7 @@ impl Area {
         match self {
             Area::District => true,
             Area::Station(s) => senior.station_id.as_deref() == Some(s.as_str()),
+            Area::Township(code) => senior.division.starts_with(code.as_str()),
         }
     }
 }

@@ -48,6 +48,7 @@ impl CareCircle {
                 Actor::Family(id) => exists(tx, "family_member", id)?,
                 Actor::Caregiver(id) => exists(tx, "caregiver", id)?,
                 Actor::Operator(id) => exists(tx, "facility", id)?,
+                Actor::Township(code) => tx.exists("SELECT 1 FROM facility WHERE division LIKE ?1", args![format!("{code}%")])?,
                 Actor::District => true,
                 Actor::System => false,
             };

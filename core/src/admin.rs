@@ -53,11 +53,12 @@ impl Admin {
     }
 }
 
-/// May `actor` make this change?
-pub fn may_administer(actor: &Actor, change: &Admin) -> Result<()> {
-    let allowed = match actor {
-        Actor::District | Actor::System => true,
-        Actor::Operator(station) => change.facility() == Some(station.as_str()),
+/// May `actor` make this change? A station's operator, or its township's centre, changes that
+/// station's own canteen, menus and stock; the district everything.
+pub fn may_administer(sql: &dyn crate::db::Sql, actor: &Actor, change: &Admin) -> Result<()> {
+    let allowed = match (actor, change.facility()) {
+        (Actor::District | Actor::System, _) => true,
+        (Actor::Operator(_) | Actor::Township(_), Some(facility)) => crate::person::runs_facility(sql, actor, facility)?,
         _ => false,
     };
     if allowed { Ok(()) } else { Err(Error::Forbidden(format!("{} may not administer this", actor.label()))) }
@@ -65,7 +66,7 @@ pub fn may_administer(actor: &Actor, change: &Admin) -> Result<()> {
 
 impl CareCircle {
     pub fn administer(&self, actor: &Actor, change: &Admin) -> Result<AdminReport> {
-        may_administer(actor, change)?;
+        self.store.read(|sql| may_administer(sql, actor, change))?;
         match change {
             Admin::ImportFacilities { text, format, crs } => {
                 let BatchReport { inserted, updated } = self.import_text(text, *format, *crs)?;

@@ -112,8 +112,7 @@ impl CareCircle {
                 Actor::Senior(s) => *s == senior.id,
                 Actor::Family(f) => family.iter().any(|l| l.family_id == *f),
                 Actor::Caregiver(c) => tx.exists("SELECT 1 FROM booking WHERE senior_id = ?1 AND caregiver_id = ?2 AND state IN ('accepted', 'checked_in')", args![senior_id, c])?,
-                Actor::Operator(s) => senior.station_id.as_deref() == Some(s.as_str()),
-                Actor::District | Actor::System => true,
+                Actor::Operator(_) | Actor::Township(_) | Actor::District | Actor::System => crate::person::oversees(actor, &senior),
             };
             if !allowed {
                 return Err(Error::Forbidden(format!("{} may not raise alerts for senior {}", actor.label(), senior.id)));
@@ -222,6 +221,10 @@ impl CareCircle {
         let (filter, who) = match actor {
             Actor::District | Actor::System => ("1 = 1", String::new()),
             Actor::Operator(s) => ("id IN (SELECT alert_id FROM alert_station WHERE station_id = ?1)", s.clone()),
+            Actor::Township(code) => (
+                "id IN (SELECT t.alert_id FROM alert_station t JOIN facility f ON f.id = t.station_id WHERE f.division LIKE ?1)",
+                format!("{code}%"),
+            ),
             Actor::Family(f) => ("senior_id IN (SELECT senior_id FROM family_link WHERE family_id = ?1 AND receives_alerts <> 0)", f.clone()),
             Actor::Senior(s) => ("senior_id = ?1", s.clone()),
             Actor::Caregiver(_) => return Ok(Vec::new()),
@@ -241,7 +244,13 @@ impl CareCircle {
 
 fn may_answer(sql: &dyn Sql, actor: &Actor, a: &Alert) -> Result<()> {
     let allowed = match actor {
-        Actor::Operator(station) => stations_told(sql, &a.id)?.contains(station),
+        Actor::Operator(_) | Actor::Township(_) => {
+            let mut told = false;
+            for st in stations_told(sql, &a.id)? {
+                told |= crate::person::runs_facility(sql, actor, &st)?;
+            }
+            told
+        }
         Actor::Family(f) => family_links_in(sql, &a.senior_id)?.iter().any(|l| l.family_id == *f && l.permissions.receives_alerts),
         Actor::District | Actor::System => true,
         Actor::Senior(s) => *s == a.senior_id,

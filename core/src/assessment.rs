@@ -261,8 +261,7 @@ pub(crate) fn record_in(tx: &dyn Sql, em: &mut Emitter, actor: &Actor, id: &str,
     let (total, level) = evaluate(scores, conditions)?;
     let senior = senior_in(tx, senior_id)?;
     match actor {
-        Actor::District | Actor::System => {}
-        Actor::Operator(st) if senior.station_id.as_deref() == Some(st.as_str()) => {}
+        Actor::District | Actor::System | Actor::Operator(_) | Actor::Township(_) if crate::person::oversees(actor, &senior) => {}
         _ => return Err(Error::Forbidden(format!("{} may not record assessments of senior {}", actor.label(), senior.id))),
     }
     if tx.exists("SELECT 1 FROM assessment WHERE id = ?1", args![id])? {

@@ -324,7 +324,7 @@ impl CareCircle {
     /// Offers a requested (or all-declined) booking to the nearest qualified free caregivers
     /// who have not yet been asked. Returns the caregivers offered.
     pub fn offer_booking(&self, actor: &Actor, booking_id: &str) -> Result<Vec<Offer>> {
-        if !matches!(actor, Actor::System | Actor::District | Actor::Operator(_)) {
+        if !matches!(actor, Actor::System | Actor::District | Actor::Operator(_) | Actor::Township(_)) {
             return Err(Error::Forbidden(format!("{} may not offer visits", actor.label())));
         }
         self.write(|tx, em| {

@@ -251,6 +251,12 @@ impl CareCircle {
         let seniors_by_id: HashMap<&str, &crate::person::Senior> = seniors.iter().map(|s| (s.id.as_str(), s)).collect();
         let told: Vec<String> = match &area {
             Area::Station(st) => self.store.read(|sql| sql.query("SELECT alert_id FROM alert_station WHERE station_id = ?1", args![st]))?.iter().map(|r| r.get(0)).collect::<Result<_>>()?,
+            Area::Township(code) => self
+                .store
+                .read(|sql| sql.query("SELECT t.alert_id FROM alert_station t JOIN facility f ON f.id = t.station_id WHERE f.division LIKE ?1", args![format!("{code}%")]))?
+                .iter()
+                .map(|r| r.get(0))
+                .collect::<Result<_>>()?,
             Area::District => Vec::new(),
         };
         let alerts = self
@@ -306,6 +312,7 @@ impl CareCircle {
         let area_name = match &area {
             Area::District => divisions.iter().find(|d| d.level == DivisionLevel::District).map_or_else(|| "district".to_string(), |d| d.name.clone()),
             Area::Station(st) => self.facility(st).map(|f| f.name).unwrap_or_else(|_| st.clone()),
+            Area::Township(code) => divisions.iter().find(|d| d.code.starts_with(code.as_str()) && matches!(d.level, DivisionLevel::Street | DivisionLevel::Town)).map_or_else(|| code.clone(), |d| d.name.clone()),
         };
         Ok(OneMap {
             area,
@@ -333,6 +340,12 @@ impl CareCircle {
     fn map_routes(&self, area: &Area, today: NaiveDate, grid: &Grid, home_cell: &HashMap<&str, usize>, home_cells: &[HomeCell]) -> Result<Vec<MapRoute>> {
         let stations: Vec<String> = match area {
             Area::Station(st) => vec![st.clone()],
+            Area::Township(code) => self
+                .store
+                .read(|sql| sql.query("SELECT id FROM facility WHERE division LIKE ?1 AND deleted = 0 ORDER BY id", args![format!("{code}%")]))?
+                .iter()
+                .map(|r| r.get(0))
+                .collect::<Result<_>>()?,
             Area::District => {
                 let mut ids: Vec<String> = self.caregivers().slots.iter().flatten().filter_map(|c| c.station_id.clone()).collect();
                 ids.sort();

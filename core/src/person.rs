@@ -218,6 +218,9 @@ pub enum Actor {
     Caregiver(String),
     /// A station operator, by station id.
     Operator(String),
+    /// A township (street) centre's operator, by the township's division code (9 digits, e.g.
+    /// 330211001): sees and runs every station in the township and the seniors living there.
+    Township(String),
     /// The district platform's administrators.
     District,
     /// CareCircle itself: matching, expiry sweeps.
@@ -232,6 +235,7 @@ impl Actor {
             Actor::Family(id) => format!("family:{id}"),
             Actor::Caregiver(id) => format!("caregiver:{id}"),
             Actor::Operator(id) => format!("operator:{id}"),
+            Actor::Township(code) => format!("township:{code}"),
             Actor::District => "district".into(),
             Actor::System => "system".into(),
         }
@@ -246,9 +250,11 @@ impl Actor {
             "family" => need_id(Actor::Family),
             "caregiver" => need_id(Actor::Caregiver),
             "operator" => need_id(Actor::Operator),
+            "township" if id.len() == 9 && id.bytes().all(|b| b.is_ascii_digit()) => Ok(Actor::Township(id)),
+            "township" => Err(Error::invalid("actor", "a township is its 9-digit division code, e.g. township:330211001")),
             "district" => Ok(Actor::District),
             "system" => Ok(Actor::System),
-            _ => Err(Error::invalid("actor", "role must be senior, family, caregiver, operator, district or system")),
+            _ => Err(Error::invalid("actor", "role must be senior, family, caregiver, operator, township, district or system")),
         }
     }
 }
@@ -419,7 +425,7 @@ impl CareCircle {
             Actor::District | Actor::System => true,
             // A senior or station may add a new family member (to propose a link to), never
             // rewrite someone's existing record: their name and phone are their own.
-            Actor::Senior(_) | Actor::Operator(_) => !tx.exists("SELECT 1 FROM family_member WHERE id = ?1", args![f.id])?,
+            Actor::Senior(_) | Actor::Operator(_) | Actor::Township(_) => !tx.exists("SELECT 1 FROM family_member WHERE id = ?1", args![f.id])?,
             Actor::Caregiver(_) => false,
         };
         if !allowed {
@@ -534,6 +540,10 @@ impl CareCircle {
                 &format!("SELECT {PROPOSAL_COLUMNS} FROM family_link_proposal WHERE senior_id IN (SELECT id FROM senior WHERE station_id = ?1) ORDER BY at"),
                 args![station],
             ),
+            Actor::Township(code) => sql.query(
+                &format!("SELECT {PROPOSAL_COLUMNS} FROM family_link_proposal WHERE senior_id IN (SELECT id FROM senior WHERE division LIKE ?1) ORDER BY at"),
+                args![format!("{code}%")],
+            ),
             Actor::District | Actor::System => sql.query(&format!("SELECT {PROPOSAL_COLUMNS} FROM family_link_proposal ORDER BY at"), &[]),
             Actor::Caregiver(_) => Ok(Vec::new()),
         })?;
@@ -633,13 +643,34 @@ pub(crate) fn location_withheld(sql: &dyn Sql, actor: &Actor, senior_id: &str) -
     }
 }
 
+/// Does `actor` oversee `senior` as staff: her station's operator, the centre of the township
+/// she lives in, or the district? The one place the three levels' scope over seniors is read.
+pub(crate) fn oversees(actor: &Actor, senior: &Senior) -> bool {
+    match actor {
+        Actor::Operator(station) => senior.station_id.as_deref() == Some(station.as_str()),
+        Actor::Township(code) => senior.division.starts_with(code.as_str()),
+        Actor::District | Actor::System => true,
+        _ => false,
+    }
+}
+
+/// Does `actor` run the station (or canteen, rental point) `facility_id`: its operator, the
+/// centre of the township it lies in, or the district?
+pub(crate) fn runs_facility(sql: &dyn Sql, actor: &Actor, facility_id: &str) -> Result<bool> {
+    Ok(match actor {
+        Actor::Operator(station) => station == facility_id,
+        Actor::Township(code) => sql.exists("SELECT 1 FROM facility WHERE id = ?1 AND division LIKE ?2", args![facility_id, format!("{code}%")])?,
+        Actor::District | Actor::System => true,
+        _ => false,
+    })
+}
+
 /// What `actor` may do for `senior`: the one place family permissions and operator scope are read.
 pub(crate) fn may_act_for(conn: &dyn Sql, actor: &Actor, senior: &Senior, need: fn(&FamilyPermissions) -> bool, action: &str) -> Result<()> {
     let allowed = match actor {
         Actor::Senior(id) => *id == senior.id,
         Actor::Family(id) => family_links_in(conn, &senior.id)?.iter().any(|l| l.family_id == *id && need(&l.permissions)),
-        Actor::Operator(station) => senior.station_id.as_deref() == Some(station.as_str()),
-        Actor::District | Actor::System => true,
+        Actor::Operator(_) | Actor::Township(_) | Actor::District | Actor::System => oversees(actor, senior),
         Actor::Caregiver(_) => false,
     };
     if allowed { Ok(()) } else { Err(Error::Forbidden(format!("{} may not {action} for senior {}", actor.label(), senior.id))) }

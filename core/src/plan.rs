@@ -767,8 +767,7 @@ impl CareCircle {
         let caregiver = self.caregiver(caregiver_id)?;
         let allowed = match actor {
             Actor::Caregiver(me) => *me == caregiver.id,
-            Actor::Operator(station) => caregiver.station_id.as_deref() == Some(station.as_str()),
-            Actor::District | Actor::System => true,
+            Actor::Operator(_) | Actor::Township(_) | Actor::District | Actor::System => self.runs_station_of(actor, &caregiver.id),
             _ => false,
         };
         if !allowed {

@@ -271,6 +271,10 @@ impl CareCircle {
                     &format!("SELECT {COMPLAINT_COLUMNS} FROM complaint WHERE {open} AND ((org_kind = 'canteen' AND org = ?1) OR senior_id IN (SELECT id FROM senior WHERE station_id = ?1)) {order}"),
                     args![st],
                 )?,
+                Actor::Township(code) => sql.query(
+                    &format!("SELECT {COMPLAINT_COLUMNS} FROM complaint WHERE {open} AND ((org_kind = 'canteen' AND org IN (SELECT id FROM facility WHERE division LIKE ?1)) OR senior_id IN (SELECT id FROM senior WHERE division LIKE ?1)) {order}"),
+                    args![format!("{code}%")],
+                )?,
                 _ => return Err(Error::Forbidden(format!("{} does not answer complaints", actor.label()))),
             };
             rows.iter().map(complaint_from_row).collect()
@@ -384,7 +388,7 @@ fn complaint_from_row(r: &crate::db::Row) -> Result<Complaint> {
 fn may_answer(sql: &dyn Sql, actor: &Actor, c: &Complaint) -> Result<bool> {
     Ok(match actor {
         Actor::District => true,
-        Actor::Operator(st) => (c.org_kind == OrgKind::Canteen && c.org == *st) || sql.exists("SELECT 1 FROM senior WHERE id = ?1 AND station_id = ?2", args![c.senior_id, st])?,
+        Actor::Operator(_) | Actor::Township(_) => (c.org_kind == OrgKind::Canteen && crate::person::runs_facility(sql, actor, &c.org)?) || crate::person::oversees(actor, &senior_in(sql, &c.senior_id)?),
         _ => false,
     })
 }

@@ -186,7 +186,7 @@ fn stock_in(sql: &dyn Sql, facility_id: &str, device: Device) -> Result<DeviceSt
 /// Who may act on a rental: the senior's side, or the rental point's operator.
 fn may_handle(sql: &dyn Sql, actor: &Actor, r: &Rental, action: &str) -> Result<()> {
     match actor {
-        Actor::Operator(station) if *station == r.facility_id => Ok(()),
+        Actor::Operator(_) | Actor::Township(_) if crate::person::runs_facility(sql, actor, &r.facility_id)? => Ok(()),
         _ => may_act_for(sql, actor, &senior_in(sql, &r.senior_id)?, |p| p.can_book, action),
     }
 }

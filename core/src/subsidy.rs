@@ -132,7 +132,7 @@ pub(crate) fn may_take(sql: &dyn Sql, actor: &Actor, action: SubsidyAction, seni
     let allowed = match (action, actor) {
         (A::Apply | A::Resubmit | A::Withdraw, Actor::Senior(id)) => *id == senior.id,
         (A::Apply | A::Resubmit | A::Withdraw, Actor::Family(id)) => family_links_in(sql, &senior.id)?.iter().any(|l| l.family_id == *id && l.permissions.can_book && l.permissions.sees_money),
-        (A::Recommend | A::Return, Actor::Operator(station)) => senior.station_id.as_deref() == Some(station.as_str()),
+        (A::Recommend | A::Return, Actor::Operator(_) | Actor::Township(_)) => crate::person::oversees(actor, senior),
         (A::Approve | A::Refuse, Actor::District) => true,
         _ => false,
     };
@@ -256,7 +256,7 @@ fn record_step(tx: &dyn Sql, em: &mut Emitter, a: &SubsidyApplication, action: S
         args![a.id, n + 1, action.code(), from.map(SubsidyState::code), a.state.code(), actor.label(), em.at, reason],
     )?;
     let party = match actor {
-        Actor::Family(id) | Actor::Operator(id) => Some(id.as_str()),
+        Actor::Family(id) | Actor::Operator(id) | Actor::Township(id) => Some(id.as_str()),
         _ => None,
     };
     em.emit(tx, action.event(), &a.id, &a.senior_id, party, format!("kind={} state={}", a.kind.code(), a.state.code()))
@@ -532,6 +532,13 @@ impl CareCircle {
                     COLUMNS.split(", ").map(|c| format!("a.{}", c.trim())).collect::<Vec<_>>().join(", ")
                 ),
                 Some(station.clone()),
+            ),
+            Actor::Township(code) => (
+                format!(
+                    "SELECT {} FROM subsidy_application a JOIN senior s ON s.id = a.senior_id WHERE a.state = 'submitted' AND s.division LIKE ?1 ORDER BY a.applied_at, a.id",
+                    COLUMNS.split(", ").map(|c| format!("a.{}", c.trim())).collect::<Vec<_>>().join(", ")
+                ),
+                Some(format!("{code}%")),
             ),
             Actor::District => (format!("SELECT {COLUMNS} FROM subsidy_application WHERE state = 'recommended' ORDER BY applied_at, id"), None),
             _ => return Err(Error::Forbidden(format!("{} reviews no subsidy applications", actor.label()))),

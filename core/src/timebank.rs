@@ -163,8 +163,7 @@ pub(crate) fn record_service_in(tx: &dyn Sql, em: &mut Emitter, actor: &Actor, i
     let rules = rules_in(tx)?;
     let senior = senior_in(tx, senior_id)?;
     match actor {
-        Actor::District => {}
-        Actor::Operator(station) if senior.station_id.as_deref() == Some(station.as_str()) => {}
+        Actor::District | Actor::Operator(_) | Actor::Township(_) if crate::person::oversees(actor, &senior) => {}
         _ => return Err(Error::Forbidden(format!("{} may not verify volunteer services for senior {}", actor.label(), senior.id))),
     }
     account_exists(tx, volunteer_id)?;

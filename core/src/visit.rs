@@ -229,8 +229,7 @@ impl CareCircle {
             let b = booking_in(tx, booking_id)?;
             let senior = senior_in(tx, &b.senior_id)?;
             match actor {
-                Actor::District => {}
-                Actor::Operator(station) if senior.station_id.as_deref() == Some(station.as_str()) => {}
+                Actor::District | Actor::Operator(_) | Actor::Township(_) if crate::person::oversees(actor, &senior) => {}
                 _ => return Err(Error::Forbidden(format!("{} may not review visits of senior {}", actor.label(), senior.id))),
             }
             let visit = visit_in(tx, booking_id)?.ok_or_else(|| Error::not_found("visit", booking_id.to_string()))?;

@@ -187,6 +187,7 @@ fn role(a: &Actor) -> &'static str {
         Actor::Family(_) => "family",
         Actor::Caregiver(_) => "caregiver",
         Actor::Operator(_) => "operator",
+        Actor::Township(_) => "township",
         Actor::District => "district",
         Actor::System => "system",
     }

@@ -10,7 +10,7 @@ use carecircle_core::person::FamilyPermissions;
 use std::collections::BTreeSet;
 
 const ROLES: &[&str] = &[
-    "anonymous", "senior", "senior2", "family", "family2", "caregiver1", "caregiver2", "caregiver4", "operator", "operator2", "district",
+    "anonymous", "senior", "senior2", "family", "family2", "caregiver1", "caregiver2", "caregiver4", "operator", "operator2", "township", "township2", "district",
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -28,7 +28,9 @@ fn allowed(op: &str) -> &'static [&'static str] {
         "GET /health" | "GET /ready" | "GET /v1/openapi.json" | "POST /v1/auth/login" => &["anonymous", "senior", "senior2", "family", "family2", "caregiver1", "caregiver2", "caregiver4", "operator", "operator2", "district"],
         "POST /v1/auth/logout" | "GET /v1/me" | "POST /v1/sync/push" | "POST /v1/sync/pull" | "GET /v1/sync/stream" | "GET /v1/facilities/nearest" | "GET /v1/facilities/within" | "GET /v1/facilities/{id}" => ALL,
         "POST /v1/accounts" | "GET /v1/district/summary" | "GET /v1/audit" | "GET /v1/admin/jobs" => &["district"],
-        "POST /v1/admin/facilities" | "POST /v1/admin/seniors" | "POST /v1/admin/caregivers" | "PUT /v1/admin/rules" | "PUT /v1/admin/menus" | "PUT /v1/admin/canteens" => &["district"],
+        "POST /v1/admin/facilities" | "POST /v1/admin/seniors" | "POST /v1/admin/caregivers" | "PUT /v1/admin/rules" => &["district"],
+        // Canteen CT1 has no operator account, and lies in township 330211001: its centre runs it.
+        "PUT /v1/admin/menus" | "PUT /v1/admin/canteens" => &["township", "district"],
         // ST1's own stock: its operator too.
         "PUT /v1/admin/stock" => &["operator", "district"],
         // S1 is seen by herself, F1, the caregivers offered her visits, her station and the district.
@@ -87,11 +89,22 @@ fn allowed(op: &str) -> &'static [&'static str] {
     }
 }
 
+/// A township centre runs its township's stations: it may do whatever their operators may
+/// (ST1, S1, CT1 and CL1's contract with S1 lie in township 330211001; ST2 and S2 in 330211002).
+fn allowed_to(op: &str, role: &str) -> bool {
+    let list = allowed(op);
+    match role {
+        "township" => list.contains(&"operator") || list.contains(&"township"),
+        "township2" => list.contains(&"operator2"),
+        _ => list.contains(&role),
+    }
+}
+
 fn want(op: &str, role: &str) -> Want {
     let public = allowed(op).contains(&"anonymous");
     if role == "anonymous" && !public {
         Want::Unauthenticated
-    } else if allowed(op).contains(&role) {
+    } else if allowed_to(op, role) {
         Want::Allowed
     } else {
         Want::Refused

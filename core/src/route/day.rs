@@ -574,8 +574,7 @@ impl CareCircle {
         let c = self.caregiver(caregiver_id)?;
         let allowed = match actor {
             Actor::Caregiver(me) => *me == c.id,
-            Actor::Operator(st) => c.station_id.as_deref() == Some(st.as_str()),
-            Actor::District | Actor::System => true,
+            Actor::Operator(_) | Actor::Township(_) | Actor::District | Actor::System => self.runs_station_of(actor, &c.id),
             _ => false,
         };
         if !allowed {
@@ -610,7 +609,7 @@ impl CareCircle {
     /// As [`CareCircle::plan_day`], with settings and a travel-time source of the caller's (a
     /// street network, a test's matrix).
     pub fn plan_day_with(&self, actor: &Actor, station_id: &str, date: NaiveDate, settings: &RouteSettings, travel: &dyn TravelTimes) -> Result<DayPlan> {
-        may_plan(actor, station_id)?;
+        self.may_plan(actor, station_id)?;
         settings.validate()?;
         self.refresh_indexes_if_due();
         let now = self.now();
@@ -725,7 +724,7 @@ impl CareCircle {
     /// A stored proposal, for the station's operator or the district.
     pub fn day_plan(&self, actor: &Actor, proposal_id: &str) -> Result<DayPlan> {
         let plan = self.store.read(|sql| proposal_in(sql, proposal_id))?;
-        may_plan(actor, &plan.station_id).map_err(|_| Error::not_found("route plan", truncate(proposal_id, 64)))?;
+        self.may_plan(actor, &plan.station_id).map_err(|_| Error::not_found("route plan", truncate(proposal_id, 64)))?;
         Ok(plan)
     }
 
@@ -821,8 +820,7 @@ impl CareCircle {
         let c = self.caregiver(caregiver_id).map_err(|_| Error::not_found("caregiver", truncate(caregiver_id, 64)))?;
         let allowed = match actor {
             Actor::Caregiver(me) => *me == c.id,
-            Actor::Operator(st) => c.station_id.as_deref() == Some(st.as_str()),
-            Actor::District | Actor::System => true,
+            Actor::Operator(_) | Actor::Township(_) | Actor::District | Actor::System => self.runs_station_of(actor, &c.id),
             _ => false,
         };
         if !allowed {
@@ -877,7 +875,7 @@ impl CareCircle {
 
     /// Every caregiver's day of a station, for its operator or the district.
     pub fn station_day(&self, actor: &Actor, station_id: &str, date: NaiveDate) -> Result<Vec<CaregiverDay>> {
-        may_plan(actor, station_id)?;
+        self.may_plan(actor, station_id)?;
         let mut ids: Vec<String> = self.caregivers().slots.iter().flatten().filter(|c| c.station_id.as_deref() == Some(station_id)).map(|c| c.id.clone()).collect();
         ids.sort();
         ids.iter().map(|id| self.caregiver_day(&Actor::System, id, date)).collect()
@@ -890,11 +888,14 @@ enum Applied {
     Kept,
 }
 
-fn may_plan(actor: &Actor, station: &str) -> Result<()> {
-    match actor {
-        Actor::District | Actor::System => Ok(()),
-        Actor::Operator(s) if s == station => Ok(()),
-        _ => Err(Error::Forbidden(format!("{} may not plan the routes of station {}", actor.label(), truncate(station, 64)))),
+impl CareCircle {
+    /// A station's routes are its operator's, its township centre's and the district's to plan.
+    fn may_plan(&self, actor: &Actor, station: &str) -> Result<()> {
+        if self.store.read(|sql| crate::person::runs_facility(sql, actor, station))? {
+            Ok(())
+        } else {
+            Err(Error::Forbidden(format!("{} may not plan the routes of station {}", actor.label(), truncate(station, 64))))
+        }
     }
 }
 

@@ -236,6 +236,15 @@ pub(super) fn scope(actor: &Actor) -> Result<(&'static str, Option<String>)> {
               OR (c.entity = 'event' AND c.party_id = ?4))"),
             Some(station.clone()),
         ),
+        // A township centre: every station of the township is its own (?4 is the code and '%').
+        Actor::Township(code) => (
+            concat!("(", public_entities!(), " OR c.senior_id IN (SELECT id FROM senior WHERE division LIKE ?4)
+              OR (c.entity = 'caregiver' AND c.entity_id IN (SELECT cg.id FROM caregiver cg JOIN facility f ON f.id = cg.station_id WHERE f.division LIKE ?4))
+              OR (c.entity = 'alert' AND c.entity_id IN (SELECT t.alert_id FROM alert_station t JOIN facility f ON f.id = t.station_id WHERE f.division LIKE ?4))
+              OR (c.entity = 'timebank_account' AND c.senior_id IS NULL)
+              OR (c.entity = 'event' AND c.party_id IN (SELECT id FROM facility WHERE division LIKE ?4)))"),
+            Some(format!("{code}%")),
+        ),
         Actor::Caregiver(id) => (
             concat!("(", public_entities!(), " OR (c.entity IN ('caregiver', 'timebank_account') AND c.entity_id = ?4)
               OR (c.entity = 'booking' AND EXISTS (SELECT 1 FROM offer o WHERE o.booking_id = c.entity_id AND o.caregiver_id = ?4))
@@ -277,8 +286,9 @@ pub(crate) fn sees_owned(sql: &dyn Sql, actor: &Actor, table: &str, id: &str) ->
     let Some(r) = sql.one(&format!("SELECT senior_id FROM {table} WHERE id = ?1"), args![id])? else { return Ok(false) };
     let senior: String = r.get(0)?;
     // The canteen or rental point the record is with (its operator handles it).
-    if let (Actor::Operator(st), "meal_order" | "rental") = (actor, table) {
-        if sql.exists(&format!("SELECT 1 FROM {table} WHERE id = ?1 AND facility_id = ?2"), args![id, st])? {
+    if let (Actor::Operator(_) | Actor::Township(_), "meal_order" | "rental") = (actor, table) {
+        let facility: String = sql.one(&format!("SELECT facility_id FROM {table} WHERE id = ?1"), args![id])?.map(|r| r.get(0)).transpose()?.unwrap_or_default();
+        if crate::person::runs_facility(sql, actor, &facility)? {
             return Ok(true);
         }
     }
@@ -297,6 +307,10 @@ pub(crate) fn sees_owned(sql: &dyn Sql, actor: &Actor, table: &str, id: &str) ->
         let told = match actor {
             Actor::Family(f) => sql.exists("SELECT 1 FROM family_link WHERE senior_id = ?1 AND family_id = ?2 AND receives_alerts <> 0", args![senior, f])?,
             Actor::Operator(st) => sql.exists("SELECT 1 FROM alert_station WHERE alert_id = ?1 AND station_id = ?2", args![id, st])?,
+            Actor::Township(code) => sql.exists(
+                "SELECT 1 FROM alert_station t JOIN facility f ON f.id = t.station_id WHERE t.alert_id = ?1 AND f.division LIKE ?2",
+                args![id, format!("{code}%")],
+            )?,
             _ => false,
         };
         if told {
@@ -313,7 +327,7 @@ pub(crate) fn sees_account(sql: &dyn Sql, actor: &Actor, id: &str) -> Result<boo
         return Ok(matches!(actor, Actor::Senior(me) if me == id) || sees_senior(sql, actor, id)?);
     }
     Ok(match actor {
-        Actor::District | Actor::Operator(_) => true,
+        Actor::District | Actor::Operator(_) | Actor::Township(_) => true,
         Actor::Family(me) | Actor::Caregiver(me) | Actor::Senior(me) => me == id,
         Actor::System => false,
     })
@@ -690,7 +704,7 @@ impl CareCircle {
                     }
                     "senior" => {
                         // A senior who changed station comes into an operator's view whole.
-                        if matches!(actor, Actor::Operator(_) | Actor::District) {
+                        if matches!(actor, Actor::Operator(_) | Actor::Township(_) | Actor::District) {
                             page.whole_senior(&id)?;
                         } else {
                             page.senior(&id)?;

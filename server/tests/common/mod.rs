@@ -159,6 +159,8 @@ pub const ACCOUNTS: &[(&str, &str)] = &[
     ("caregiver2", "caregiver:C2"),
     ("caregiver3", "caregiver:C3"),
     ("caregiver4", "caregiver:C4"),
+    ("township", "township:330211001"),
+    ("township2", "township:330211002"),
 ];
 
 /// Seniors S1 (station ST1) and S2 (station ST2); F1 may book and see S1's visits, F2 only
@@ -169,8 +171,13 @@ pub fn seed(b: &Backend) {
 }
 
 fn seed_on(cc: &CareCircle) {
-    cc.put_facilities(&[station("ST1", 300.0), station("ST2", 20_000.0)]).unwrap();
-    cc.put_seniors(&[senior("S1", "ST1", 0.0), senior("S2", "ST2", 20_000.0)]).unwrap();
+    // ST1 and S1 lie in township 330211001, ST2 and S2 in the next township, 330211002.
+    let mut st2 = station("ST2", 20_000.0);
+    st2.division = "330211002001".into();
+    let mut s2 = senior("S2", "ST2", 20_000.0);
+    s2.division = "330211002001".into();
+    cc.put_facilities(&[station("ST1", 300.0), st2]).unwrap();
+    cc.put_seniors(&[senior("S1", "ST1", 0.0), s2]).unwrap();
     for id in ["F1", "F2"] {
         cc.put_family_member(&FamilyMember { id: id.into(), name: format!("家属{id}"), phone: String::new() }).unwrap();
     }
