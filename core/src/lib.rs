@@ -9,6 +9,7 @@ pub mod access;
 pub mod account;
 pub mod assessment;
 pub mod audit;
+pub mod base_map;
 pub mod booking;
 pub mod carecircle;
 pub mod catalogue;

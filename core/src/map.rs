@@ -152,6 +152,10 @@ pub struct OneMap {
     pub alerts: Vec<MapAlert>,
     pub visits: Vec<MapVisit>,
     pub routes: Vec<MapRoute>,
+    /// The district's tile source, if it configured one: the page draws it under the layers,
+    /// shifting what it draws into the tiles' coordinate system (see `base_map`).
+    #[serde(default)]
+    pub base_map: Option<crate::base_map::BaseMap>,
 }
 
 /// A square grid anchored at 0°, 0°, its columns narrowed for the latitude the area lies at.
@@ -332,6 +336,7 @@ impl CareCircle {
             alerts,
             visits,
             routes,
+            base_map: self.base_map()?,
         })
     }
 

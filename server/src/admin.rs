@@ -1,6 +1,6 @@
 //! Administration over HTTP: facility files (GeoJSON or CSV), seniors and caregivers (CSV),
-//! canteens, menus, device stock and district rules. Transport only: who may do what, and the
-//! whole-file rules, are `carecircle_core::admin`'s.
+//! canteens, menus, device stock, district rules and the one map's base map. Transport only:
+//! who may do what, and the whole-file rules, are `carecircle_core::admin`'s.
 
 use crate::api::{Body, Params};
 use crate::auth::Caller;
@@ -9,15 +9,16 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{post, put};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use carecircle_core::admin::Admin;
+use carecircle_core::base_map::BaseMap;
 use carecircle_core::entitlement::DistrictRules;
 use carecircle_core::import::Format;
 use carecircle_core::meal::{CanteenSettings, Menu};
 use carecircle_core::rental::DeviceStock;
 use carecircle_core::Crs;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -28,6 +29,7 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/admin/menus", put(set_menu))
         .route("/v1/admin/stock", put(set_stock))
         .route("/v1/admin/rules", put(set_rules))
+        .route("/v1/admin/base-map", get(base_map).put(set_base_map).delete(clear_base_map))
 }
 
 async fn run(st: &AppState, caller: Caller, change: Admin) -> Result<Response, ApiError> {
@@ -84,4 +86,37 @@ async fn set_stock(State(st): State<AppState>, caller: Caller, Body(stock): Body
 
 async fn set_rules(State(st): State<AppState>, caller: Caller, Body(rules): Body<DistrictRules>) -> Result<Response, ApiError> {
     run(&st, caller, Admin::SetDistrictRules { rules }).await
+}
+
+/// The base map as stored, and the tile hosts the map page's Content-Security-Policy then allows.
+#[derive(Serialize)]
+struct BaseMapView {
+    base_map: Option<BaseMap>,
+    hosts: Vec<String>,
+}
+
+async fn base_map_view(st: &AppState, caller: Caller) -> Result<Response, ApiError> {
+    let base_map = st.blocking(move |cc| cc.base_map_for(&caller.actor)).await?;
+    let hosts = match &base_map {
+        Some(b) => b.hosts()?,
+        None => Vec::new(),
+    };
+    Ok(Json(BaseMapView { base_map, hosts }).into_response())
+}
+
+async fn base_map(State(st): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
+    base_map_view(&st, caller).await
+}
+
+/// A tile source, or `null` to draw without one.
+async fn set_base_map(State(st): State<AppState>, caller: Caller, Body(base_map): Body<Option<BaseMap>>) -> Result<Response, ApiError> {
+    let actor = caller.actor.clone();
+    st.blocking(move |cc| cc.administer(&actor, &Admin::SetBaseMap { base_map })).await?;
+    base_map_view(&st, caller).await
+}
+
+async fn clear_base_map(State(st): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
+    let actor = caller.actor.clone();
+    st.blocking(move |cc| cc.administer(&actor, &Admin::SetBaseMap { base_map: None })).await?;
+    base_map_view(&st, caller).await
 }

@@ -150,6 +150,12 @@ pub fn document() -> Value {
                 "Menu": {"type": "object", "required": ["facility_id", "date", "meal", "dishes", "price_fen", "capacity", "seats"], "description": "carecircle_core::meal::Menu"},
                 "DeviceStock": {"type": "object", "required": ["facility_id", "device", "total", "deposit_fen", "daily_fee_fen"], "description": "carecircle_core::rental::DeviceStock"},
                 "DistrictRules": {"type": "object", "description": "carecircle_core::entitlement::DistrictRules"},
+                "BaseMap": {"type": ["object", "null"], "required": ["url", "crs", "max_zoom"], "description": "carecircle_core::base_map::BaseMap: Web Mercator XYZ tiles; null removes the base map",
+                            "properties": {"url": {"type": "string", "maxLength": 1000, "description": "https://HOST/... with {z}, {x}, {y} once each after the host, and {s} in the host when subdomains are given; no spaces, quotes, <, >, \\, ^, |, ;, comma or #"},
+                                           "subdomains": {"type": "array", "maxItems": 16, "items": {"type": "string", "pattern": "^[a-z0-9-]{1,20}$"}},
+                                           "crs": {"enum": ["wgs84", "gcj02"], "description": "the tiles' coordinate system (Tianditu: wgs84; Amap, Tencent: gcj02)"},
+                                           "attribution": {"type": "string", "maxLength": 200}, "max_zoom": {"type": "integer", "minimum": 1, "maximum": 22}}},
+                "BaseMapView": {"type": "object", "properties": {"base_map": {"$ref": "#/components/schemas/BaseMap"}, "hosts": {"type": "array", "items": {"type": "string"}, "description": "what the map page's Content-Security-Policy allows images from, besides the platform"}}},
                 "OneMap": {"type": "object", "description": "carecircle_core::map::OneMap: facilities, divisions with outlines, home cells (never homes), holes of the 15-minute circle per service, open SOS alerts, today's visits and caregivers' routes through home cells, for the caller's area"}
             }
         },
@@ -256,6 +262,9 @@ pub fn document() -> Value {
             "/v1/admin/menus": {"put": op("Publish or change a menu; capacity never below what is ordered (the district; the canteen's own operator)", true, Some("Menu"), "200 AdminReport", &[400, 403, 404, 422])},
             "/v1/admin/stock": {"put": op("A rental point's stock of a device (the district; the point's own operator)", true, Some("DeviceStock"), "200 AdminReport", &[400, 403, 404, 422])},
             "/v1/admin/rules": {"put": op("A district's eligibility and quota rules (district administrators)", true, Some("DistrictRules"), "200 AdminReport", &[400, 403, 422])},
+            "/v1/admin/base-map": {"get": op("The one map's base map, and the tile hosts the page may then load images from (district administrators)", true, None, "200 BaseMapView", &[403]),
+                                   "put": op("Set the one map's tile source (Tianditu, Amap, ... with the district's key), or null to remove it (district administrators)", true, Some("BaseMap"), "200 BaseMapView", &[400, 403, 422]),
+                                   "delete": op("Remove the base map: the page is self-contained again (district administrators)", true, None, "200 BaseMapView", &[403])},
             "/v1/caregivers/{id}/agenda": {"get": with_params(op("A caregiver's offers and visits", true, None, "200 Agenda", &[404]), path_id())},
             "/v1/caregivers/{id}/day": {"get": with_params(op("A caregiver's day in order with expected arrivals (the caregiver, their station, the district)", true, None, "200 CaregiverDay", &[400, 404, 422]), date_param(path_id()))},
             "/v1/stations/{id}/route": {"get": with_params(op("Every caregiver's day of a station (its operator, the district)", true, None, "200 CaregiverDays", &[400, 403, 422]), date_param(path_id()))},

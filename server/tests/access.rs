@@ -31,6 +31,7 @@ fn allowed(op: &str) -> &'static [&'static str] {
         "POST /v1/admin/facilities" | "POST /v1/admin/seniors" | "POST /v1/admin/caregivers" | "PUT /v1/admin/rules" => &["district"],
         // Canteen CT1 has no operator account, and lies in township 330211001: its centre runs it.
         "PUT /v1/admin/menus" | "PUT /v1/admin/canteens" => &["township", "district"],
+        "GET /v1/admin/base-map" | "PUT /v1/admin/base-map" | "DELETE /v1/admin/base-map" => &["district"],
         // ST1's own stock: its operator too.
         "PUT /v1/admin/stock" => &["operator", "district"],
         // S1 is seen by herself, F1, the caregivers offered her visits, her station and the district.
@@ -217,6 +218,8 @@ impl World {
                 rules["monthly_hours"] = json!(1000.0);
                 (path.to_string(), Some(rules))
             }
+            // Plain http is refused (422): the page's policy never changes here.
+            "/v1/admin/base-map" if method == "PUT" => (path.to_string(), Some(json!({"url": "http://tiles.example.cn/{z}/{x}/{y}.png", "crs": "wgs84", "max_zoom": 18}))),
             "/v1/rental-points/{id}/stock" => ("/v1/rental-points/ST1/stock".into(), None),
             "/v1/alerts" if method == "POST" => (path.to_string(), Some(json!({"senior_id": "S1", "lat": HOME.0, "lon": HOME.1}))),
             p if p.starts_with("/v1/alerts/{id}") => {

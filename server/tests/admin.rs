@@ -73,3 +73,94 @@ async fn a_canteen_imported_through_the_platform_is_found_by_phones_and_a_bad_fi
         assert!(family.cc.device_stock("ST1").unwrap().iter().any(|s| s.stock.total == 4));
     }
 }
+
+/// The `img-src` sources of the page's Content-Security-Policy, and the policy itself.
+async fn page_policy(api: &Api) -> (Vec<String>, String) {
+    let r = api.http.get(format!("{}/", api.url)).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let csp = r.headers()["content-security-policy"].to_str().unwrap().to_string();
+    let img = csp.split(';').map(str::trim).find_map(|d| d.strip_prefix("img-src ")).unwrap_or_else(|| panic!("no img-src in {csp}"));
+    (img.split_whitespace().map(String::from).collect(), csp)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_base_map_is_the_districts_to_set_and_opens_the_page_to_exactly_its_tile_hosts() {
+    let dir = tempfile::tempdir().unwrap();
+    for backend in backends(dir.path()) {
+        eprintln!("backend {}", backend.name());
+        seed(&backend);
+        let server = Server::start(&backend);
+        let api = Api::new(&server.url);
+        let district = api.token("district").await;
+        let operator = api.token("operator").await;
+
+        // Without one the page stays self-contained.
+        let (img, self_contained) = page_policy(&api).await;
+        assert_eq!(img, ["'self'", "data:"], "{self_contained}");
+        let (s, v) = api.call("GET", "/v1/admin/base-map", Some(&district), None).await;
+        assert_eq!((s, &v["base_map"], v["hosts"].as_array().map(Vec::len)), (200, &serde_json::Value::Null, Some(0)), "{v}");
+        let (_, map) = api.call("GET", "/v1/map", Some(&operator), None).await;
+        assert!(map["base_map"].is_null(), "{}", map["base_map"]);
+
+        // Tianditu's vector tiles with the district's key, over eight hosts t0 to t7.
+        let tianditu = json!({"url": "https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=vec&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=0123456789abcdef",
+            "subdomains": ["0", "1", "2", "3", "4", "5", "6", "7"], "crs": "wgs84", "attribution": "© 天地图", "max_zoom": 18});
+        let (s, v) = api.call("PUT", "/v1/admin/base-map", Some(&district), Some(tianditu.clone())).await;
+        assert_eq!(s, 200, "{v}");
+        let hosts: Vec<String> = (0..8).map(|i| format!("https://t{i}.tianditu.gov.cn")).collect();
+        assert_eq!(v["hosts"], json!(hosts));
+        let (img, csp) = page_policy(&api).await;
+        let mut want = vec!["'self'".to_string(), "data:".into()];
+        want.extend(hosts.iter().cloned());
+        assert_eq!(img, want, "{csp}");
+        assert_eq!(csp.replace(&format!(" {}", hosts.join(" ")), ""), self_contained, "only img-src changes");
+        // The page learns it with the map, the operator's as well as the district's.
+        let (_, map) = api.call("GET", "/v1/map", Some(&operator), None).await;
+        assert_eq!(map["base_map"], tianditu, "{}", map["base_map"]);
+
+        // Only the district sets or reads it.
+        let amap = json!({"url": "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}", "subdomains": ["1", "2", "3", "4"], "crs": "gcj02", "attribution": "© 高德地图", "max_zoom": 18});
+        for (method, body) in [("PUT", Some(amap.clone())), ("GET", None), ("DELETE", None)] {
+            let (s, v) = api.call(method, "/v1/admin/base-map", Some(&operator), body).await;
+            assert_eq!((s, v["error"].as_str()), (403, Some("forbidden")), "{method}: {v}");
+        }
+
+        // Whatever could widen the policy is refused with the reason, and changes nothing.
+        let bad = [
+            ("http://tiles.example.cn/{z}/{x}/{y}.png", "must start with https://"),
+            ("https://tiles.example.cn/{z}/{x}/{y}.png https://evil.example.com", "may not contain"),
+            ("https://tiles.example.cn/{z}/{x}/{y}.png; script-src *", "may not contain"),
+            ("https://*.example.cn/{z}/{x}/{y}.png", "is not a host name"),
+            ("https://tiles.example.cn/{z}/{x}.png", "has no {y}"),
+        ];
+        for (url, why) in bad {
+            let (s, v) = api.call("PUT", "/v1/admin/base-map", Some(&district), Some(json!({"url": url, "crs": "wgs84", "max_zoom": 18}))).await;
+            assert_eq!((s, v["error"].as_str()), (422, Some("invalid_input")), "{url}: {v}");
+            let message = v["message"].as_str().unwrap();
+            assert!(message.starts_with("invalid base map url: ") && message.contains(why), "{url}: {message}");
+        }
+        let (s, v) = api.call("PUT", "/v1/admin/base-map", Some(&district), Some(json!({"url": "https://t.example.cn/{z}/{x}/{y}", "crs": "bd09", "max_zoom": 18}))).await;
+        assert_eq!(s, 422, "{v}");
+        assert!(v["message"].as_str().unwrap().contains("BD-09"), "{v}");
+        let (s, v) = api.call("PUT", "/v1/admin/base-map", Some(&district), Some(json!({"url": "https://t.example.cn/{z}/{x}/{y}", "crs": "wgs84", "max_zoom": 18, "script": "x"}))).await;
+        assert_eq!((s, v["error"].as_str()), (400, Some("bad_json")), "unknown fields are refused: {v}");
+        assert_eq!(page_policy(&api).await.0, want, "refusals leave the policy as it was");
+
+        // Amap instead (GCJ-02 tiles); then removed, with DELETE or null: self-contained again.
+        let (s, v) = api.call("PUT", "/v1/admin/base-map", Some(&district), Some(amap.clone())).await;
+        assert_eq!(s, 200, "{v}");
+        assert_eq!(page_policy(&api).await.0[2..], ["https://webrd01.is.autonavi.com", "https://webrd02.is.autonavi.com", "https://webrd03.is.autonavi.com", "https://webrd04.is.autonavi.com"]);
+        let (_, map) = api.call("GET", "/v1/map", Some(&district), None).await;
+        assert_eq!(map["base_map"]["crs"], "gcj02");
+        let (s, v) = api.call("DELETE", "/v1/admin/base-map", Some(&district), None).await;
+        assert_eq!((s, &v["base_map"]), (200, &serde_json::Value::Null), "{v}");
+        assert_eq!(page_policy(&api).await.1, self_contained);
+        let (s, _) = api.call("PUT", "/v1/admin/base-map", Some(&district), Some(amap)).await;
+        assert_eq!(s, 200);
+        let (s, v) = api.call("PUT", "/v1/admin/base-map", Some(&district), Some(serde_json::Value::Null)).await;
+        assert_eq!((s, &v["base_map"]), (200, &serde_json::Value::Null), "{v}");
+        assert_eq!(page_policy(&api).await.1, self_contained);
+        let (_, map) = api.call("GET", "/v1/map", Some(&district), None).await;
+        assert!(map["base_map"].is_null());
+    }
+}
