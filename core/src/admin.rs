@@ -1,9 +1,10 @@
-//! Running the platform: importing facilities, seniors and caregivers, publishing menus and
-//! stock, setting district rules and the one map's base map. Who may do what is decided here,
-//! once, for the API and the CLI alike: the district administers everything; a station
-//! operator publishes the menus, canteen settings and stock of their own facility only. Every
-//! file is taken whole or refused whole, with every bad row named (the phone's import rules);
-//! what changes reaches phones through the change log like any other record.
+//! Running the platform: importing facilities, seniors, caregivers and division boundaries,
+//! publishing menus and stock, setting district rules and the one map's base map. Who may do
+//! what is decided here, once, for the API and the CLI alike: the district administers
+//! everything; a station operator publishes the menus, canteen settings and stock of their own
+//! facility only. Every file is taken whole or refused whole, with every bad row named (the
+//! phone's import rules); what changes reaches phones through the change log like any other
+//! record.
 
 use crate::base_map::BaseMap;
 use crate::carecircle::CareCircle;
@@ -33,6 +34,9 @@ pub enum Admin {
     SetMenu { menu: Menu },
     SetStock { stock: DeviceStock },
     SetDistrictRules { rules: DistrictRules },
+    /// Division boundaries (GeoJSON, see `division`); coordinates in `crs`, else as the file
+    /// declares, else WGS-84.
+    ImportDivisions { text: String, crs: Option<Crs> },
     /// The one map's tile source, or `None` to draw without one (see `base_map`).
     SetBaseMap { base_map: Option<BaseMap> },
 }
@@ -97,6 +101,10 @@ impl CareCircle {
             Admin::SetMenu { menu } => self.set_menu(menu).map(|()| AdminReport { inserted: 0, updated: 1 }),
             Admin::SetStock { stock } => self.set_device_stock(stock).map(|()| AdminReport { inserted: 0, updated: 1 }),
             Admin::SetDistrictRules { rules } => self.set_district_rules(rules).map(|()| AdminReport { inserted: 0, updated: 1 }),
+            Admin::ImportDivisions { text, crs } => {
+                let (inserted, updated) = self.import_divisions(text, *crs)?;
+                Ok(AdminReport { inserted, updated })
+            }
             Admin::SetBaseMap { base_map } => self.put_base_map(base_map.as_ref()).map(|()| AdminReport { inserted: 0, updated: 1 }),
         }
     }

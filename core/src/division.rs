@@ -6,7 +6,7 @@ use crate::args;
 use crate::carecircle::CareCircle;
 use crate::error::{Error, Result, RowProblem};
 use crate::facility::{MAX_TEXT_LEN, codes, is_division_code, truncate};
-use crate::position::Position;
+use crate::position::{Crs, Position};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -44,11 +44,22 @@ pub struct Division {
 const MAX_OUTLINE: usize = 10_000;
 
 impl CareCircle {
-    /// Imports divisions from GeoJSON: features with `code`, `name`, `level` and optionally
-    /// `parent` properties, and a Point (centre) or Polygon (outline; its centre is the ring's
-    /// mean) geometry in WGS-84. The whole file or nothing: every bad feature is named.
+    /// Imports divisions from GeoJSON in WGS-84 (or the system the file declares); see
+    /// [`CareCircle::import_divisions`].
     pub fn import_divisions_geojson(&self, text: &str) -> Result<usize> {
-        let divisions = parse_divisions_geojson(text)?;
+        self.import_divisions(text, None).map(|(inserted, updated)| (inserted + updated) as usize)
+    }
+
+    /// Imports divisions from GeoJSON: features with `code`, `name`, `level` and optionally
+    /// `parent` properties, and a Point (centre), Polygon or MultiPolygon (outline: the outer
+    /// ring, of the largest polygon for a MultiPolygon; its centre is the ring's mean)
+    /// geometry. Coordinates are in `crs`, or the file's `"coordinate_system"`, else WGS-84, and
+    /// are stored in WGS-84. The whole file or nothing: every bad feature is named (0-based, as
+    /// in facility files). Re-importing a code replaces it. Returns (inserted, updated).
+    pub fn import_divisions(&self, text: &str, crs: Option<Crs>) -> Result<(u32, u32)> {
+        let divisions = parse_divisions_geojson(text, crs)?;
+        let known: std::collections::HashSet<String> = self.divisions()?.into_iter().map(|d| d.code).collect();
+        let updated = divisions.iter().filter(|d| known.contains(&d.code)).count() as u32;
         self.store.write(|sql| {
             for d in &divisions {
                 let outline = serde_json::to_string(&d.outline.iter().map(|p| [p.lat, p.lon]).collect::<Vec<_>>()).expect("numbers serialise");
@@ -61,7 +72,7 @@ impl CareCircle {
             }
             Ok(())
         })?;
-        Ok(divisions.len())
+        Ok((divisions.len() as u32 - updated, updated))
     }
 
     /// Every known division, by code.
@@ -87,25 +98,47 @@ impl CareCircle {
     }
 }
 
-/// Reads divisions from GeoJSON (see [`CareCircle::import_divisions_geojson`]).
-pub fn parse_divisions_geojson(text: &str) -> Result<Vec<Division>> {
-    let doc: serde_json::Value = serde_json::from_str(text).map_err(|e| Error::invalid("divisions file", format!("not JSON: {e}")))?;
-    let features = doc.get("features").and_then(|f| f.as_array()).ok_or_else(|| Error::invalid("divisions file", "not a GeoJSON FeatureCollection"))?;
+/// A problem with the whole file, named as the facility import names it.
+fn malformed(why: impl Into<String>) -> Error {
+    Error::ImportRejected { problems: vec![RowProblem { location: "file".into(), problem: why.into() }] }
+}
+
+/// Reads divisions from GeoJSON (see [`CareCircle::import_divisions`]).
+pub fn parse_divisions_geojson(text: &str, crs: Option<Crs>) -> Result<Vec<Division>> {
+    let doc: serde_json::Value = serde_json::from_str(text).map_err(|e| malformed(format!("not valid JSON: {e}")))?;
+    if doc.get("type").and_then(|t| t.as_str()) != Some("FeatureCollection") {
+        return Err(malformed("not a GeoJSON FeatureCollection"));
+    }
+    let declared: Option<Crs> = match doc.get("coordinate_system") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(s)) => Some(s.parse()?),
+        Some(_) => return Err(malformed("coordinate_system must be a string")),
+    };
+    let crs = match (crs, declared) {
+        (Some(a), Some(b)) if a != b => return Err(Error::invalid("coordinate system", format!("the file declares {b} but {a} was asked for"))),
+        (a, b) => a.or(b).unwrap_or_default(),
+    };
+    let features = doc.get("features").and_then(|f| f.as_array()).ok_or_else(|| malformed("features must be an array"))?;
     let mut out = Vec::with_capacity(features.len());
     let mut problems = Vec::new();
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = std::collections::HashMap::new();
     for (i, f) in features.iter().enumerate() {
-        let location = format!("feature {}", i + 1);
-        match division_from_feature(f) {
-            Ok(d) if !seen.insert(d.code.clone()) => problems.push(RowProblem { location, problem: format!("code {} appears twice", d.code) }),
-            Ok(d) => out.push(d),
+        let location = format!("feature {i}");
+        match division_from_feature(f, crs) {
+            Ok(d) => match seen.get(&d.code) {
+                Some(first) => problems.push(RowProblem { location, problem: format!("duplicate code {} (first at feature {first})", d.code) }),
+                None => {
+                    seen.insert(d.code.clone(), i);
+                    out.push(d);
+                }
+            },
             Err(problem) => problems.push(RowProblem { location, problem }),
         }
     }
     if problems.is_empty() { Ok(out) } else { Err(Error::ImportRejected { problems }) }
 }
 
-fn division_from_feature(f: &serde_json::Value) -> std::result::Result<Division, String> {
+fn division_from_feature(f: &serde_json::Value, crs: Crs) -> std::result::Result<Division, String> {
     let props = f.get("properties").ok_or("no properties")?;
     let text = |key: &str| props.get(key).and_then(|v| v.as_str()).unwrap_or("").trim().to_string();
     let (code, name, parent) = (text("code"), text("name"), text("parent"));
@@ -119,29 +152,46 @@ fn division_from_feature(f: &serde_json::Value) -> std::result::Result<Division,
         return Err(format!("name must have 1 to {MAX_TEXT_LEN} characters"));
     }
     let level: DivisionLevel = text("level").parse().map_err(|e: Error| e.to_string())?;
-    let geometry = f.get("geometry").ok_or("no geometry")?;
+    let geometry = f.get("geometry").filter(|g| !g.is_null()).ok_or("no geometry")?;
     let point = |v: &serde_json::Value| -> std::result::Result<Position, String> {
         let c = v.as_array().filter(|c| c.len() >= 2).ok_or("a coordinate is not [lon, lat]")?;
         let (lon, lat) = (c[0].as_f64().unwrap_or(f64::NAN), c[1].as_f64().unwrap_or(f64::NAN));
-        Position::new(lat, lon).map_err(|e| e.to_string())
+        Position::from_crs(lat, lon, crs).map_err(|e| e.to_string())
+    };
+    // A polygon's outer ring, checked, without GeoJSON's repeated last point.
+    let outer = |polygon: &serde_json::Value| -> std::result::Result<Vec<Position>, String> {
+        let ring = polygon.get(0).and_then(|r| r.as_array()).ok_or("a Polygon needs an outer ring")?;
+        if ring.len() < 4 || ring.len() > MAX_OUTLINE {
+            return Err(format!("an outline has 4 to {MAX_OUTLINE} points"));
+        }
+        let mut ring = ring.iter().map(point).collect::<std::result::Result<Vec<_>, _>>()?;
+        ring.pop();
+        Ok(ring)
     };
     let coordinates = geometry.get("coordinates").ok_or("geometry has no coordinates")?;
-    let (centre, outline) = match geometry.get("type").and_then(|t| t.as_str()) {
-        Some("Point") => (Some(point(coordinates)?), Vec::new()),
-        Some("Polygon") => {
-            let ring = coordinates.get(0).and_then(|r| r.as_array()).ok_or("a Polygon needs an outer ring")?;
-            if ring.len() < 4 || ring.len() > MAX_OUTLINE {
-                return Err(format!("an outline has 4 to {MAX_OUTLINE} points"));
+    let outline = match geometry.get("type").and_then(|t| t.as_str()) {
+        Some("Point") => return Ok(Division { code, name, level, parent, centre: Some(point(coordinates)?), outline: Vec::new() }),
+        Some("Polygon") => outer(coordinates)?,
+        Some("MultiPolygon") => {
+            // One outline per division: the largest part (islands and enclaves are dropped).
+            let parts = coordinates.as_array().filter(|p| !p.is_empty()).ok_or("a MultiPolygon needs at least one polygon")?;
+            let rings = parts.iter().map(outer).collect::<std::result::Result<Vec<_>, _>>()?;
+            if rings.iter().map(Vec::len).sum::<usize>() > MAX_OUTLINE {
+                return Err(format!("a MultiPolygon has at most {MAX_OUTLINE} points in all"));
             }
-            let mut ring = ring.iter().map(point).collect::<std::result::Result<Vec<_>, _>>()?;
-            ring.pop(); // GeoJSON repeats the first point last
-            let n = ring.len() as f64;
-            let centre = Position::new(ring.iter().map(|p| p.lat).sum::<f64>() / n, ring.iter().map(|p| p.lon).sum::<f64>() / n).map_err(|e| e.to_string())?;
-            (Some(centre), ring)
+            rings.into_iter().max_by(|a, b| ring_area(a).total_cmp(&ring_area(b))).unwrap_or_default()
         }
-        _ => return Err("geometry must be a Point or a Polygon".into()),
+        _ => return Err("geometry must be a Point, a Polygon or a MultiPolygon".into()),
     };
-    Ok(Division { code, name, level, parent, centre, outline })
+    let n = outline.len() as f64;
+    let centre = Position::new(outline.iter().map(|p| p.lat).sum::<f64>() / n, outline.iter().map(|p| p.lon).sum::<f64>() / n).map_err(|e| e.to_string())?;
+    Ok(Division { code, name, level, parent, centre: Some(centre), outline })
+}
+
+/// A ring's area in square degrees (shoelace), to compare the parts of one division.
+fn ring_area(ring: &[Position]) -> f64 {
+    let n = ring.len();
+    (0..n).map(|i| ring[i].lon * ring[(i + 1) % n].lat - ring[(i + 1) % n].lon * ring[i].lat).sum::<f64>().abs() / 2.0
 }
 
 #[cfg(test)]
@@ -157,7 +207,7 @@ mod tests {
         let text = r#"{"type":"FeatureCollection","features":[
           {"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[121.5,29.9],[121.8,29.9],[121.8,30.1],[121.5,29.9]]]},"properties":{"code":"330211000000","name":"镇海区","level":"district"}},
           {"type":"Feature","geometry":{"type":"Point","coordinates":[121.7,29.96]},"properties":{"code":"330211001001","name":"甲社区","level":"community","parent":"330211001000"}}]}"#;
-        let d = parse_divisions_geojson(text).unwrap();
+        let d = parse_divisions_geojson(text, None).unwrap();
         assert_eq!(d.len(), 2);
         assert_eq!(d[0].outline.len(), 3);
         assert_eq!(d[0].level, DivisionLevel::District);
@@ -176,20 +226,58 @@ mod tests {
             feature(r#"{"code":"330211001001","name":"a","level":"village"}"#, r#"{"type":"LineString","coordinates":[]}"#),
         ];
         for text in bad {
-            match parse_divisions_geojson(&text) {
-                Err(Error::ImportRejected { problems }) => assert_eq!(problems[0].location, "feature 1", "{text}"),
+            match parse_divisions_geojson(&text, None) {
+                Err(Error::ImportRejected { problems }) => assert_eq!(problems[0].location, "feature 0", "{text}"),
                 other => panic!("{text}: {other:?}"),
             }
         }
-        assert!(matches!(parse_divisions_geojson("not json"), Err(Error::InvalidInput { .. })));
+        for text in ["not json", r#"{"type":"Feature"}"#, r#"{"type":"FeatureCollection","features":{}}"#] {
+            match parse_divisions_geojson(text, None) {
+                Err(Error::ImportRejected { problems }) => assert_eq!(problems[0].location, "file", "{text}"),
+                other => panic!("{text}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn every_bad_feature_is_named_and_duplicates_point_back() {
+        let text = r#"{"type":"FeatureCollection","features":[
+          {"type":"Feature","geometry":{"type":"Point","coordinates":[121.7,29.96]},"properties":{"code":"330211001001","name":"甲社区","level":"community"}},
+          {"type":"Feature","geometry":{"type":"Point","coordinates":[121.7,99]},"properties":{"code":"330211001002","name":"乙社区","level":"community"}},
+          {"type":"Feature","geometry":{"type":"Point","coordinates":[121.7,29.96]},"properties":{"code":"330211001001","name":"丙社区","level":"community"}}]}"#;
+        let Err(Error::ImportRejected { problems }) = parse_divisions_geojson(text, None) else { panic!("accepted") };
+        let got: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert!(got[0].starts_with("feature 1: invalid coordinate"), "{}", got[0]);
+        assert_eq!(got[1], "feature 2: duplicate code 330211001001 (first at feature 0)");
+    }
+
+    #[test]
+    fn a_multipolygon_keeps_its_largest_part_and_gcj02_is_converted() {
+        let small = "[[121.70,29.95],[121.71,29.95],[121.71,29.96],[121.70,29.95]]";
+        let large = "[[121.72,29.95],[121.76,29.95],[121.76,29.99],[121.72,29.99],[121.72,29.95]]";
+        let geometry = format!(r#"{{"type":"MultiPolygon","coordinates":[[{small}],[{large}]]}}"#);
+        let text = feature(r#"{"code":"330211001000","name":"招宝山街道","level":"street"}"#, &geometry);
+        let d = parse_divisions_geojson(&text, None).unwrap();
+        assert_eq!(d[0].outline.len(), 4, "the larger part, its closing point dropped");
+        assert_eq!(d[0].outline[1].lon, 121.76);
+        // The same file in GCJ-02 (DataV's boundaries are): stored in WGS-84.
+        let g = parse_divisions_geojson(&text, Some(Crs::Gcj02)).unwrap();
+        let back = g[0].outline[1].to_crs(Crs::Gcj02);
+        assert!((back.0 - 29.95).abs() < 1e-7 && (back.1 - 121.76).abs() < 1e-7, "{back:?}");
+        assert!(d[0].outline[1].distance_m(g[0].outline[1]) > 100.0, "GCJ-02 is offset by hundreds of metres here");
+        let declared = text.replacen(r#""type":"FeatureCollection","#, r#""type":"FeatureCollection","coordinate_system":"gcj02","#, 1);
+        assert_eq!(parse_divisions_geojson(&declared, None).unwrap(), g);
+        assert!(matches!(parse_divisions_geojson(&declared, Some(Crs::Wgs84)), Err(Error::InvalidInput { .. })), "a file declaring gcj02 is not read as wgs84");
     }
 
     #[test]
     fn import_is_idempotent() {
         let cc = CareCircle::open_in_memory(Default::default()).unwrap();
         let text = feature(r#"{"code":"330211001001","name":"甲社区","level":"community","parent":"330211001000"}"#, r#"{"type":"Point","coordinates":[121.7,29.96]}"#);
+        assert_eq!(cc.import_divisions(&text, None).unwrap(), (1, 0));
         assert_eq!(cc.import_divisions_geojson(&text).unwrap(), 1);
-        assert_eq!(cc.import_divisions_geojson(&text).unwrap(), 1);
+        assert_eq!(cc.import_divisions(&text, None).unwrap(), (0, 1));
         let all = cc.divisions().unwrap();
         assert_eq!(all.len(), 1);
         assert_eq!(all[0].name, "甲社区");

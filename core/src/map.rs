@@ -42,7 +42,8 @@ pub struct MapFacility {
 }
 
 /// A village or community of the area, with its seniors (those in the area) and an outline:
-/// the convex hull of its home cells' corners (never of homes).
+/// its imported boundary when the division table has one, else the convex hull of its home
+/// cells' corners (never of homes).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MapDivision {
     pub code: String,
@@ -52,8 +53,21 @@ pub struct MapDivision {
     pub township: String,
     pub township_name: String,
     pub seniors: u32,
-    /// [lat, lon] pairs, counter-clockwise.
+    /// [lat, lon] pairs, counter-clockwise (empty for a village with no seniors in the area).
     pub hull: Vec<[f64; 2]>,
+    /// The imported boundary, [lat, lon] pairs, WGS-84; empty if none was imported. Drawn
+    /// instead of the hull when there is one.
+    #[serde(default)]
+    pub boundary: Vec<[f64; 2]>,
+}
+
+/// A street's or town's imported boundary (townships are outlined only from imports).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MapOutline {
+    pub code: String,
+    pub name: String,
+    /// [lat, lon] pairs, WGS-84.
+    pub outline: Vec<[f64; 2]>,
 }
 
 /// A square of [`CELL_M`] metres with seniors' homes in it, at its centre.
@@ -146,7 +160,12 @@ pub struct OneMap {
     pub outline: Vec<[f64; 2]>,
     /// Every facility of the district: they are public, and people cross area lines for them.
     pub facilities: Vec<MapFacility>,
+    /// The area's villages and communities: those its seniors live in, and for the district every
+    /// one with an imported boundary.
     pub divisions: Vec<MapDivision>,
+    /// The imported boundaries of the area's streets and towns.
+    #[serde(default)]
+    pub townships: Vec<MapOutline>,
     pub cells: Vec<HomeCell>,
     pub holes: Vec<ServiceHoles>,
     pub alerts: Vec<MapAlert>,
@@ -239,16 +258,30 @@ impl CareCircle {
             })
             .collect();
 
-        let map_divisions = villages
+        // Outlines: imported boundaries where the division table has them, hulls of home cells
+        // for the other villages. The district also sees villages where none of its seniors live.
+        let boundary = |code: &str| divisions.iter().find(|d| d.code == code).map(|d| d.outline.iter().map(|p| [p.lat, p.lon]).collect()).unwrap_or_default();
+        if area == Area::District {
+            for d in divisions.iter().filter(|d| matches!(d.level, DivisionLevel::Community | DivisionLevel::Village) && !d.outline.is_empty()) {
+                villages.entry(d.code.as_str()).or_default();
+            }
+        }
+        let map_divisions: Vec<MapDivision> = villages
             .into_iter()
             .map(|(code, (n, keys))| {
                 let corners: MultiPoint<f64> = keys.iter().flat_map(|k| grid.corners(*k)).map(|[lat, lon]| Point::new(lon, lat)).collect();
-                let hull = corners.convex_hull().exterior().points().map(|p| [p.y(), p.x()]).collect();
+                let hull = if keys.is_empty() { Vec::new() } else { corners.convex_hull().exterior().points().map(|p| [p.y(), p.x()]).collect() };
                 let township = crate::circle::township_of(code);
                 let (name, level) = names.get(code).map_or((code.to_string(), None), |(n, l)| (n.to_string(), Some(*l)));
                 let township_name = names.get(township.as_str()).map_or(township.clone(), |(n, _)| n.to_string());
-                MapDivision { code: code.to_string(), name, level, township, township_name, seniors: n, hull }
+                MapDivision { code: code.to_string(), name, level, township, township_name, seniors: n, hull, boundary: boundary(code) }
             })
+            .collect();
+        let townships: Vec<MapOutline> = divisions
+            .iter()
+            .filter(|d| matches!(d.level, DivisionLevel::Street | DivisionLevel::Town) && !d.outline.is_empty())
+            .filter(|d| area == Area::District || map_divisions.iter().any(|v| v.township == d.code))
+            .map(|d| MapOutline { code: d.code.clone(), name: d.name.clone(), outline: d.outline.iter().map(|p| [p.lat, p.lon]).collect() })
             .collect();
 
         // Open alerts: the area's seniors', and any a station was told of.
@@ -331,6 +364,7 @@ impl CareCircle {
             outline,
             facilities,
             divisions: map_divisions,
+            townships,
             cells: home_cells,
             holes,
             alerts,

@@ -1,12 +1,13 @@
 //! Administration over HTTP: facility files (GeoJSON or CSV), seniors and caregivers (CSV),
-//! canteens, menus, device stock, district rules and the one map's base map. Transport only:
-//! who may do what, and the whole-file rules, are `carecircle_core::admin`'s.
+//! canteens, menus, device stock, district rules, division boundaries (GeoJSON) and the one
+//! map's base map. Transport only: who may do what, and the whole-file rules, are
+//! `carecircle_core::admin`'s.
 
 use crate::api::{Body, Params};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::state::AppState;
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
@@ -20,6 +21,9 @@ use carecircle_core::rental::DeviceStock;
 use carecircle_core::Crs;
 use serde::{Deserialize, Serialize};
 
+/// The largest division file taken (other bodies: the server's 1 MiB).
+const DIVISIONS_LIMIT: usize = 16 * 1024 * 1024;
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/v1/admin/facilities", post(import_facilities))
@@ -29,6 +33,8 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/admin/menus", put(set_menu))
         .route("/v1/admin/stock", put(set_stock))
         .route("/v1/admin/rules", put(set_rules))
+        // Real boundaries are long rings: a district's villages run to several megabytes.
+        .route("/v1/admin/divisions", post(import_divisions).layer(DefaultBodyLimit::max(DIVISIONS_LIMIT)))
         .route("/v1/admin/base-map", get(base_map).put(set_base_map).delete(clear_base_map))
 }
 
@@ -70,6 +76,18 @@ async fn import_seniors(State(st): State<AppState>, caller: Caller, body: axum::
 async fn import_caregivers(State(st): State<AppState>, caller: Caller, body: axum::body::Bytes) -> Result<Response, ApiError> {
     let text = utf8(body)?;
     run(&st, caller, Admin::ImportCaregivers { text }).await
+}
+
+#[derive(Deserialize)]
+struct CrsQuery {
+    /// The coordinates' system: wgs84 (default, or as the file declares), gcj02 or bd09.
+    #[serde(default)]
+    crs: Option<Crs>,
+}
+
+async fn import_divisions(State(st): State<AppState>, caller: Caller, Params(q): Params<CrsQuery>, body: axum::body::Bytes) -> Result<Response, ApiError> {
+    let text = utf8(body)?;
+    run(&st, caller, Admin::ImportDivisions { text, crs: q.crs }).await
 }
 
 async fn set_canteen(State(st): State<AppState>, caller: Caller, Body(canteen): Body<CanteenSettings>) -> Result<Response, ApiError> {

@@ -262,6 +262,8 @@ pub fn document() -> Value {
             "/v1/admin/menus": {"put": op("Publish or change a menu; capacity never below what is ordered (the district; the canteen's own operator)", true, Some("Menu"), "200 AdminReport", &[400, 403, 404, 422])},
             "/v1/admin/stock": {"put": op("A rental point's stock of a device (the district; the point's own operator)", true, Some("DeviceStock"), "200 AdminReport", &[400, 403, 404, 422])},
             "/v1/admin/rules": {"put": op("A district's eligibility and quota rules (district administrators)", true, Some("DistrictRules"), "200 AdminReport", &[400, 403, 422])},
+            "/v1/admin/divisions": {"post": with_params(op("Import division boundaries, a GeoJSON FeatureCollection as the request body (code, name, level, parent; Point, Polygon or MultiPolygon; up to 16 MiB): taken whole or refused whole with every bad feature named; the one map outlines villages and townships with them (district administrators)", true, None, "200 AdminReport", &[400, 403, 413, 422]),
+                json!([{"name": "crs", "in": "query", "schema": {"enum": ["wgs84", "gcj02", "bd09"]}}]))},
             "/v1/admin/base-map": {"get": op("The one map's base map, and the tile hosts the page may then load images from (district administrators)", true, None, "200 BaseMapView", &[403]),
                                    "put": op("Set the one map's tile source (Tianditu, Amap, ... with the district's key), or null to remove it (district administrators)", true, Some("BaseMap"), "200 BaseMapView", &[400, 403, 422]),
                                    "delete": op("Remove the base map: the page is self-contained again (district administrators)", true, None, "200 BaseMapView", &[403])},

@@ -31,7 +31,7 @@ fn allowed(op: &str) -> &'static [&'static str] {
         "POST /v1/admin/facilities" | "POST /v1/admin/seniors" | "POST /v1/admin/caregivers" | "PUT /v1/admin/rules" => &["district"],
         // Canteen CT1 has no operator account, and lies in township 330211001: its centre runs it.
         "PUT /v1/admin/menus" | "PUT /v1/admin/canteens" => &["township", "district"],
-        "GET /v1/admin/base-map" | "PUT /v1/admin/base-map" | "DELETE /v1/admin/base-map" => &["district"],
+        "GET /v1/admin/base-map" | "PUT /v1/admin/base-map" | "DELETE /v1/admin/base-map" | "POST /v1/admin/divisions" => &["district"],
         // ST1's own stock: its operator too.
         "PUT /v1/admin/stock" => &["operator", "district"],
         // S1 is seen by herself, F1, the caregivers offered her visits, her station and the district.
@@ -218,6 +218,7 @@ impl World {
                 rules["monthly_hours"] = json!(1000.0);
                 (path.to_string(), Some(rules))
             }
+            "/v1/admin/divisions" => (path.to_string(), Some(json!({"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [121.7, 95.0]}, "properties": {"code": "330211001001", "name": "x", "level": "community"}}]}))),
             // Plain http is refused (422): the page's policy never changes here.
             "/v1/admin/base-map" if method == "PUT" => (path.to_string(), Some(json!({"url": "http://tiles.example.cn/{z}/{x}/{y}.png", "crs": "wgs84", "max_zoom": 18}))),
             "/v1/rental-points/{id}/stock" => ("/v1/rental-points/ST1/stock".into(), None),

@@ -164,3 +164,104 @@ async fn a_base_map_is_the_districts_to_set_and_opens_the_page_to_exactly_its_ti
         assert!(map["base_map"].is_null());
     }
 }
+
+/// A ring of `n` points around (lat, lon), `r` degrees across, closed as GeoJSON closes it ([lon, lat]).
+fn ring(lat: f64, lon: f64, r: f64, n: usize) -> Vec<[f64; 2]> {
+    let mut pts: Vec<[f64; 2]> = (0..n).map(|i| {
+        let a = i as f64 / n as f64 * std::f64::consts::TAU;
+        [lon + r * a.cos(), lat + r * a.sin()]
+    }).collect();
+    pts.push(pts[0]);
+    pts
+}
+
+fn division(code: &str, name: &str, level: &str, ring: Vec<[f64; 2]>) -> serde_json::Value {
+    json!({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]}, "properties": {"code": code, "name": name, "level": level, "parent": "330211000000"}})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn imported_boundaries_outline_the_map_and_a_bad_file_is_refused_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    for backend in backends(dir.path()) {
+        eprintln!("backend {}", backend.name());
+        seed(&backend);
+        let server = Server::start(&backend);
+        let api = Api::new(&server.url);
+        let district = api.token("district").await;
+        let operator = api.token("operator").await;
+        let (_, before) = api.call("GET", "/v1/map", Some(&district), None).await;
+        assert_eq!(before["divisions"].as_array().unwrap().len(), 1, "{}", before["divisions"]);
+        assert!(before["divisions"][0]["boundary"].as_array().unwrap().is_empty(), "no boundary yet: the hull of homes");
+        assert!(before["townships"].as_array().unwrap().is_empty());
+
+        // The seniors' community (long rings, as real boundaries have: the file is over 1 MiB),
+        // a neighbour where none live, and their street.
+        let (lat, lon) = HOME;
+        let file = json!({"type": "FeatureCollection", "features": [
+            division("330211001001", "丰山社区", "community", ring(lat, lon, 0.01, 9000)),
+            division("330211001002", "东门社区", "community", ring(lat, lon + 0.03, 0.01, 9000)),
+            division("330211001003", "西门社区", "community", ring(lat, lon - 0.03, 0.01, 9000)),
+            division("330211001000", "招宝山街道", "street", ring(lat, lon, 0.06, 9000)),
+        ]});
+        let text = file.to_string();
+        assert!(text.len() > 1 << 20, "{} bytes", text.len());
+        let (s, v) = post_text(&api, "/v1/admin/divisions", &operator, &text).await;
+        assert_eq!((s, v["error"].as_str()), (403, Some("forbidden")), "the district's alone: {v}");
+        let (s, v) = post_text(&api, "/v1/admin/divisions", &district, &text).await;
+        assert_eq!((s, v["inserted"].as_u64(), v["updated"].as_u64()), (200, Some(4), Some(0)), "{v}");
+
+        // The district sees every community with its boundary, seniors or not, and the street.
+        let (_, map) = api.call("GET", "/v1/map", Some(&district), None).await;
+        let divisions = map["divisions"].as_array().unwrap();
+        let codes: Vec<&str> = divisions.iter().map(|d| d["code"].as_str().unwrap()).collect();
+        assert_eq!(codes, ["330211001001", "330211001002", "330211001003"]);
+        for d in divisions {
+            assert_eq!(d["boundary"].as_array().unwrap().len(), 9000, "{}: the ring as imported", d["code"]);
+        }
+        assert_eq!((divisions[0]["name"].as_str(), divisions[0]["seniors"].as_u64()), (Some("丰山社区"), Some(2)));
+        assert_eq!((divisions[1]["seniors"].as_u64(), divisions[1]["hull"].as_array().unwrap().len()), (Some(0), 0));
+        assert_eq!(divisions[0]["township_name"], "招宝山街道");
+        let first = &divisions[0]["boundary"][0];
+        assert!((first[0].as_f64().unwrap() - lat).abs() < 1e-9 && (first[1].as_f64().unwrap() - (lon + 0.01)).abs() < 1e-9, "[lat, lon], WGS-84: {first}");
+        assert_eq!(map["townships"].as_array().unwrap().len(), 1);
+        assert_eq!(map["townships"][0]["name"], "招宝山街道");
+        // The station's operator: only the community its seniors live in, and its street.
+        let (_, own) = api.call("GET", "/v1/map", Some(&operator), None).await;
+        let own_codes: Vec<&str> = own["divisions"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap()).collect();
+        assert_eq!(own_codes, ["330211001001"]);
+        assert_eq!(own["townships"][0]["code"], "330211001000");
+
+        // A file with bad features among good ones: refused whole, each named, nothing changed.
+        let bad = json!({"type": "FeatureCollection", "features": [
+            division("330211001001", "改名社区", "community", ring(lat, lon, 0.02, 100)),
+            division("33021100x", "坏代码", "community", ring(lat, lon, 0.02, 100)),
+            division("330211001004", "三点", "community", vec![[lon, lat], [lon + 0.01, lat], [lon, lat]]),
+            division("330211001005", "太远", "community", vec![[lon, 95.0], [lon + 0.01, lat], [lon, lat + 0.01], [lon, 95.0]]),
+            division("330211001001", "重复", "community", ring(lat, lon, 0.02, 100)),
+        ]});
+        let (s, v) = post_text(&api, "/v1/admin/divisions", &district, &bad.to_string()).await;
+        assert_eq!((s, v["error"].as_str()), (422, Some("import_rejected")), "{v}");
+        let message = v["message"].as_str().unwrap();
+        for needle in ["4 bad row(s)", "feature 1: code '33021100x'", "feature 2: an outline has 4 to", "feature 3: invalid coordinate", "feature 4: duplicate code 330211001001 (first at feature 0)"] {
+            assert!(message.contains(needle), "{needle} not in {message}");
+        }
+        assert!(!message.contains("feature 0:"), "the good feature is not named: {message}");
+        let (_, after) = api.call("GET", "/v1/map", Some(&district), None).await;
+        assert_eq!(after["divisions"], map["divisions"], "nothing of a refused file is stored");
+        let (s, v) = post_text(&api, "/v1/admin/divisions", &district, "not json").await;
+        assert_eq!((s, v["error"].as_str()), (422, Some("import_rejected")), "{v}");
+
+        // Boundaries given in GCJ-02 (as DataV's are) are stored in WGS-84; a re-import updates.
+        let (glat, glon) = carecircle_core::Position::new(lat, lon + 0.01).unwrap().to_crs(carecircle_core::Crs::Gcj02);
+        let mut gcj = ring(lat, lon, 0.01, 8);
+        gcj[0] = [glon, glat];
+        gcj[8] = [glon, glat];
+        let one = json!({"type": "FeatureCollection", "features": [division("330211001001", "丰山社区", "community", gcj)]});
+        let (s, v) = post_text(&api, "/v1/admin/divisions?crs=gcj02", &district, &one.to_string()).await;
+        assert_eq!((s, v["inserted"].as_u64(), v["updated"].as_u64()), (200, Some(0), Some(1)), "{v}");
+        let (_, map) = api.call("GET", "/v1/map", Some(&district), None).await;
+        let first = &map["divisions"][0]["boundary"][0];
+        assert!((first[0].as_f64().unwrap() - lat).abs() < 1e-7 && (first[1].as_f64().unwrap() - (lon + 0.01)).abs() < 1e-7, "back in WGS-84: {first}");
+        assert_eq!(map["divisions"][0]["boundary"].as_array().unwrap().len(), 8);
+    }
+}
