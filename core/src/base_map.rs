@@ -287,4 +287,18 @@ mod tests {
         cc.put_base_map(None).unwrap();
         assert_eq!(cc.base_map_for(&Actor::District).unwrap(), None);
     }
+
+    /// The core's WGS-84 → GCJ-02 (coordtransform) at three places; the map page's port of the
+    /// formula (`server/web/app.js`) is held to the same numbers by the browser test.
+    #[test]
+    fn gcj02_answers_the_map_page_is_held_to() {
+        for ((lat, lon), (glat, glon)) in [
+            ((29.9609, 121.7180), (29.958438534127385, 121.72225992928641)),
+            ((29.98, 121.6), (29.977370977136335, 121.60409993755337)),
+            ((39.915, 116.404), (39.91640428150164, 116.41024449916938)),
+        ] {
+            let (a, b) = crate::Position::new(lat, lon).unwrap().to_crs(Crs::Gcj02);
+            assert!((a - glat).abs() < 1e-12 && (b - glon).abs() < 1e-12, "{lat}, {lon}: {a}, {b}");
+        }
+    }
 }

@@ -1,11 +1,13 @@
 // The one map of elderly care (养老一张图): sign in with the platform's accounts, then draw
 // /v1/map (facilities, home cells, circle holes, SOS alerts, today's visits) on an SVG and
-// /v1/stats (the seeds' targets) beside it. No outside scripts, tiles or fonts: everything is
-// drawn from the platform's own data. Who may see what is the server's decision; this page only
-// shows what it is given.
+// /v1/stats (the seeds' targets) beside it. No outside scripts or fonts: everything is drawn
+// from the platform's own data, over the tiles of the district's base map if it configured one
+// (the page's Content-Security-Policy then allows images from those tile hosts, and no others).
+// Who may see what is the server's decision; this page only shows what it is given.
 'use strict';
 
-const M_PER_DEG = 6371008.8 * Math.PI / 180;
+const EARTH_RADIUS_M = 6371008.8;
+const RAD = Math.PI / 180;
 const KINDS = {
   regional_center: { zh: '区域中心', en: 'Regional centre', color: '#6c3483', shape: 'square', size: 7 },
   township_center: { zh: '镇街中心', en: 'Township centre', color: '#1f618d', shape: 'square', size: 6 },
@@ -99,6 +101,9 @@ async function signOut() {
   token = null;
   sessionStorage.removeItem('cc-token');
   me = map = stats = null;
+  $('tiles').replaceChildren();
+  tiles = new Map();
+  tilesOf = '';
   $('who').textContent = '';
   $('area').textContent = '';
   setState('login');
@@ -160,21 +165,69 @@ function roleName(role) {
 
 // ----- projection and view -----
 
-function makeProjection(b) {
-  const lat0 = (b.south + b.north) / 2, lon0 = (b.west + b.east) / 2;
-  const kx = Math.cos(lat0 * Math.PI / 180) * M_PER_DEG;
+// GCJ-02 ("Mars coordinates", Amap's and Tencent's tiles): the published WGS-84 → GCJ-02 formula
+// with the constants the core converts with (core/src/position.rs, crate coordtransform), and its
+// inverse as the core refines it (a seed, then two corrections). The server says which system
+// the tiles use (/v1/map base_map.crs) and keeps every position in WGS-84; the page shifts what it
+// draws into the tiles' system, so that the data lies on the tiles' streets. (The core leaves
+// positions outside mainland China unshifted; a district with GCJ-02 tiles lies inside it.) The
+// browser test holds this port to the core's answers.
+const GCJ_AXIS = 6378245.0;
+const GCJ_EE = 0.006693421622965943;
+
+function wgs84ToGcj02(lat, lon) {
+  const x = lon - 105, y = lat - 35, p = Math.PI;
+  const shared = (20 * Math.sin(6 * x * p) + 20 * Math.sin(2 * x * p)) * 2 / 3;
+  const dLat = -100 + 2 * x + 3 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * Math.sqrt(Math.abs(x)) + shared
+    + (20 * Math.sin(y * p) + 40 * Math.sin(y / 3 * p)) * 2 / 3 + (160 * Math.sin(y / 12 * p) + 320 * Math.sin(y * p / 30)) * 2 / 3;
+  const dLon = 300 + x + 2 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * Math.sqrt(Math.abs(x)) + shared
+    + (20 * Math.sin(x * p) + 40 * Math.sin(x / 3 * p)) * 2 / 3 + (150 * Math.sin(x / 12 * p) + 300 * Math.sin(x / 30 * p)) * 2 / 3;
+  const rad = lat * RAD, magic = 1 - GCJ_EE * Math.sin(rad) ** 2, sq = Math.sqrt(magic);
+  return [lat + dLat * 180 / ((GCJ_AXIS * (1 - GCJ_EE)) / (magic * sq) * p), lon + dLon * 180 / (GCJ_AXIS / sq * Math.cos(rad) * p)];
+}
+
+function gcj02ToWgs84(lat, lon) {
+  const f = wgs84ToGcj02(lat, lon);
+  let w = [2 * lat - f[0], 2 * lon - f[1]];
+  for (let i = 0; i < 2; i++) {
+    const g = wgs84ToGcj02(w[0], w[1]);
+    w = [w[0] - (g[0] - lat), w[1] - (g[1] - lon)];
+  }
+  return w;
+}
+window.oneMapGcj02 = wgs84ToGcj02;
+
+// One projection for the data and the tiles: Web Mercator, scaled to metres at the area's centre
+// (so cells are cell_m wide and the scale bar reads metres there), in the tiles' coordinate
+// system when the district has a base map. World units are these metres; Mercator radians
+// (longitude, ψ) are what tile numbers are made of.
+function makeProjection(b, crs) {
+  const gcj = crs === 'gcj02';
+  const shift = gcj ? wgs84ToGcj02 : (lat, lon) => [lat, lon];
+  const [lat0, lon0] = shift((b.south + b.north) / 2, (b.west + b.east) / 2);
+  const k = Math.cos(lat0 * RAD) * EARTH_RADIUS_M;
+  const psi = (lat) => Math.log(Math.tan(Math.PI / 4 + lat * RAD / 2));
+  const l0 = lon0 * RAD, p0 = psi(lat0);
   return {
-    x: (lon) => (lon - lon0) * kx,
-    y: (lat) => -(lat - lat0) * M_PER_DEG,
-    lon: (x) => x / kx + lon0,
-    lat: (y) => -y / M_PER_DEG + lat0,
-    kx,
+    k,
+    xy(lat, lon) {
+      const [a, o] = shift(lat, lon);
+      return [k * (o * RAD - l0), -k * (psi(a) - p0)];
+    },
+    latLon(x, y) {
+      const lon = (x / k + l0) / RAD, lat = (2 * Math.atan(Math.exp(-y / k + p0)) - Math.PI / 2) / RAD;
+      return gcj ? gcj02ToWgs84(lat, lon) : [lat, lon];
+    },
+    toMercator: (x, y) => [x / k + l0, -y / k + p0],
+    fromMercator: (l, p) => [k * (l - l0), -k * (p - p0)],
   };
 }
 
 function fit() {
   const b = map.bounds, r = $('map').getBoundingClientRect();
-  const x0 = proj.x(b.west), x1 = proj.x(b.east), y0 = proj.y(b.north), y1 = proj.y(b.south);
+  const corners = [[b.south, b.west], [b.south, b.east], [b.north, b.west], [b.north, b.east]].map(([lat, lon]) => proj.xy(lat, lon));
+  const xs = corners.map((c) => c[0]), ys = corners.map((c) => c[1]);
+  const x0 = Math.min(...xs), x1 = Math.max(...xs), y0 = Math.min(...ys), y1 = Math.max(...ys);
   const w = Math.max(x1 - x0, 500), h = Math.max(y1 - y0, 500);
   // Keep the area clear of the layers panel on the left when there is room for it.
   const panel = $('layers').hidden ? 0 : $('layers').getBoundingClientRect().width + 20;
@@ -194,6 +247,7 @@ function schedule() {
 }
 
 function render() {
+  drawTiles();
   $('world').setAttribute('transform', `translate(${view.tx} ${view.ty}) scale(${view.s})`);
   for (const m of markers) m.node.setAttribute('transform', `translate(${(m.x * view.s + view.tx).toFixed(1)} ${(m.y * view.s + view.ty).toFixed(1)})`);
   const showLabels = view.s > 0.055;
@@ -220,14 +274,84 @@ function zoomAt(px, py, factor) {
 }
 
 function toLatLon(px, py) {
-  const x = (px - view.tx) / view.s, y = (py - view.ty) / view.s;
-  return { lat: proj.lat(y), lon: proj.lon(x) };
+  const [lat, lon] = proj.latLon((px - view.tx) / view.s, (py - view.ty) / view.s);
+  return { lat, lon };
+}
+
+// ----- the base map: slippy-map tiles under the SVG -----
+
+const TILE_PX = 256;
+let tiles = new Map(); // 'z/x/y' -> <img>, of the tile source `tilesOf`
+let tilesOf = '';
+
+function tileUrl(b, z, x, y) {
+  const s = b.subdomains && b.subdomains.length ? b.subdomains[(x + y) % b.subdomains.length] : '';
+  return b.url.replace('{z}', z).replace('{x}', x).replace('{y}', y).replace('{s}', s);
+}
+
+// The tiles of the zoom level nearest TILE_PX on screen that cover the map, placed on whole
+// pixels (so that neighbours meet without seams); the others are dropped. Tiles are <img>s,
+// which may send the platform's origin (never the page's address) to the tile host: keys bound to
+// a domain need it. Web Mercator XYZ: x from 180° W, y from the north.
+function drawTiles() {
+  const layer = $('tiles'), b = map && map.base_map;
+  const source = b ? JSON.stringify(b) : '';
+  if (source !== tilesOf) {
+    layer.replaceChildren();
+    tiles = new Map();
+    tilesOf = source;
+  }
+  if (!b || !proj) return;
+  const r = $('map').getBoundingClientRect();
+  const world = 2 * Math.PI * proj.k * view.s; // pixels around the equator of the map's Mercator
+  const z = Math.max(0, Math.min(b.max_zoom, Math.round(Math.log2(world / TILE_PX))));
+  const n = 2 ** z, turn = 2 * Math.PI;
+  const [lw, pn] = proj.toMercator(-view.tx / view.s, -view.ty / view.s);
+  const [le, ps] = proj.toMercator((r.width - view.tx) / view.s, (r.height - view.ty) / view.s);
+  const x0 = Math.floor((lw + Math.PI) / turn * n), x1 = Math.floor((le + Math.PI) / turn * n);
+  const y0 = Math.max(0, Math.floor((Math.PI - pn) / turn * n)), y1 = Math.min(n - 1, Math.floor((Math.PI - ps) / turn * n));
+  const want = new Set();
+  if ((x1 - x0 + 1) * (y1 - y0 + 1) <= 600) {
+    const screen = (tx, ty) => {
+      const [x, y] = proj.fromMercator(tx / n * turn - Math.PI, Math.PI - ty / n * turn);
+      return [Math.round(x * view.s + view.tx), Math.round(y * view.s + view.ty)];
+    };
+    for (let ty = y0; ty <= y1; ty++) {
+      for (let tx = x0; tx <= x1; tx++) {
+        const key = `${z}/${tx}/${ty}`;
+        want.add(key);
+        let img = tiles.get(key);
+        if (!img) {
+          img = html('img', { class: 'tile', alt: '', draggable: 'false', decoding: 'async', 'data-tile': key });
+          img.referrerPolicy = 'strict-origin';
+          img.src = tileUrl(b, z, ((tx % n) + n) % n, ty);
+          tiles.set(key, img);
+          layer.appendChild(img);
+        }
+        const [left, top] = screen(tx, ty), [right, bottom] = screen(tx + 1, ty + 1);
+        img.style.left = left + 'px';
+        img.style.top = top + 'px';
+        img.style.width = right - left + 'px';
+        img.style.height = bottom - top + 'px';
+      }
+    }
+  }
+  for (const [key, img] of tiles) {
+    if (!want.has(key)) {
+      img.remove();
+      tiles.delete(key);
+    }
+  }
 }
 
 // ----- drawing -----
 
 function drawMap() {
-  proj = makeProjection(map.bounds);
+  proj = makeProjection(map.bounds, map.base_map && map.base_map.crs);
+  $('map-pane').classList.toggle('tiled', !!map.base_map);
+  const attribution = $('attribution');
+  attribution.textContent = map.base_map ? map.base_map.attribution : '';
+  attribution.hidden = !attribution.textContent;
   const world = $('world'), overlay = $('overlay');
   world.replaceChildren();
   overlay.replaceChildren();
@@ -246,22 +370,27 @@ function drawMap() {
   const side = map.cell_m; // metres, drawn square
   const frag = document.createDocumentFragment();
   map.cells.forEach((c, i) => {
-    const t = Math.sqrt(c.seniors / maxN);
+    const t = Math.sqrt(c.seniors / maxN), [x, y] = proj.xy(c.lat, c.lon);
     el('rect', {
-      class: 'cell', 'data-i': i, x: (proj.x(c.lon) - side / 2).toFixed(1), y: (proj.y(c.lat) - side / 2).toFixed(1), width: side, height: side,
+      class: 'cell', 'data-i': i, x: (x - side / 2).toFixed(1), y: (y - side / 2).toFixed(1), width: side, height: side,
       fill: `rgb(${Math.round(200 - 150 * t)},${Math.round(220 - 120 * t)},${Math.round(240 - 60 * t)})`, 'fill-opacity': (0.35 + 0.6 * t).toFixed(2),
     }, frag);
   });
   cellsLayer.appendChild(frag);
   el('g', { id: 'holes' }, world);
   el('g', { id: 'isochrone' }, world);
+  // Streets' and towns' boundaries, and each village's: imported, or the hull of its home cells.
+  const townships = el('g', { id: 'townships-layer' }, world);
+  for (const t of map.townships || []) el('path', { class: 'township', 'data-township': t.code, d: ring(t.outline) + 'Z' }, townships);
   const villages = el('g', { id: 'villages' }, world);
   for (const v of map.divisions) {
-    el('path', { class: 'village', 'data-division': v.code, d: ring(v.hull) + 'Z' }, villages);
-    const c = centroid(v.hull);
+    const outline = outlineOf(v);
+    if (outline.length < 3) continue;
+    el('path', { class: 'village' + (v.boundary && v.boundary.length ? ' imported' : ''), 'data-division': v.code, d: ring(outline) + 'Z' }, villages);
+    const [x, y] = proj.xy(...centroid(outline));
     const t = el('text', { class: 'label' }, overlay);
     t.textContent = shortName(v.name);
-    labels.push({ node: t, x: proj.x(c[1]), y: proj.y(c[0]) - 14 });
+    labels.push({ node: t, x, y: y - 14 });
   }
 
   // Each caregiver's day: base cell → accepted visits' home cells in order → base, along the streets.
@@ -285,7 +414,8 @@ function drawMap() {
     el('rect', { x: -4.5, y: -4.5, width: 9, height: 9, rx: 1.5, fill: STATES[worst] ? STATES[worst][1] : '#999', transform: 'rotate(45)' }, g);
     if (list.length > 1) el('text', {}, g).textContent = list.length;
     g.dataset.tip = list.map((v) => `${timeOf(v.start)} ${SERVICES[v.service] || v.service} · ${(STATES[v.state] || [v.state])[0]}`).join('\n');
-    markers.push({ node: g, x: proj.x(list[0].lon), y: proj.y(list[0].lat) });
+    const [x, y] = proj.xy(list[0].lat, list[0].lon);
+    markers.push({ node: g, x, y });
   }
   const facLayer = el('g', { id: 'facility-markers' }, overlay);
   const order = ['community_station', 'canteen', 'rental_point', 'clinic', 'township_center', 'regional_center'];
@@ -299,7 +429,8 @@ function drawMap() {
     else if (k.shape === 'diamond') el('rect', { x: -s * 0.8, y: -s * 0.8, width: 1.6 * s, height: 1.6 * s, fill: k.color, transform: 'rotate(45)' }, g);
     else el('path', { d: `M${-s / 3} ${-s}h${2 * s / 3}v${2 * s / 3}h${2 * s / 3}v${2 * s / 3}h${-2 * s / 3}v${2 * s / 3}h${-2 * s / 3}v${-2 * s / 3}h${-2 * s / 3}v${-2 * s / 3}h${2 * s / 3}z`, fill: k.color }, g);
     g.dataset.tip = `${f.name}\n${k.zh || f.kind} · ${(f.services || []).map((x) => (SERVICES[x] || x).split(' ')[0]).join(' ')}`;
-    markers.push({ node: g, x: proj.x(f.lon), y: proj.y(f.lat), facility: f });
+    const [x, y] = proj.xy(f.lat, f.lon);
+    markers.push({ node: g, x, y, facility: f });
   }
   const alertLayer = el('g', { id: 'alert-markers' }, overlay);
   map.alerts.forEach((a, i) => {
@@ -308,7 +439,8 @@ function drawMap() {
     el('circle', { class: 'core', r: 8 }, g);
     el('text', {}, g).textContent = 'SOS'.slice(0, 1) + (i + 1);
     g.dataset.tip = `SOS ${a.state} · ${ageOf(a.raised_at)}\n${a.senior_id}`;
-    markers.push({ node: g, x: proj.x(a.lon), y: proj.y(a.lat) });
+    const [x, y] = proj.xy(a.lat, a.lon);
+    markers.push({ node: g, x, y });
   });
   el('g', { id: 'probe', class: 'probe' }, overlay);
 
@@ -320,8 +452,9 @@ function drawMap() {
 }
 
 const ROUTE_COLOURS = ['#7b3fa0', '#c2185b', '#00838f', '#ef6c00', '#2e7d32', '#5d4037', '#283593', '#9e9d24'];
-const ring = (pts) => pts.map((p, i) => (i ? 'L' : 'M') + proj.x(p[1]).toFixed(1) + ' ' + proj.y(p[0]).toFixed(1)).join('');
+const ring = (pts) => pts.map((p, i) => { const [x, y] = proj.xy(p[0], p[1]); return (i ? 'L' : 'M') + x.toFixed(1) + ' ' + y.toFixed(1); }).join('');
 const centroid = (pts) => [pts.reduce((a, p) => a + p[0], 0) / pts.length, pts.reduce((a, p) => a + p[1], 0) / pts.length];
+const outlineOf = (v) => (v.boundary && v.boundary.length ? v.boundary : v.hull);
 const shortName = (n) => n.replace(/^.*?(街道|镇)/, '');
 const stateRank = (s) => ['checked_in', 'offered', 'requested', 'accepted', 'no_show', 'completed', 'declined', 'expired', 'cancelled'].indexOf(s);
 const timeOf = (t) => new Date(t).toLocaleTimeString('zh-CN', { timeZone: 'Asia/Shanghai', hour: '2-digit', minute: '2-digit' });
@@ -335,8 +468,8 @@ function drawHoles() {
   if (!holes) return;
   const side = map.cell_m, frag = document.createDocumentFragment();
   for (const i of holes.cells) {
-    const c = map.cells[i];
-    el('rect', { class: 'hole', 'data-i': i, x: (proj.x(c.lon) - side / 2).toFixed(1), y: (proj.y(c.lat) - side / 2).toFixed(1), width: side, height: side }, frag);
+    const c = map.cells[i], [x, y] = proj.xy(c.lat, c.lon);
+    el('rect', { class: 'hole', 'data-i': i, x: (x - side / 2).toFixed(1), y: (y - side / 2).toFixed(1), width: side, height: side }, frag);
   }
   layer.appendChild(frag);
   $('hole-count').textContent = `${holes.cells.length} 格 cells · ${holes.seniors} 位老人 seniors`;
@@ -620,11 +753,12 @@ function inside(lat, lon, hull) {
 }
 
 function villageAt(lat, lon) {
-  // Outlines are hulls and may overlap: take the one whose centre is nearest.
+  // Hulls may overlap: take the one whose centre is nearest.
   let best = null, bestD = Infinity;
   for (const v of map.divisions) {
-    if (!inside(lat, lon, v.hull)) continue;
-    const c = centroid(v.hull), d = (c[0] - lat) ** 2 + ((c[1] - lon) * Math.cos(lat * Math.PI / 180)) ** 2;
+    const outline = outlineOf(v);
+    if (!inside(lat, lon, outline)) continue;
+    const c = centroid(outline), d = (c[0] - lat) ** 2 + ((c[1] - lon) * Math.cos(lat * Math.PI / 180)) ** 2;
     if (d < bestD) { best = v; bestD = d; }
   }
   return best;
@@ -654,7 +788,7 @@ async function drawIsochrone() {
     if (probe !== p) return;
     const polys = iso.geometry.type === 'Polygon' ? [iso.geometry.coordinates] : iso.geometry.coordinates;
     let d = '';
-    for (const poly of polys) for (const r of poly) d += 'M' + r.map(([lon, lat]) => `${proj.x(lon).toFixed(1)},${proj.y(lat).toFixed(1)}`).join('L') + 'Z';
+    for (const poly of polys) for (const r of poly) d += 'M' + r.map(([lon, lat]) => proj.xy(lat, lon).map((v) => v.toFixed(1)).join(',')).join('L') + 'Z';
     el('path', { class: 'isochrone', d, 'fill-rule': 'evenodd', 'data-area-m2': Math.round(iso.area_m2) }, layer);
     layer.dataset.tip = `${iso.minutes} 分钟步行范围 area within ${iso.minutes} min on foot: ${(iso.area_m2 / 1e6).toFixed(2)} km²`;
   } catch (e) {
@@ -694,8 +828,8 @@ function showVillage(code) {
   }
   if (here.length) box.appendChild(chips);
   if (holes) {
-    // Holes are per cell; count this village's seniors in them roughly by its hull.
-    const n = holes.cells.map((i) => map.cells[i]).filter((c) => inside(c.lat, c.lon, v.hull)).length;
+    // Holes are per cell; count this village's seniors in them roughly by its outline.
+    const n = holes.cells.map((i) => map.cells[i]).filter((c) => inside(c.lat, c.lon, outlineOf(v))).length;
     if (n) box.appendChild(html('div', { class: 'muted' }, `${SERVICES[svc]}: ${n} 个缺口格 hole cells in this outline`));
   }
 }
@@ -741,11 +875,12 @@ function drawProbe() {
   const g = $('probe');
   g.replaceChildren();
   if (!probe) return;
-  const sx = (lon) => proj.x(lon) * view.s + view.tx, sy = (lat) => proj.y(lat) * view.s + view.ty;
-  const x = sx(probe.lon), y = sy(probe.lat);
+  const screen = (lat, lon) => { const [x, y] = proj.xy(lat, lon); return [x * view.s + view.tx, y * view.s + view.ty]; };
+  const [x, y] = screen(probe.lat, probe.lon);
   probe.results.forEach((f, i) => {
-    el('line', { x1: x, y1: y, x2: sx(f.lon), y2: sy(f.lat) }, g);
-    const t = el('text', { x: sx(f.lon) + 8, y: sy(f.lat) - 8 }, g);
+    const [fx, fy] = screen(f.lat, f.lon);
+    el('line', { x1: x, y1: y, x2: fx, y2: fy }, g);
+    const t = el('text', { x: fx + 8, y: fy - 8 }, g);
     t.textContent = String(i + 1);
   });
   el('circle', { cx: x, cy: y, r: 6 }, g);

@@ -15,7 +15,11 @@
 // facilities and stats and signs out; district sees the district's stats, clicks a village
 // (village stats and nearest canteens), sees an SOS raised through the API appear live and
 // acknowledges and resolves it on the page, and zooms the map (frame intervals are reported, never
-// asserted). Prints one line per check and ends with "N passed, N failed"; exits 1 on any failure.
+// asserted); without a base map the page asks nothing of any other host. Then the district sets a
+// base map (GCJ-02 tiles on a made-up host, answered by the test itself: nothing is fetched from
+// the internet) and the page loads tiles from exactly that host, with the data shifted onto them;
+// once it is removed the page loads none again. Prints one line per check and ends with
+// "N passed, N failed"; exits 1 on any failure.
 import { createRequire } from 'node:module';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -127,6 +131,11 @@ async function newPage(label) {
   });
   page.on('response', (r) => {
     if (r.status() >= 400) warn(`[${label}] the page got ${r.status()} for ${r.request().method()} ${r.url().replace(BASE, '')}`);
+  });
+  // Every request for another origin than the platform's.
+  page.outside = [];
+  page.on('request', (r) => {
+    if (/^(https?|wss?):/.test(r.url()) && !r.url().startsWith(`${BASE}/`)) page.outside.push(r.url());
   });
   return page;
 }
@@ -581,6 +590,12 @@ async function district() {
       return `${id} approved (${a.kind}, valid until ${a.valid_until})`;
     });
 
+    await check('district: without a base map the page asked nothing of any other host', async () => {
+      assert(page.outside.length === 0, `requests elsewhere: ${page.outside.slice(0, 5).join(', ')}`);
+      const tiles = await page.$$eval('#tiles img', (els) => els.length);
+      assert(tiles === 0, `${tiles} tile images without a base map`);
+    });
+
     await check('district: full-page screenshot artifacts/one-map-district.png', async () => {
       await page.screenshot({ path: path.join(ARTIFACTS, 'one-map-district.png'), fullPage: true });
     });
@@ -633,6 +648,151 @@ async function district() {
   await page.context().close();
 }
 
+// ----- the base map -----
+
+const TILE_HOST = 'tiles.carecircle.test';
+// The core's WGS-84 -> GCJ-02 answers (core/src/base_map.rs, gcj02_answers_the_map_page_is_held_to).
+const GCJ_ANSWERS = [
+  [[29.9609, 121.7180], [29.958438534127385, 121.72225992928641]],
+  [[29.98, 121.6], [29.977370977136335, 121.60409993755337]],
+  [[39.915, 116.404], [39.91640428150164, 116.41024449916938]],
+];
+
+/** A 256 px tile naming itself, so the screenshot shows the grid. */
+function tileSvg(pathname) {
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="256" height="256"><rect width="256" height="256" fill="#eef2e6" stroke="#b5c2a3"/>`
+    + `<text x="8" y="20" font-size="13" font-family="sans-serif" fill="#7d8b6e">${pathname.replace(/[^0-9/.a-z]/g, '')}</text></svg>`;
+}
+
+async function policyOfPage() {
+  const r = await fetch(`${BASE}/`);
+  const csp = r.headers.get('content-security-policy') || '';
+  const img = (csp.split(';').map((d) => d.trim()).find((d) => d.startsWith('img-src ')) || '').split(/\s+/).slice(1);
+  return { csp, img };
+}
+
+async function baseMap() {
+  let token;
+  await scenario('base map', null, async () => {
+    await check('base map: the district sets GCJ-02 tiles; the page\'s policy allows images from exactly their host', async () => {
+      token = await apiLogin('district');
+      const r = await fetch(`${BASE}/v1/admin/base-map`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ url: `https://${TILE_HOST}/{z}/{x}/{y}.svg`, crs: 'gcj02', attribution: '测试瓦片 test tiles', max_zoom: 18 }),
+      });
+      const out = await r.json();
+      assert(r.status === 200, `PUT /v1/admin/base-map answered ${r.status}: ${JSON.stringify(out).slice(0, 200)}`);
+      const { img, csp } = await policyOfPage();
+      assert(JSON.stringify(img) === JSON.stringify(["'self'", 'data:', `https://${TILE_HOST}`]), `img-src ${img.join(' ')} in ${csp}`);
+      return csp;
+    }, { hard: true });
+  });
+  if (!token) return;
+
+  const context = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1 });
+  // The tile host is made up: the test answers it. Anything else not the platform's is refused.
+  const tileRequests = [];
+  const refused = [];
+  await context.route(() => true, (route) => {
+    const req = route.request();
+    const url = new URL(req.url());
+    if (url.protocol === 'https:' && url.host === TILE_HOST) {
+      tileRequests.push({ url: req.url(), referer: req.headers().referer });
+      return route.fulfill({ status: 200, contentType: 'image/svg+xml', body: tileSvg(url.pathname) });
+    }
+    if (req.url().startsWith(`${BASE}/`)) return route.continue();
+    refused.push(req.url());
+    return route.abort();
+  });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => warn(`[base map] uncaught page error: ${e.message}`));
+  const outside = [];
+  page.on('request', (r) => {
+    if (/^(https?|wss?):/.test(r.url()) && !r.url().startsWith(`${BASE}/`)) outside.push(r.url());
+  });
+  await scenario('base map (page)', page, async () => {
+    await check('base map: signed in as the district, the page loads tiles from that host and no other', async () => {
+      await openLoginPage(page);
+      await signInToReady(page, 'district');
+      await page.waitForFunction(() => document.querySelectorAll('#tiles img').length > 0 && [...document.querySelectorAll('#tiles img')].some((i) => i.complete && i.naturalWidth > 0), null, { timeout: 15000 });
+      const hosts = [...new Set(outside.map((u) => new URL(u).host))];
+      assert(JSON.stringify(hosts) === JSON.stringify([TILE_HOST]), `hosts asked: ${hosts.join(', ')}`);
+      assert(refused.length === 0, `refused requests: ${refused.slice(0, 5).join(', ')}`);
+      assert(tileRequests.every((t) => /^\/\d+\/\d+\/\d+\.svg$/.test(new URL(t.url).pathname)), `tile addresses: ${tileRequests.slice(0, 3).map((t) => t.url).join(', ')}`);
+      // The tile host learns the platform's origin (keys bound to a domain need it), never the page's address.
+      const referers = [...new Set(tileRequests.map((t) => t.referer).filter(Boolean))];
+      assert(referers.every((r) => r === `${BASE}/`), `referers sent: ${referers.join(', ')}`);
+      const attribution = await page.$eval('#attribution', (e) => (e.hidden ? '' : e.textContent));
+      assert(attribution === '测试瓦片 test tiles', `attribution ${JSON.stringify(attribution)}`);
+      return `${tileRequests.length} tiles from ${TILE_HOST}, referer ${referers.join(', ') || 'none'}`;
+    }, { hard: true });
+
+    await check('base map: the page converts to GCJ-02 as the core does', async () => {
+      const got = await page.evaluate((pts) => pts.map(([lat, lon]) => window.oneMapGcj02(lat, lon)), GCJ_ANSWERS.map(([p]) => p));
+      const bad = GCJ_ANSWERS.filter(([, want], i) => Math.abs(got[i][0] - want[0]) > 1e-9 || Math.abs(got[i][1] - want[1]) > 1e-9);
+      assert(bad.length === 0, `page ${JSON.stringify(got)} vs core ${JSON.stringify(GCJ_ANSWERS.map(([, w]) => w))}`);
+      return `${GCJ_ANSWERS.length} points within 1e-9°`;
+    });
+
+    await check('base map: zoomed in, facility markers sit on their GCJ-02 place in the tile grid', async () => {
+      for (let i = 0; i < 4; i++) await page.click('#zoom-in');
+      await page.waitForTimeout(300);
+      const map = await apiJson('/v1/map', token, 'district');
+      const result = await page.evaluate((facilities) => {
+        const pane = document.querySelector('#map-pane').getBoundingClientRect();
+        const imgs = [...document.querySelectorAll('#tiles img')];
+        const z = Number(imgs[0].dataset.tile.split('/')[0]), n = 2 ** z;
+        const tileXY = (lat, lon) => [(lon + 180) / 360 * n, (Math.PI - Math.log(Math.tan(Math.PI / 4 + lat * Math.PI / 360))) / (2 * Math.PI) * n];
+        const out = [];
+        for (const f of facilities) {
+          const node = document.querySelector(`#map .facility[data-id="${CSS.escape(f.id)}"]`);
+          const m = node && /translate\(([-\d.]+) ([-\d.]+)\)/.exec(node.getAttribute('transform'));
+          if (!m) continue;
+          const [mx, my] = [Number(m[1]), Number(m[2])];
+          if (mx < 0 || my < 0 || mx > pane.width || my > pane.height) continue;
+          const at = (lat, lon) => {
+            const [tx, ty] = tileXY(lat, lon);
+            const img = imgs.find((i) => i.dataset.tile === `${z}/${Math.floor(tx)}/${Math.floor(ty)}`);
+            if (!img) return null;
+            const [l, t, w, h] = ['left', 'top', 'width', 'height'].map((k) => parseFloat(img.style[k]));
+            return [l + (tx - Math.floor(tx)) * w, t + (ty - Math.floor(ty)) * h];
+          };
+          const gcj = at(...window.oneMapGcj02(f.lat, f.lon)), wgs = at(f.lat, f.lon);
+          if (gcj && wgs) out.push({ id: f.id, marker: [mx, my], gcj, wgs });
+          if (out.length >= 5) break;
+        }
+        return { z, out };
+      }, map.facilities.map((f) => ({ id: f.id, lat: f.lat, lon: f.lon })));
+      assert(result.out.length > 0, `no facility marker inside the view over a loaded tile (zoom ${result.z})`);
+      const dist = (a, b) => Math.hypot(a[0] - b[0], a[1] - b[1]);
+      for (const r of result.out) {
+        assert(dist(r.marker, r.gcj) <= 1.5, `${r.id}: marker at ${r.marker} but its GCJ-02 place on the tiles is ${r.gcj.map((v) => v.toFixed(1))}`);
+        assert(dist(r.marker, r.wgs) > 5, `${r.id}: the GCJ-02 shift should move it visibly at zoom ${result.z} (${dist(r.marker, r.wgs).toFixed(1)} px)`);
+      }
+      await page.screenshot({ path: path.join(ARTIFACTS, 'one-map-base-map.png') });
+      const r = result.out[0];
+      return `zoom ${result.z}: ${result.out.length} markers within 1.5 px of their tile place; unshifted they would be ${dist(r.marker, r.wgs).toFixed(0)} px off`;
+    });
+
+    await check('base map: removed, the page is self-contained again and loads no tile', async () => {
+      const r = await fetch(`${BASE}/v1/admin/base-map`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+      assert(r.status === 200, `DELETE /v1/admin/base-map answered ${r.status}`);
+      const { img } = await policyOfPage();
+      assert(JSON.stringify(img) === JSON.stringify(["'self'", 'data:']), `img-src ${img.join(' ')}`);
+      const before = outside.length;
+      await page.reload({ waitUntil: 'load' });
+      await waitState(page, ['ready']);
+      await page.waitForTimeout(1000);
+      const tiles = await page.$$eval('#tiles img', (els) => els.length);
+      assert(tiles === 0 && outside.length === before, `${tiles} tiles, ${outside.length - before} requests elsewhere after the reload`);
+    });
+  });
+  await context.close();
+  // Whatever happened above, the demo platform is left without a base map.
+  await fetch(`${BASE}/v1/admin/base-map`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } }).catch(() => {});
+}
+
 // ----- main -----
 
 mkdirSync(ARTIFACTS, { recursive: true });
@@ -659,6 +819,7 @@ try {
   await family();
   await operator(districtStats);
   await district();
+  await baseMap();
 } catch (e) {
   fatal = e;
   console.log(`FAIL  the browser test could not run: ${e && e.stack ? e.stack : e}`);
@@ -672,7 +833,7 @@ const failed = results.filter((r) => !r.ok).length + (fatal ? 1 : 0);
 console.log('--- summary');
 if (timings.district_signin_to_ready_ms != null) console.log(`district sign-in to ready: ${Math.round(timings.district_signin_to_ready_ms)} ms (in the page)`);
 if (timings.zoom) console.log(`zoom: median frame ${timings.zoom.median_frame_ms?.toFixed(1)} ms, max ${timings.zoom.max_frame_ms?.toFixed(1)} ms, ${timings.zoom.frames_over_50ms} frames over 50 ms`);
-console.log(`artifacts: ${ARTIFACTS} (one-map-refused.png, one-map-district.png, timings.json)`);
+console.log(`artifacts: ${ARTIFACTS} (one-map-refused.png, one-map-district.png, one-map-base-map.png, timings.json)`);
 if (warnings.length) console.log(`${warnings.length} warning(s) (not failures), see "warn" lines above`);
 for (const r of results.filter((x) => !x.ok)) console.log(`failed: ${r.name}`);
 console.log(`browser: ${passed} passed, ${failed} failed`);
