@@ -1,5 +1,6 @@
 //! `carecircle`: the core from a terminal, with human output or `--json`.
 
+mod admin;
 mod care;
 mod facilities;
 mod network;
@@ -161,11 +162,19 @@ enum Command {
     Demo,
     /// Sync this database with the district platform: push local changes, pull what changed.
     Sync(sync::SyncArgs),
+    /// Administer the district platform through its API (signed in): facilities, seniors and
+    /// caregivers, canteens, menus, stock, district rules, divisions, the one map's base map.
+    Admin(admin::AdminArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
+    // Administration talks to the platform only: no database of its own is opened.
+    let result = match cli.command {
+        Command::Admin(a) => admin::admin(&output::Output { json: cli.json }, a).map_err(|e| e.to_string()),
+        command => run(Cli { command, ..cli }).map_err(|e| e.to_string()),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
@@ -230,5 +239,6 @@ fn run(cli: Cli) -> Result<(), carecircle_core::Error> {
         Command::Route(c) => route::route(&cc, &out, c),
         Command::Demo => facilities::demo(&cc, &out, &cli.db),
         Command::Sync(a) => sync::sync(&cc, &out, a),
+        Command::Admin(_) => Err(carecircle_core::Error::invalid("command", "admin is run without a database")),
     }
 }

@@ -229,7 +229,7 @@ pub enum TimeBankCmd {
     Audit,
 }
 
-fn cutoff(s: &str) -> Result<NaiveTime> {
+pub(crate) fn cutoff(s: &str) -> Result<NaiveTime> {
     NaiveTime::parse_from_str(s, "%H:%M").map_err(|_| Error::invalid("cut-off", format!("'{s}' is not HH:MM")))
 }
 
