@@ -435,9 +435,7 @@ impl World {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_role_against_every_endpoint() {
     let dir = tempfile::tempdir().unwrap();
-    for backend in backends(dir.path()) {
-        eprintln!("backend {}", backend.name());
-        seed(&backend);
+    for (backend, _) in seeded(dir.path()) {
         let server = Server::start(&backend);
         let api = Api::new(&server.url);
         let (_, doc) = api.call("GET", "/v1/openapi.json", None, None).await;

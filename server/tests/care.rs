@@ -27,11 +27,7 @@ fn plan_request(starts_in_days: i64) -> PlanRequest {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plans_contracts_assessments_hours_and_answers_made_offline_reach_everyone_concerned() {
     let dir = tempfile::tempdir().unwrap();
-    for backend in backends(dir.path()) {
-        eprintln!("backend {}", backend.name());
-        let sub = dir.path().join(backend.name());
-        std::fs::create_dir_all(&sub).unwrap();
-        seed(&backend);
+    for (backend, sub) in seeded(dir.path()) {
         let server = Server::start(&backend);
         let api = Api::new(&server.url);
         let district = api.token("district").await;

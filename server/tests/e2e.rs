@@ -11,11 +11,7 @@ use common::*;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_daughter_books_and_a_caregiver_accepts_checks_in_and_out_all_through_sync() {
     let dir = tempfile::tempdir().unwrap();
-    for backend in backends(dir.path()) {
-        eprintln!("backend {}", backend.name());
-        let sub = dir.path().join(backend.name());
-        std::fs::create_dir_all(&sub).unwrap();
-        seed(&backend);
+    for (backend, sub) in seeded(dir.path()) {
         let server = Server::start(&backend);
         let family = Phone::new(&sub, "family");
         let carer = Phone::new(&sub, "caregiver1");

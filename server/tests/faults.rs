@@ -28,11 +28,7 @@ fn assert_same(platform: &Platform, phone: &Phone, n: usize) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_server_killed_in_the_middle_of_a_push_loses_nothing_and_applies_nothing_twice() {
     let dir = tempfile::tempdir().unwrap();
-    for backend in backends(dir.path()) {
-        eprintln!("backend {}", backend.name());
-        let sub = dir.path().join(backend.name());
-        std::fs::create_dir_all(&sub).unwrap();
-        seed(&backend);
+    for (backend, sub) in seeded(dir.path()) {
         let mut server = Server::start(&backend);
         let family = Arc::new(Phone::new(&sub, "family"));
         family.sync(&server.url).await.unwrap();
@@ -114,11 +110,7 @@ async fn cutting_proxy(target: String, cut: usize) -> (String, Arc<AtomicUsize>)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connections_cut_in_the_middle_of_responses_are_retried_without_duplicates() {
     let dir = tempfile::tempdir().unwrap();
-    for backend in backends(dir.path()) {
-        eprintln!("backend {}", backend.name());
-        let sub = dir.path().join(backend.name());
-        std::fs::create_dir_all(&sub).unwrap();
-        seed(&backend);
+    for (backend, sub) in seeded(dir.path()) {
         let server = Server::start(&backend);
         let target = server.url.trim_start_matches("http://").to_string();
         let family = Phone::new(&sub, "family");
@@ -149,11 +141,7 @@ async fn connections_cut_in_the_middle_of_responses_are_retried_without_duplicat
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_push_delivered_twice_is_applied_once() {
     let dir = tempfile::tempdir().unwrap();
-    for backend in backends(dir.path()) {
-        eprintln!("backend {}", backend.name());
-        let sub = dir.path().join(backend.name());
-        std::fs::create_dir_all(&sub).unwrap();
-        seed(&backend);
+    for (backend, sub) in seeded(dir.path()) {
         let server = Server::start(&backend);
         let family = Phone::new(&sub, "family");
         family.sync(&server.url).await.unwrap();
@@ -180,11 +168,7 @@ async fn the_same_push_delivered_twice_is_applied_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_caregivers_accepting_at_once_from_two_phones_make_exactly_one_winner() {
     let dir = tempfile::tempdir().unwrap();
-    for backend in backends(dir.path()) {
-        eprintln!("backend {}", backend.name());
-        let sub = dir.path().join(backend.name());
-        std::fs::create_dir_all(&sub).unwrap();
-        seed(&backend);
+    for (backend, sub) in seeded(dir.path()) {
         let server = Server::start(&backend);
         let family = Phone::new(&sub, "family");
         let (p1, p2) = (Phone::new(&sub, "caregiver1"), Phone::new(&sub, "caregiver2"));

@@ -10,11 +10,7 @@ use serde_json::json;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_township_centre_sees_and_runs_its_township_and_nothing_outside_it() {
     let dir = tempfile::tempdir().unwrap();
-    for backend in backends(dir.path()) {
-        eprintln!("backend {}", backend.name());
-        let sub = dir.path().join(backend.name());
-        std::fs::create_dir_all(&sub).unwrap();
-        seed(&backend);
+    for (backend, sub) in seeded(dir.path()) {
         let server = Server::start(&backend);
         let api = Api::new(&server.url);
         // An SOS for each senior: S1 lives in township 330211001, S2 in 330211002.

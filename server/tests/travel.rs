@@ -16,11 +16,7 @@ use std::sync::Arc;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_sos_a_meal_and_a_rental_made_offline_reach_the_platform_and_everyone_concerned() {
     let dir = tempfile::tempdir().unwrap();
-    for backend in backends(dir.path()) {
-        eprintln!("backend {}", backend.name());
-        let sub = dir.path().join(backend.name());
-        std::fs::create_dir_all(&sub).unwrap();
-        seed(&backend);
+    for (backend, sub) in seeded(dir.path()) {
         let server = Server::start(&backend);
         let api = Api::new(&server.url);
         let family = Phone::new(&sub, "family");
@@ -155,11 +151,7 @@ fn assert_same_alerts(platform: &Platform, phone: &Phone, n: usize) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn alerts_and_orders_survive_a_killed_server_and_a_doubled_push() {
     let dir = tempfile::tempdir().unwrap();
-    for backend in backends(dir.path()) {
-        eprintln!("backend {}", backend.name());
-        let sub = dir.path().join(backend.name());
-        std::fs::create_dir_all(&sub).unwrap();
-        seed(&backend);
+    for (backend, sub) in seeded(dir.path()) {
         let mut server = Server::start(&backend);
         let family = Arc::new(Phone::new(&sub, "family"));
         family.sync(&server.url).await.unwrap();
@@ -211,11 +203,7 @@ async fn alerts_and_orders_survive_a_killed_server_and_a_doubled_push() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_subsidy_applied_for_offline_is_recommended_and_approved_and_the_family_sees_the_grant() {
     let dir = tempfile::tempdir().unwrap();
-    for backend in backends(dir.path()) {
-        eprintln!("backend {}", backend.name());
-        let sub = dir.path().join(backend.name());
-        std::fs::create_dir_all(&sub).unwrap();
-        seed(&backend);
+    for (backend, sub) in seeded(dir.path()) {
         let server = Server::start(&backend);
         let api = Api::new(&server.url);
         let family = Phone::new(&sub, "family");

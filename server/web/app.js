@@ -133,7 +133,7 @@ async function start(started = performance.now()) {
     const mapStarted = performance.now();
     $('month').value = '';
     const statsReq = loadStats();
-    const queueReq = loadQueue();
+    const queueReq = Promise.all([loadQueue(), loadComplaints()]);
     map = await api('/v1/map');
     await queueReq;
     timings.map_fetch_ms = performance.now() - mapStarted;
@@ -550,6 +550,7 @@ function drawLive() {
     r.appendChild(row);
   }
   drawQueue();
+  drawComplaints();
   const v = $('visits');
   const counts = {};
   for (const x of map.visits) counts[x.state] = (counts[x.state] || 0) + 1;
@@ -601,6 +602,36 @@ function drawQueue() {
   }
 }
 
+// ----- complaints the signed-in station or district answers -----
+
+let complaints = [];
+
+async function loadComplaints() {
+  try { complaints = await api('/v1/complaints'); } catch (_) { complaints = []; }
+}
+
+// An answer is sent as the complaint's answer command; "close" ends the complaint with it.
+function drawComplaints() {
+  const c = $('complaints');
+  if (!c) return;
+  c.replaceChildren(html('div', { class: 'muted' }, `待回复投诉 Complaints to answer: ${complaints.length}`));
+  for (const x of complaints) {
+    const row = html('div', { class: 'complaint-row', 'data-complaint': x.id, 'data-state': x.state });
+    row.append(`${x.subject === 'meal' ? '助餐 meal' : '上门 visit'} · ${x.text} · ${ageOf(x.at)} `);
+    const answer = html('input', { type: 'text', class: 'answer', placeholder: '回复 answer', maxlength: '1000', value: x.answer || '' });
+    const send = (close) => (b) => {
+      if (!answer.value.trim()) {
+        $('act-error').textContent = '请写明回复 Write the answer';
+        answer.focus();
+        return;
+      }
+      act(b, `/v1/complaints/${encodeURIComponent(x.id)}/answer`, { answer: answer.value.trim(), close });
+    };
+    row.append(answer, actButton('回复 Answer', 'answer', send(false)), actButton('办结 Close', 'close', send(true)));
+    c.appendChild(row);
+  }
+}
+
 // ----- live: the platform's stream says something in this area changed -----
 
 let stream = null;
@@ -611,7 +642,7 @@ async function refreshMap() {
   if (refreshing) return refreshing;
   refreshing = (async () => {
     const saved = { ...view };
-    [map] = await Promise.all([api('/v1/map'), loadQueue()]);
+    [map] = await Promise.all([api('/v1/map'), loadQueue(), loadComplaints()]);
     drawMap();
     Object.assign(view, saved);
     schedule();

@@ -590,6 +590,23 @@ async function district() {
       return `${id} approved (${a.kind}, valid until ${a.valid_until})`;
     });
 
+    await check('district: a complaint is answered and closed on the page', async () => {
+      const queue = await apiJson('/v1/complaints', token, 'district');
+      const shown = await page.$$eval('#complaints [data-complaint]', (els) => els.map((e) => e.dataset.complaint));
+      assert(JSON.stringify(shown) === JSON.stringify(queue.map((c) => c.id)), `the page lists ${shown.length} complaints, GET /v1/complaints ${queue.length}`);
+      if (queue.length === 0) {
+        warn('the demo has no complaint to answer');
+        return 'skipped (nothing to answer)';
+      }
+      const id = queue[0].id;
+      await page.fill(`#complaints [data-complaint="${id}"] input.answer`, '已上门致歉并重新打扫');
+      await page.click(`#complaints [data-complaint="${id}"] button.close`);
+      await page.waitForFunction((x) => !document.querySelector(`#complaints [data-complaint="${x}"]`), id, { timeout: 10000 });
+      const c = await apiJson(`/v1/complaints/${id}`, token, 'district');
+      assert(c.state === 'closed' && c.answer === '已上门致歉并重新打扫' && c.answered_by === 'district', `after closing on the page the complaint is ${c.state}, answered by ${c.answered_by}`);
+      return `${id} answered and closed (${queue.length} were open)`;
+    });
+
     await check('district: without a base map the page asked nothing of any other host', async () => {
       assert(page.outside.length === 0, `requests elsewhere: ${page.outside.slice(0, 5).join(', ')}`);
       const tiles = await page.$$eval('#tiles img', (els) => els.length);

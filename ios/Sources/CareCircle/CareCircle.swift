@@ -11203,6 +11203,12 @@ public enum Actor: Equatable, Hashable {
     case `operator`(stationId: String
     )
     /**
+     * A township (street) centre's operator, by the township's 9-digit division code: runs
+     * every station of the township.
+     */
+    case township(code: String
+    )
+    /**
      * The district platform's administrators.
      */
     case district
@@ -11255,9 +11261,12 @@ public struct FfiConverterTypeActor: FfiConverterRustBuffer {
         case 4: return .`operator`(stationId: try FfiConverterString.read(from: &buf)
         )
         
-        case 5: return .district
+        case 5: return .township(code: try FfiConverterString.read(from: &buf)
+        )
         
-        case 6: return .system
+        case 6: return .district
+        
+        case 7: return .system
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -11287,12 +11296,17 @@ public struct FfiConverterTypeActor: FfiConverterRustBuffer {
             FfiConverterString.write(stationId, into: &buf)
             
         
-        case .district:
+        case let .township(code):
             writeInt(&buf, Int32(5))
+            FfiConverterString.write(code, into: &buf)
+            
+        
+        case .district:
+            writeInt(&buf, Int32(6))
         
         
         case .system:
-            writeInt(&buf, Int32(6))
+            writeInt(&buf, Int32(7))
         
         }
     }

@@ -46,6 +46,19 @@ pub fn backends(dir: &std::path::Path) -> Vec<Backend> {
     out
 }
 
+/// Each backend in turn, seeded, with a folder of its own for phones' files: the preamble of
+/// every story test run on both backends.
+pub fn seeded(dir: &std::path::Path) -> impl Iterator<Item = (Backend, std::path::PathBuf)> {
+    let dir = dir.to_path_buf();
+    backends(&dir).into_iter().map(move |backend| {
+        eprintln!("backend {}", backend.name());
+        let sub = dir.join(backend.name());
+        std::fs::create_dir_all(&sub).unwrap();
+        seed(&backend);
+        (backend, sub)
+    })
+}
+
 /// Runs blocking work from async tests: the synchronous PostgreSQL client drives a runtime of its
 /// own, which must not run inside the test's.
 pub fn off<T>(f: impl FnOnce() -> T) -> T {

@@ -12362,6 +12362,19 @@ sealed class Actor {
     }
     
     /**
+     * A township (street) centre's operator, by the township's 9-digit division code: runs
+     * every station of the township.
+     */
+    data class Township(
+        val `code`: kotlin.String) : Actor()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
      * The district platform's administrators.
      */
     object District : Actor()
@@ -12414,8 +12427,11 @@ public object FfiConverterTypeActor : FfiConverterRustBuffer<Actor>{
             4 -> Actor.Operator(
                 FfiConverterString.read(buf),
                 )
-            5 -> Actor.District
-            6 -> Actor.System
+            5 -> Actor.Township(
+                FfiConverterString.read(buf),
+                )
+            6 -> Actor.District
+            7 -> Actor.System
             else -> throw RuntimeException("invalid enum value, something is very wrong!!")
         }
     }
@@ -12447,6 +12463,13 @@ public object FfiConverterTypeActor : FfiConverterRustBuffer<Actor>{
             (
                 4UL
                 + FfiConverterString.allocationSize(value.`stationId`)
+            )
+        }
+        is Actor.Township -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`code`)
             )
         }
         is Actor.District -> {
@@ -12485,12 +12508,17 @@ public object FfiConverterTypeActor : FfiConverterRustBuffer<Actor>{
                 FfiConverterString.write(value.`stationId`, buf)
                 Unit
             }
-            is Actor.District -> {
+            is Actor.Township -> {
                 buf.putInt(5)
+                FfiConverterString.write(value.`code`, buf)
+                Unit
+            }
+            is Actor.District -> {
+                buf.putInt(6)
                 Unit
             }
             is Actor.System -> {
-                buf.putInt(6)
+                buf.putInt(7)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
