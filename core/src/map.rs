@@ -170,6 +170,10 @@ pub struct OneMap {
     pub holes: Vec<ServiceHoles>,
     pub alerts: Vec<MapAlert>,
     pub visits: Vec<MapVisit>,
+    /// Flagged visits of the last 30 days nobody has reviewed yet, oldest first: the staff's
+    /// review queue, which does not empty at midnight.
+    #[serde(default)]
+    pub reviews: Vec<MapVisit>,
     pub routes: Vec<MapRoute>,
     /// The district's tile source, if it configured one: the page draws it under the layers,
     /// shifting what it draws into the tiles' coordinate system (see `base_map`).
@@ -312,12 +316,23 @@ impl CareCircle {
                 args![crate::store::ts(from), crate::store::ts(to)],
             )
         })?;
+        let since = from - chrono::Duration::days(30);
+        let review_rows = self.store.read(|sql| {
+            sql.query(
+                "SELECT b.id, b.senior_id, b.service, b.start_at, b.end_at, b.state, b.caregiver_id, 1
+                 FROM booking b JOIN visit v ON v.booking_id = b.id
+                 WHERE v.flagged <> 0 AND v.review IS NULL AND b.state = 'completed' AND b.start_at >= ?1 ORDER BY b.start_at, b.id",
+                args![crate::store::ts(since)],
+            )
+        })?;
         let mut visits = Vec::new();
-        for r in &rows {
+        let mut reviews = Vec::new();
+        for (r, today_list) in rows.iter().map(|r| (r, true)).chain(review_rows.iter().map(|r| (r, false))) {
             let senior: String = r.get(1)?;
             let Some(&cell) = home_cell.get(senior.as_str()) else { continue };
             let c = &home_cells[cell];
-            visits.push(MapVisit {
+            let list = if today_list { &mut visits } else { &mut reviews };
+            list.push(MapVisit {
                 booking_id: r.get(0)?,
                 service: r.get::<String>(2)?.parse()?,
                 start: r.get(3)?,
@@ -369,6 +384,7 @@ impl CareCircle {
             holes,
             alerts,
             visits,
+            reviews,
             routes,
             base_map: self.base_map()?,
         })

@@ -539,12 +539,12 @@ function drawLive() {
     row.append(actButton('解除 Resolve', 'resolve', (b) => act(b, `/v1/alerts/${encodeURIComponent(x.id)}/resolve`, { note: '已处理 handled on the one map' })));
     a.appendChild(row);
   });
-  const flagged = map.visits.filter((x) => x.to_review);
+  const flagged = map.reviews || [];
   const r = $('reviews');
   r.replaceChildren(html('div', { class: 'muted' }, `待审核上门 Visits to review: ${flagged.length}`));
   for (const x of flagged) {
     const row = html('div', { class: 'review-row', 'data-booking': x.booking_id });
-    row.append(`${(SERVICES[x.service] || x.service).split(' ')[0]} · ${x.caregiver_id || ''} `);
+    row.append(`${(SERVICES[x.service] || x.service).split(' ')[0]} · ${x.caregiver_id || ''} · ${ageOf(x.start)} `);
     row.append(actButton('通过 Approve', 'approve', (b) => act(b, `/v1/bookings/${encodeURIComponent(x.booking_id)}/review`, { review: 'approved' })));
     row.append(actButton('驳回 Refuse', 'refuse', (b) => act(b, `/v1/bookings/${encodeURIComponent(x.booking_id)}/review`, { review: 'rejected' })));
     r.appendChild(row);

@@ -590,6 +590,23 @@ async function district() {
       return `${id} approved (${a.kind}, valid until ${a.valid_until})`;
     });
 
+    await check('district: a flagged visit is reviewed on the page', async () => {
+      const map = await apiJson('/v1/map', token, 'district');
+      const shown = await page.$$eval('#reviews [data-booking]', (els) => els.map((e) => e.dataset.booking));
+      assert(JSON.stringify(shown) === JSON.stringify(map.reviews.map((v) => v.booking_id)), `the page lists ${shown.length} visits to review, GET /v1/map ${map.reviews.length}`);
+      if (map.reviews.length === 0) {
+        warn('the demo has no flagged visit to review');
+        return 'skipped (nothing to review)';
+      }
+      const id = map.reviews[0].booking_id;
+      await page.click(`#reviews [data-booking="${id}"] button.approve`);
+      await page.waitForFunction((x) => !document.querySelector(`#reviews [data-booking="${x}"]`), id, { timeout: 10000 });
+      const b = await apiJson(`/v1/bookings/${id}`, token, 'district');
+      assert(b.visit && b.visit.review === 'approved' && b.visit.reviewed_by === 'district', `after approving on the page the visit's review is ${b.visit && b.visit.review} by ${b.visit && b.visit.reviewed_by}`);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'one-map-visit-reviewed.png') });
+      return `${id} approved (${map.reviews.length} were waiting)`;
+    });
+
     await check('district: a complaint is answered and closed on the page', async () => {
       const queue = await apiJson('/v1/complaints', token, 'district');
       const shown = await page.$$eval('#complaints [data-complaint]', (els) => els.map((e) => e.dataset.complaint));
