@@ -34,6 +34,8 @@ pub enum Admin {
     SetMenu { menu: Menu },
     SetStock { stock: DeviceStock },
     SetDistrictRules { rules: DistrictRules },
+    /// The check-in radius and how early caregivers may check in (caregivers' phones apply them).
+    SetVisitRules { rules: crate::visit::VisitRules },
     /// Division boundaries (GeoJSON, see `division`); coordinates in `crs`, else as the file
     /// declares, else WGS-84.
     ImportDivisions { text: String, crs: Option<Crs> },
@@ -101,6 +103,7 @@ impl CareCircle {
             Admin::SetMenu { menu } => self.set_menu(menu).map(|()| AdminReport { inserted: 0, updated: 1 }),
             Admin::SetStock { stock } => self.set_device_stock(stock).map(|()| AdminReport { inserted: 0, updated: 1 }),
             Admin::SetDistrictRules { rules } => self.set_district_rules(rules).map(|()| AdminReport { inserted: 0, updated: 1 }),
+            Admin::SetVisitRules { rules } => self.set_visit_rules(actor, rules).map(|()| AdminReport { inserted: 0, updated: 1 }),
             Admin::ImportDivisions { text, crs } => {
                 let (inserted, updated) = self.import_divisions(text, *crs)?;
                 Ok(AdminReport { inserted, updated })

@@ -33,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/admin/menus", put(set_menu))
         .route("/v1/admin/stock", put(set_stock))
         .route("/v1/admin/rules", put(set_rules))
+        .route("/v1/admin/visit-rules", put(set_visit_rules))
         // Real boundaries are long rings: a district's villages run to several megabytes.
         .route("/v1/admin/divisions", post(import_divisions).layer(DefaultBodyLimit::max(DIVISIONS_LIMIT)))
         .route("/v1/admin/base-map", get(base_map).put(set_base_map).delete(clear_base_map))
@@ -104,6 +105,10 @@ async fn set_stock(State(st): State<AppState>, caller: Caller, Body(stock): Body
 
 async fn set_rules(State(st): State<AppState>, caller: Caller, Body(rules): Body<DistrictRules>) -> Result<Response, ApiError> {
     run(&st, caller, Admin::SetDistrictRules { rules }).await
+}
+
+async fn set_visit_rules(State(st): State<AppState>, caller: Caller, Body(rules): Body<carecircle_core::visit::VisitRules>) -> Result<Response, ApiError> {
+    run(&st, caller, Admin::SetVisitRules { rules }).await
 }
 
 /// The base map as stored, and the tile hosts the map page's Content-Security-Policy then allows.

@@ -28,7 +28,7 @@ fn allowed(op: &str) -> &'static [&'static str] {
         "GET /health" | "GET /ready" | "GET /v1/openapi.json" | "POST /v1/auth/login" => &["anonymous", "senior", "senior2", "family", "family2", "caregiver1", "caregiver2", "caregiver4", "operator", "operator2", "district"],
         "POST /v1/auth/logout" | "GET /v1/me" | "POST /v1/sync/push" | "POST /v1/sync/pull" | "GET /v1/sync/stream" | "GET /v1/facilities/nearest" | "GET /v1/facilities/within" | "GET /v1/facilities/{id}" => ALL,
         "POST /v1/accounts" | "GET /v1/district/summary" | "GET /v1/audit" | "GET /v1/admin/jobs" => &["district"],
-        "POST /v1/admin/facilities" | "POST /v1/admin/seniors" | "POST /v1/admin/caregivers" | "PUT /v1/admin/rules" => &["district"],
+        "POST /v1/admin/facilities" | "POST /v1/admin/seniors" | "POST /v1/admin/caregivers" | "PUT /v1/admin/rules" | "PUT /v1/admin/visit-rules" => &["district"],
         // Canteen CT1 has no operator account, and lies in township 330211001: its centre runs it.
         "PUT /v1/admin/menus" | "PUT /v1/admin/canteens" => &["township", "district"],
         "GET /v1/admin/base-map" | "PUT /v1/admin/base-map" | "DELETE /v1/admin/base-map" | "POST /v1/admin/divisions" => &["district"],
@@ -213,6 +213,8 @@ impl World {
             "/v1/admin/stock" => (path.to_string(), Some(json!({"facility_id": "ST1", "device": "wheelchair", "total": 1, "deposit_fen": 20000, "daily_fee_fen": 300}))),
             "/v1/admin/menus" => (path.to_string(), Some(json!({"facility_id": "CT1", "date": tomorrow(), "meal": "lunch", "dishes": "", "price_fen": 1500, "capacity": 3, "seats": 2}))),
             "/v1/admin/canteens" => (path.to_string(), Some(json!({"facility_id": "CT1", "delivery_radius_m": -1.0, "breakfast_cutoff": "07:00:00", "lunch_cutoff": "09:30:00", "dinner_cutoff": "15:00:00"}))),
+            // Out of range (422) for the district; nothing changes.
+            "/v1/admin/visit-rules" => (path.to_string(), Some(json!({"checkin_flag_m": 1.0, "checkin_early_minutes": 30}))),
             "/v1/admin/rules" => {
                 let mut rules = serde_json::to_value(carecircle_core::entitlement::DistrictRules::default()).unwrap();
                 rules["monthly_hours"] = json!(1000.0);

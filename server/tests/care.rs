@@ -179,8 +179,14 @@ async fn the_districts_check_in_radius_reaches_the_caregivers_phone_which_flags_
     let api = Api::new(&server.url);
     // The district narrows the check-in radius to 50 m.
     let rules = carecircle_core::visit::VisitRules { checkin_flag_m: 50.0, checkin_early_minutes: 30 };
-    open_platform(&backend).with(|cc| cc.set_visit_rules(&carecircle_core::Actor::District, &rules)).unwrap();
-    assert!(open_platform(&backend).with(|cc| cc.set_visit_rules(&carecircle_core::Actor::Operator("ST1".into()), &rules)).is_err(), "only the district sets them");
+    let district = api.token("district").await;
+    let operator = api.token("operator").await;
+    let (s, v) = api.call("PUT", "/v1/admin/visit-rules", Some(&operator), Some(json!(rules))).await;
+    assert_eq!(s, 403, "only the district sets them: {v}");
+    let (s, v) = api.call("PUT", "/v1/admin/visit-rules", Some(&district), Some(json!({"checkin_flag_m": 1.0e9, "checkin_early_minutes": 30}))).await;
+    assert_eq!((s, v["error"].as_str()), (422, Some("invalid_input")), "{v}");
+    let (s, v) = api.call("PUT", "/v1/admin/visit-rules", Some(&district), Some(json!(rules))).await;
+    assert_eq!(s, 200, "{v}");
     let id = {
         let family = api.token("family").await;
         let start = chrono::Utc::now() + chrono::Duration::minutes(20);
@@ -197,7 +203,6 @@ async fn the_districts_check_in_radius_reaches_the_caregivers_phone_which_flags_
     let visit = c1.cc.check_in(&c1.actor, &id, near).unwrap();
     assert!(visit.flagged, "flagged on the phone by the district's radius");
     c1.sync(&server.url).await.unwrap();
-    let district = api.token("district").await;
     let (_, v) = api.call("GET", &format!("/v1/bookings/{id}"), Some(&district), None).await;
     assert_eq!(v["visit"]["flagged"], true, "and on the platform, by the same rule: {v}");
 }

@@ -160,6 +160,10 @@ async fn alerts_and_orders_survive_a_killed_server_and_a_doubled_push() {
             family.cc.raise_alert(&family.actor, "S1", home()).unwrap();
         }
         family.cc.order_meal(&family.actor, "S1", "CT1", tomorrow(), Meal::Lunch, MealMode::PickUp).unwrap();
+        // Time-bank moves: hours must move exactly once each, whatever happens to the push.
+        for _ in 0..5 {
+            family.cc.transfer_hours(&family.actor, "F1", "S1", 1).unwrap();
+        }
         let platform = open_platform(&backend);
         let (url, phone) = (server.url.clone(), family.clone());
         let pushing = tokio::spawn(async move {
@@ -179,10 +183,24 @@ async fn alerts_and_orders_survive_a_killed_server_and_a_doubled_push() {
         assert!(report.refused.is_empty(), "{:?}", report.refused);
         assert_same_alerts(&platform, &family, N);
         assert_eq!(platform.with(|cc| cc.meal_orders_for_senior(&Actor::District, "S1")).unwrap().len(), 1);
+        let balances = |p: &Platform| p.with(|cc| (cc.timebank_account("F1").unwrap().balance_minutes, cc.timebank_account("S1").unwrap().balance_minutes));
+        assert_eq!(balances(&platform), (85, 125), "five minutes moved, each once");
 
         // The same push delivered twice at once, then once more: applied once.
         family.cc.raise_alert(&family.actor, "S1", home()).unwrap();
         family.cc.cancel_meal(&family.actor, &family.cc.meal_orders_for_senior(&family.actor, "S1").unwrap()[0].id).unwrap();
+        family.cc.transfer_hours(&family.actor, "F1", "S1", 10).unwrap();
+        let plan = carecircle_core::plan::PlanRequest {
+            senior_id: "S1".into(),
+            kind: carecircle_core::plan::PlanKind::Regular,
+            items: vec![carecircle_core::plan::PlanItem { service: carecircle_core::Service::Cleaning, day: carecircle_core::plan::Weekday::Fri, start: chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap(), duration_minutes: None }],
+            regular_caregiver_id: None,
+            over_quota: carecircle_core::plan::OverQuota::Skip,
+            starts_on: tomorrow() + chrono::Duration::days(30),
+            ends_on: None,
+            note: String::new(),
+        };
+        family.cc.create_plan(&family.actor, &plan).unwrap();
         let entries = family.cc.pending_push(10).unwrap();
         let api = Api::new(&server.url);
         let token = api.token("family").await;
@@ -197,6 +215,10 @@ async fn alerts_and_orders_survive_a_killed_server_and_a_doubled_push() {
         assert_same_alerts(&platform, &family, N + 1);
         let (_, menus) = api.call("GET", &format!("/v1/canteens/CT1/menus?date={}", tomorrow()), Some(&token), None).await;
         assert_eq!(menus[0]["ordered"], 0, "the cancel counted once: {menus}");
+        assert_eq!(balances(&platform), (75, 135), "the transfer moved once");
+        assert_eq!(platform.with(|cc| cc.plans_for_senior(&Actor::District, "S1")).unwrap().len(), 1, "one plan");
+        assert!(platform.with(|cc| cc.audit_ledger()).unwrap().is_empty(), "the ledger balances");
+        assert_eq!(family.cc.timebank_account("F1").unwrap().balance_minutes, 75, "and the phone has the platform's balance");
     }
 }
 
