@@ -3,7 +3,7 @@
 
 use crate::actor::Actor;
 use crate::carecircle::CareCircle;
-use crate::error::AlertError;
+use crate::error::CareCircleError;
 use crate::position::{Crs, wgs84};
 use crate::time::to_system_time;
 use carecircle_core::alert::Alert as CoreAlert;
@@ -59,33 +59,33 @@ impl CareCircle {
     /// A senior's SOS at `lat`, `lon` in `crs` (from the senior's phone or watch, a family
     /// member, the station, or a caregiver on a visit). Listeners hear `alert_raised` and an
     /// `alert_notified` per family member who receives alerts.
-    pub fn raise_alert(&self, actor: Actor, senior_id: String, lat: f64, lon: f64, crs: Crs) -> Result<EmergencyAlert, AlertError> {
+    pub fn raise_alert(&self, actor: Actor, senior_id: String, lat: f64, lon: f64, crs: Crs) -> Result<EmergencyAlert, CareCircleError> {
         Ok(self.inner.raise_alert(&actor.core(), &senior_id, wgs84(lat, lon, crs)?)?.into())
     }
 
     /// Passes alerts nobody acknowledged in time to the next-nearest station (finally the
     /// district). Run it on a timer; returns the alerts escalated.
-    pub fn escalate_alerts(&self) -> Result<Vec<EmergencyAlert>, AlertError> {
+    pub fn escalate_alerts(&self) -> Result<Vec<EmergencyAlert>, CareCircleError> {
         Ok(self.inner.escalate_alerts()?.into_iter().map(Into::into).collect())
     }
 
     /// Someone who was told takes the alert (an alerted station's operator, a family member
     /// who receives alerts, the district).
-    pub fn acknowledge_alert(&self, actor: Actor, alert_id: String) -> Result<EmergencyAlert, AlertError> {
+    pub fn acknowledge_alert(&self, actor: Actor, alert_id: String) -> Result<EmergencyAlert, CareCircleError> {
         Ok(self.inner.acknowledge_alert(&actor.core(), &alert_id)?.into())
     }
 
     /// The alert is dealt with; `note` says how.
-    pub fn resolve_alert(&self, actor: Actor, alert_id: String, note: String) -> Result<EmergencyAlert, AlertError> {
+    pub fn resolve_alert(&self, actor: Actor, alert_id: String, note: String) -> Result<EmergencyAlert, CareCircleError> {
         Ok(self.inner.resolve_alert(&actor.core(), &alert_id, &note)?.into())
     }
 
-    pub fn alert(&self, id: String) -> Result<EmergencyAlert, AlertError> {
+    pub fn alert(&self, id: String) -> Result<EmergencyAlert, CareCircleError> {
         Ok(self.inner.alert(&id)?.into())
     }
 
     /// Alerts not yet resolved, oldest first.
-    pub fn open_alerts(&self) -> Result<Vec<EmergencyAlert>, AlertError> {
+    pub fn open_alerts(&self) -> Result<Vec<EmergencyAlert>, CareCircleError> {
         Ok(self.inner.open_alerts()?.into_iter().map(Into::into).collect())
     }
 }

@@ -4,15 +4,13 @@
 
 use crate::actor::Actor;
 use crate::carecircle::CareCircle;
-use crate::error::BookingError;
+use crate::error::CareCircleError;
 use crate::facility::Service;
 use crate::people::CapabilityLevel;
 use crate::position::{Crs, wgs84};
 use crate::time::{date_string, instant, to_system_time};
 use carecircle_core::booking::{Booking as CoreBooking, BookingRequest as CoreRequest, BookingState as CoreState, Offer as CoreOffer};
-use carecircle_core::entitlement::{
-    DistrictRules as CoreRules, DistrictSummary as CoreSummary, Eligibility as CoreEligibility, Statement as CoreStatement, StatementLine as CoreLine,
-};
+use carecircle_core::entitlement::{DistrictRules as CoreRules, DistrictSummary as CoreSummary, Eligibility as CoreEligibility, Statement as CoreStatement, StatementLine as CoreLine};
 use carecircle_core::service_catalogue::ServiceTerms as CoreTerms;
 use carecircle_core::visit::{Review as CoreReview, Visit as CoreVisit};
 use std::time::SystemTime;
@@ -410,127 +408,127 @@ impl CareCircle {
     /// visit; it is offered at once to the nearest qualified, free caregivers (it stays
     /// `REQUESTED` if none is). Listeners hear `booking_requested`, then `booking_offered` per
     /// caregiver.
-    pub fn request_booking(&self, actor: Actor, request: BookingRequest) -> Result<Booking, BookingError> {
+    pub fn request_booking(&self, actor: Actor, request: BookingRequest) -> Result<Booking, CareCircleError> {
         Ok(self.inner.request_booking(&actor.core(), &request.to_core()?)?.into())
     }
 
     /// As `requestBooking`, with the booking's id chosen by the app (a UUID made offline, so
     /// that the phone and the platform name the same booking).
-    pub fn request_booking_with_id(&self, actor: Actor, id: String, request: BookingRequest) -> Result<Booking, BookingError> {
+    pub fn request_booking_with_id(&self, actor: Actor, id: String, request: BookingRequest) -> Result<Booking, CareCircleError> {
         Ok(self.inner.request_booking_with_id(&actor.core(), &id, &request.to_core()?)?.into())
     }
 
     /// Offers a requested (or all-declined) booking to the nearest qualified free caregivers
     /// not yet asked (a station operator, the district, or the system). Returns the offers made.
-    pub fn offer_booking(&self, actor: Actor, booking_id: String) -> Result<Vec<Offer>, BookingError> {
+    pub fn offer_booking(&self, actor: Actor, booking_id: String) -> Result<Vec<Offer>, CareCircleError> {
         Ok(self.inner.offer_booking(&actor.core(), &booking_id)?.into_iter().map(Into::into).collect())
     }
 
     /// A caregiver accepts a visit offered to them. The first accept wins; a later one fails
     /// with `AlreadyTaken`; a caregiver committed elsewhere then gets `CaregiverBusy`.
-    pub fn accept_booking(&self, actor: Actor, booking_id: String) -> Result<Booking, BookingError> {
+    pub fn accept_booking(&self, actor: Actor, booking_id: String) -> Result<Booking, CareCircleError> {
         Ok(self.inner.accept_booking(&actor.core(), &booking_id)?.into())
     }
 
     /// A caregiver turns an offer down; when every caregiver asked has declined, the booking
     /// is `DECLINED` (and may be offered again).
-    pub fn decline_booking(&self, actor: Actor, booking_id: String, reason: String) -> Result<Booking, BookingError> {
+    pub fn decline_booking(&self, actor: Actor, booking_id: String, reason: String) -> Result<Booking, CareCircleError> {
         Ok(self.inner.decline_booking(&actor.core(), &booking_id, &reason)?.into())
     }
 
     /// Cancels a booking not yet started, saying why: the senior's side, the senior's station,
     /// the district, or the assigned caregiver.
-    pub fn cancel_booking(&self, actor: Actor, booking_id: String, reason: String) -> Result<Booking, BookingError> {
+    pub fn cancel_booking(&self, actor: Actor, booking_id: String, reason: String) -> Result<Booking, CareCircleError> {
         Ok(self.inner.cancel_booking(&actor.core(), &booking_id, &reason)?.into())
     }
 
     /// Expires bookings nobody took before their start and marks accepted visits never checked
     /// into as no-shows. Run it on a timer; returns the bookings changed.
-    pub fn sweep(&self) -> Result<Vec<Booking>, BookingError> {
+    pub fn sweep(&self) -> Result<Vec<Booking>, CareCircleError> {
         Ok(self.inner.sweep()?.into_iter().map(Into::into).collect())
     }
 
     /// A booking as stored on this device.
-    pub fn booking(&self, id: String) -> Result<Booking, BookingError> {
+    pub fn booking(&self, id: String) -> Result<Booking, CareCircleError> {
         Ok(self.inner.booking(&id)?.into())
     }
 
     /// A booking with its offers and visit, if `actor` may see it (else `NotFound`).
-    pub fn booking_for(&self, actor: Actor, id: String) -> Result<BookingDetail, BookingError> {
+    pub fn booking_for(&self, actor: Actor, id: String) -> Result<BookingDetail, CareCircleError> {
         let (booking, offers, visit) = self.inner.booking_for(&actor.core(), &id)?;
         Ok(BookingDetail { booking: booking.into(), offers: offers.into_iter().map(Into::into).collect(), visit: visit.map(Into::into) })
     }
 
     /// A senior's bookings, newest first, for those allowed to see them.
-    pub fn bookings_for_senior(&self, actor: Actor, senior_id: String) -> Result<Vec<Booking>, BookingError> {
+    pub fn bookings_for_senior(&self, actor: Actor, senior_id: String) -> Result<Vec<Booking>, CareCircleError> {
         Ok(self.inner.bookings_for_senior(&actor.core(), &senior_id)?.into_iter().map(Into::into).collect())
     }
 
     /// A caregiver's open offers and accepted visits, soonest first: for the caregiver, their
     /// station's operator, or the district.
-    pub fn agenda(&self, actor: Actor, caregiver_id: String) -> Result<Vec<AgendaItem>, BookingError> {
+    pub fn agenda(&self, actor: Actor, caregiver_id: String) -> Result<Vec<AgendaItem>, CareCircleError> {
         Ok(self.inner.agenda_for(&actor.core(), &caregiver_id)?.into_iter().map(|(b, o)| AgendaItem { booking: b.into(), offer: o.into() }).collect())
     }
 
     /// The offers of a booking, nearest caregiver first.
-    pub fn offers(&self, booking_id: String) -> Result<Vec<Offer>, BookingError> {
+    pub fn offers(&self, booking_id: String) -> Result<Vec<Offer>, CareCircleError> {
         Ok(self.inner.offers(&booking_id)?.into_iter().map(Into::into).collect())
     }
 
     /// The assigned caregiver checks in at the phone's position (`lat`, `lon` in `crs`), from
     /// `checkinEarlyMinutes` before the start until the booked end. Farther from home than
     /// `checkinFlagM` is accepted but flagged (`visit_flagged`).
-    pub fn check_in(&self, actor: Actor, booking_id: String, lat: f64, lon: f64, crs: Crs) -> Result<Visit, BookingError> {
+    pub fn check_in(&self, actor: Actor, booking_id: String, lat: f64, lon: f64, crs: Crs) -> Result<Visit, CareCircleError> {
         Ok(self.inner.check_in(&actor.core(), &booking_id, wgs84(lat, lon, crs)?)?.into())
     }
 
     /// The assigned caregiver checks out; the visit is completed.
-    pub fn check_out(&self, actor: Actor, booking_id: String, lat: f64, lon: f64, crs: Crs) -> Result<Visit, BookingError> {
+    pub fn check_out(&self, actor: Actor, booking_id: String, lat: f64, lon: f64, crs: Crs) -> Result<Visit, CareCircleError> {
         Ok(self.inner.check_out(&actor.core(), &booking_id, wgs84(lat, lon, crs)?)?.into())
     }
 
     /// The senior's station or the district approves or rejects a completed, flagged visit.
-    pub fn review_visit(&self, actor: Actor, booking_id: String, review: Review) -> Result<Visit, BookingError> {
+    pub fn review_visit(&self, actor: Actor, booking_id: String, review: Review) -> Result<Visit, CareCircleError> {
         Ok(self.inner.review_visit(&actor.core(), &booking_id, review.into())?.into())
     }
 
     /// The visit record of a booking, once checked in.
-    pub fn visit(&self, booking_id: String) -> Result<Option<Visit>, BookingError> {
+    pub fn visit(&self, booking_id: String) -> Result<Option<Visit>, CareCircleError> {
         Ok(self.inner.visit(&booking_id)?.map(Into::into))
     }
 
     /// The bookable services with their durations and prices.
-    pub fn service_terms(&self) -> Result<Vec<ServiceTerms>, BookingError> {
+    pub fn service_terms(&self) -> Result<Vec<ServiceTerms>, CareCircleError> {
         Ok(self.inner.service_terms()?.into_iter().map(Into::into).collect())
     }
 
     /// Adds or changes the terms of a service (a district operator's task).
-    pub fn set_service_terms(&self, terms: ServiceTerms) -> Result<(), BookingError> {
+    pub fn set_service_terms(&self, terms: ServiceTerms) -> Result<(), CareCircleError> {
         Ok(self.inner.set_service_terms(&terms.into())?)
     }
 
     /// The rules that apply to a division code (the longest district prefix, else the default).
-    pub fn district_rules(&self, division: String) -> Result<DistrictRules, BookingError> {
+    pub fn district_rules(&self, division: String) -> Result<DistrictRules, CareCircleError> {
         Ok(self.inner.district_rules(&division)?.into())
     }
 
     /// Sets the rules of a district (or, with `district` "", the default for all).
-    pub fn set_district_rules(&self, rules: DistrictRules) -> Result<(), BookingError> {
+    pub fn set_district_rules(&self, rules: DistrictRules) -> Result<(), CareCircleError> {
         Ok(self.inner.set_district_rules(&rules.into())?)
     }
 
     /// Whether a senior qualifies for government-paid hours today (Shanghai).
-    pub fn eligibility(&self, senior_id: String) -> Result<Eligibility, BookingError> {
+    pub fn eligibility(&self, senior_id: String) -> Result<Eligibility, CareCircleError> {
         Ok(self.inner.eligibility(&senior_id)?.into())
     }
 
     /// A senior's statement for a month (e.g. 2026, 11), for those allowed to see the visits.
-    pub fn monthly_statement(&self, actor: Actor, senior_id: String, year: i32, month: u32) -> Result<Statement, BookingError> {
+    pub fn monthly_statement(&self, actor: Actor, senior_id: String, year: i32, month: u32) -> Result<Statement, CareCircleError> {
         Ok(self.inner.monthly_statement(&actor.core(), &senior_id, year, month)?.into())
     }
 
     /// The district's month (the district's administrators only).
-    pub fn district_summary(&self, actor: Actor, year: i32, month: u32) -> Result<DistrictSummary, BookingError> {
+    pub fn district_summary(&self, actor: Actor, year: i32, month: u32) -> Result<DistrictSummary, CareCircleError> {
         Ok(self.inner.district_summary_for(&actor.core(), year, month)?.into())
     }
 }

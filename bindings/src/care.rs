@@ -5,28 +5,15 @@
 use crate::actor::Actor;
 use crate::booking::{Booking, BookingState};
 use crate::carecircle::CareCircle;
-use crate::error::CareError;
+use crate::error::CareCircleError;
 use crate::facility::Service;
 use crate::people::{Caregiver, CapabilityLevel};
 use crate::time::{date, date_string, instant, time_of_day, time_string, to_system_time};
-use carecircle_core::doctor::{
-    CheckDue as CoreCheckDue, ContractRequest as CoreContractRequest, ContractService as CoreContractService, ContractState as CoreContractState,
-    DoctorContract as CoreContract, HealthCheck as CoreHealthCheck, HealthCheckRecord as CoreHealthCheckRecord,
-};
-use carecircle_core::plan::{
-    Absence as CoreAbsence, CarePlan as CorePlan, FamilyBedRules as CoreBedRules, Generated as CoreGenerated, HolidayCalendar as CoreHolidays,
-    OverQuota as CoreOverQuota, Outcome as CoreOutcome, PlanItem as CoreItem, PlanKind as CorePlanKind, PlanOccurrence as CoreOccurrence,
-    PlanRequest as CorePlanRequest, PlanState as CorePlanState, RequiredVisits as CoreRequired, Weekday as CoreWeekday,
-};
-use carecircle_core::rating::{
-    Complaint as CoreComplaint, OrgKind as CoreOrgKind, OrgScore as CoreOrgScore, RatedSubject as CoreSubject, Rating as CoreRating,
-    ScoreInputs as CoreInputs, ScoreParts as CoreParts,
-};
+use carecircle_core::doctor::{CheckDue as CoreCheckDue, ContractRequest as CoreContractRequest, ContractService as CoreContractService, ContractState as CoreContractState, DoctorContract as CoreContract, HealthCheck as CoreHealthCheck, HealthCheckRecord as CoreHealthCheckRecord};
+use carecircle_core::plan::{Absence as CoreAbsence, CarePlan as CorePlan, FamilyBedRules as CoreBedRules, Generated as CoreGenerated, HolidayCalendar as CoreHolidays, OverQuota as CoreOverQuota, Outcome as CoreOutcome, PlanItem as CoreItem, PlanKind as CorePlanKind, PlanOccurrence as CoreOccurrence, PlanRequest as CorePlanRequest, PlanState as CorePlanState, RequiredVisits as CoreRequired, Weekday as CoreWeekday};
+use carecircle_core::rating::{Complaint as CoreComplaint, OrgKind as CoreOrgKind, OrgScore as CoreOrgScore, RatedSubject as CoreSubject, Rating as CoreRating, ScoreInputs as CoreInputs, ScoreParts as CoreParts};
 use carecircle_core::stats::{DistrictStats as CoreStats, DivisionStats as CoreDivision, ServiceShare as CoreShare, Targets as CoreTargets};
-use carecircle_core::subsidy::{
-    SubsidyAction as CoreAction, SubsidyApplication as CoreApplication, SubsidyGrant as CoreGrant, SubsidyKind as CoreKind, SubsidyState as CoreSubState,
-    SubsidyStep as CoreStep, SubsidyTerms as CoreTerms,
-};
+use carecircle_core::subsidy::{SubsidyAction as CoreAction, SubsidyApplication as CoreApplication, SubsidyGrant as CoreGrant, SubsidyKind as CoreKind, SubsidyState as CoreSubState, SubsidyStep as CoreStep, SubsidyTerms as CoreTerms};
 use std::time::SystemTime;
 
 // ---------------------------------------------------------------------------------------------
@@ -308,7 +295,7 @@ impl From<CoreAbsence> for Absence {
 /// Reads plan items from the short form "cleaning mon,thu 09:00 120; bathing sat 10:00"
 /// (service code, days, start, optional minutes), one item per day.
 #[uniffi::export]
-pub fn parse_plan_items(text: String) -> Result<Vec<PlanItem>, CareError> {
+pub fn parse_plan_items(text: String) -> Result<Vec<PlanItem>, CareCircleError> {
     Ok(carecircle_core::plan::parse_plan_items(&text)?.into_iter().map(Into::into).collect())
 }
 
@@ -316,74 +303,74 @@ pub fn parse_plan_items(text: String) -> Result<Vec<PlanItem>, CareError> {
 impl CareCircle {
     /// Makes a care plan (the senior, a family member allowed to book, the station, the
     /// district); its visits are generated separately with `generatePlanVisits`.
-    pub fn create_plan(&self, actor: Actor, request: PlanRequest) -> Result<CarePlan, CareError> {
+    pub fn create_plan(&self, actor: Actor, request: PlanRequest) -> Result<CarePlan, CareCircleError> {
         Ok(self.inner.create_plan(&actor.core(), &request.to_core()?)?.into())
     }
 
     /// As `createPlan`, with the plan's id chosen by the app.
-    pub fn create_plan_with_id(&self, actor: Actor, id: String, request: PlanRequest) -> Result<CarePlan, CareError> {
+    pub fn create_plan_with_id(&self, actor: Actor, id: String, request: PlanRequest) -> Result<CarePlan, CareCircleError> {
         Ok(self.inner.create_plan_with_id(&actor.core(), &id, &request.to_core()?)?.into())
     }
 
     /// Changes a plan's visits, regular caregiver, quota setting or end; visits generated and
     /// not yet started are cancelled and generated again.
-    pub fn change_plan(&self, actor: Actor, plan_id: String, request: PlanRequest) -> Result<CarePlan, CareError> {
+    pub fn change_plan(&self, actor: Actor, plan_id: String, request: PlanRequest) -> Result<CarePlan, CareCircleError> {
         Ok(self.inner.change_plan(&actor.core(), &plan_id, &request.to_core()?)?.into())
     }
 
     /// Ends a plan today, saying why; its visits not yet started are cancelled.
-    pub fn end_plan(&self, actor: Actor, plan_id: String, reason: String) -> Result<CarePlan, CareError> {
+    pub fn end_plan(&self, actor: Actor, plan_id: String, reason: String) -> Result<CarePlan, CareCircleError> {
         Ok(self.inner.end_plan(&actor.core(), &plan_id, &reason)?.into())
     }
 
     /// A plan, for those who may see the senior's visits.
-    pub fn plan(&self, actor: Actor, plan_id: String) -> Result<CarePlan, CareError> {
+    pub fn plan(&self, actor: Actor, plan_id: String) -> Result<CarePlan, CareCircleError> {
         Ok(self.inner.plan(&actor.core(), &plan_id)?.into())
     }
 
-    pub fn plans_for_senior(&self, actor: Actor, senior_id: String) -> Result<Vec<CarePlan>, CareError> {
+    pub fn plans_for_senior(&self, actor: Actor, senior_id: String) -> Result<Vec<CarePlan>, CareCircleError> {
         Ok(self.inner.plans_for_senior(&actor.core(), &senior_id)?.into_iter().map(Into::into).collect())
     }
 
     /// A plan's occurrences so far, with their bookings' states, in date order.
-    pub fn plan_occurrences(&self, actor: Actor, plan_id: String) -> Result<Vec<PlanOccurrence>, CareError> {
+    pub fn plan_occurrences(&self, actor: Actor, plan_id: String) -> Result<Vec<PlanOccurrence>, CareCircleError> {
         Ok(self.inner.plan_occurrences(&actor.core(), &plan_id)?.into_iter().map(Into::into).collect())
     }
 
     /// Generates a plan's visits through `through` ("2026-11-29", at most 62 days ahead), as
     /// bookings offered to the regular caregiver first.
-    pub fn generate_plan_visits(&self, actor: Actor, plan_id: String, through: String) -> Result<GeneratedVisits, CareError> {
+    pub fn generate_plan_visits(&self, actor: Actor, plan_id: String, through: String) -> Result<GeneratedVisits, CareCircleError> {
         let through = date(&through)?;
         Ok(self.inner.generate_plan_visits(&actor.core(), &plan_id, through)?.into())
     }
 
     /// The weekly job: every active plan's visits through `through`.
-    pub fn generate_all_plans(&self, through: String) -> Result<Vec<GeneratedVisits>, CareError> {
+    pub fn generate_all_plans(&self, through: String) -> Result<Vec<GeneratedVisits>, CareCircleError> {
         let through = date(&through)?;
         Ok(self.inner.generate_all_plans(through)?.into_iter().map(Into::into).collect())
     }
 
-    pub fn holidays(&self) -> Result<HolidayCalendar, CareError> {
+    pub fn holidays(&self) -> Result<HolidayCalendar, CareCircleError> {
         Ok(self.inner.holidays()?.into())
     }
 
     /// Replaces the holiday calendar (the district).
-    pub fn set_holidays(&self, actor: Actor, calendar: HolidayCalendar) -> Result<(), CareError> {
+    pub fn set_holidays(&self, actor: Actor, calendar: HolidayCalendar) -> Result<(), CareCircleError> {
         Ok(self.inner.set_holidays(&actor.core(), &calendar.to_core()?)?)
     }
 
-    pub fn family_bed_rules(&self) -> Result<FamilyBedRules, CareError> {
+    pub fn family_bed_rules(&self) -> Result<FamilyBedRules, CareCircleError> {
         Ok(self.inner.family_bed_rules()?.into())
     }
 
     /// Replaces the family-care-bed rules (the district).
-    pub fn set_family_bed_rules(&self, actor: Actor, rules: FamilyBedRules) -> Result<(), CareError> {
+    pub fn set_family_bed_rules(&self, actor: Actor, rules: FamilyBedRules) -> Result<(), CareCircleError> {
         Ok(self.inner.set_family_bed_rules(&actor.core(), &rules.into())?)
     }
 
     /// Marks a caregiver absent from `from` to `to` (inclusive dates): the caregiver, their
     /// station or the district. Their visits in that time are offered to others.
-    pub fn mark_absent(&self, actor: Actor, caregiver_id: String, from: String, to: String, reason: String) -> Result<Absence, CareError> {
+    pub fn mark_absent(&self, actor: Actor, caregiver_id: String, from: String, to: String, reason: String) -> Result<Absence, CareCircleError> {
         let (from, to) = (date(&from)?, date(&to)?);
         Ok(self.inner.mark_absent(&actor.core(), &caregiver_id, from, to, &reason)?.into())
     }
@@ -540,61 +527,61 @@ impl From<CoreCheckDue> for CheckDue {
 impl CareCircle {
     /// Signs a family-doctor contract: the senior's side, the senior's station, the doctor's
     /// clinic, or the district. Refused if it overlaps another of the senior's contracts.
-    pub fn sign_contract(&self, actor: Actor, request: ContractRequest) -> Result<DoctorContract, CareError> {
+    pub fn sign_contract(&self, actor: Actor, request: ContractRequest) -> Result<DoctorContract, CareCircleError> {
         Ok(self.inner.sign_contract(&actor.core(), &request.to_core()?)?.into())
     }
 
-    pub fn sign_contract_with_id(&self, actor: Actor, id: String, request: ContractRequest) -> Result<DoctorContract, CareError> {
+    pub fn sign_contract_with_id(&self, actor: Actor, id: String, request: ContractRequest) -> Result<DoctorContract, CareCircleError> {
         Ok(self.inner.sign_contract_with_id(&actor.core(), &id, &request.to_core()?)?.into())
     }
 
     /// Signs several contracts in one transaction, all or none (a clinic bringing its own).
-    pub fn sign_contracts(&self, actor: Actor, contracts: Vec<ContractToSign>) -> Result<Vec<DoctorContract>, CareError> {
+    pub fn sign_contracts(&self, actor: Actor, contracts: Vec<ContractToSign>) -> Result<Vec<DoctorContract>, CareCircleError> {
         let contracts = contracts.iter().map(|c| Ok((c.id.clone(), c.request.to_core()?))).collect::<carecircle_core::Result<Vec<_>>>()?;
         Ok(self.inner.sign_contracts(&actor.core(), &contracts)?.into_iter().map(Into::into).collect())
     }
 
     /// Ends a contract early; `lastDay` is the last day it runs.
-    pub fn terminate_contract(&self, actor: Actor, contract_id: String, last_day: String) -> Result<DoctorContract, CareError> {
+    pub fn terminate_contract(&self, actor: Actor, contract_id: String, last_day: String) -> Result<DoctorContract, CareCircleError> {
         let last_day = date(&last_day)?;
         Ok(self.inner.terminate_contract(&actor.core(), &contract_id, last_day)?.into())
     }
 
     /// A senior's contracts, newest first.
-    pub fn contracts_for_senior(&self, actor: Actor, senior_id: String) -> Result<Vec<DoctorContract>, CareError> {
+    pub fn contracts_for_senior(&self, actor: Actor, senior_id: String) -> Result<Vec<DoctorContract>, CareCircleError> {
         Ok(self.inner.contracts_for_senior(&actor.core(), &senior_id)?.into_iter().map(Into::into).collect())
     }
 
     /// The clinic books a home round with the contract's doctor at `start` (`minutes`
     /// default 30): a medical visit, accepted for the doctor.
-    pub fn book_home_round(&self, actor: Actor, contract_id: String, start: SystemTime, minutes: Option<u32>, note: String) -> Result<Booking, CareError> {
+    pub fn book_home_round(&self, actor: Actor, contract_id: String, start: SystemTime, minutes: Option<u32>, note: String) -> Result<Booking, CareCircleError> {
         Ok(self.inner.book_home_round(&actor.core(), &contract_id, instant(start)?, minutes, &note)?.into())
     }
 
     /// A clinic (its operator, or the district) records an annual health check.
-    pub fn record_health_check(&self, actor: Actor, clinic_id: String, record: HealthCheckRecord) -> Result<HealthCheck, CareError> {
+    pub fn record_health_check(&self, actor: Actor, clinic_id: String, record: HealthCheckRecord) -> Result<HealthCheck, CareCircleError> {
         Ok(self.inner.record_health_check(&actor.core(), &clinic_id, &record.to_core()?)?.into())
     }
 
     /// As `recordHealthCheck`, for several in one transaction, all or none.
-    pub fn record_health_checks(&self, actor: Actor, clinic_id: String, records: Vec<HealthCheckRecord>) -> Result<Vec<HealthCheck>, CareError> {
+    pub fn record_health_checks(&self, actor: Actor, clinic_id: String, records: Vec<HealthCheckRecord>) -> Result<Vec<HealthCheck>, CareCircleError> {
         let records = records.iter().map(HealthCheckRecord::to_core).collect::<carecircle_core::Result<Vec<_>>>()?;
         Ok(self.inner.record_health_checks(&actor.core(), &clinic_id, &records)?.into_iter().map(Into::into).collect())
     }
 
     /// Seniors in `actor`'s view whose annual check is due within `withinDays` or overdue,
     /// most overdue first.
-    pub fn health_checks_due(&self, actor: Actor, within_days: u32) -> Result<Vec<CheckDue>, CareError> {
+    pub fn health_checks_due(&self, actor: Actor, within_days: u32) -> Result<Vec<CheckDue>, CareCircleError> {
         Ok(self.inner.health_checks_due(&actor.core(), within_days)?.into_iter().map(Into::into).collect())
     }
 
     /// Tells each contracted senior's doctor once per due date (event `health_check_due`).
-    pub fn remind_health_checks(&self, within_days: u32) -> Result<Vec<CheckDue>, CareError> {
+    pub fn remind_health_checks(&self, within_days: u32) -> Result<Vec<CheckDue>, CareCircleError> {
         Ok(self.inner.remind_health_checks(within_days)?.into_iter().map(Into::into).collect())
     }
 
     /// A senior's health checks, newest first.
-    pub fn health_checks(&self, actor: Actor, senior_id: String) -> Result<Vec<HealthCheck>, CareError> {
+    pub fn health_checks(&self, actor: Actor, senior_id: String) -> Result<Vec<HealthCheck>, CareCircleError> {
         Ok(self.inner.health_checks(&actor.core(), &senior_id)?.into_iter().map(Into::into).collect())
     }
 
@@ -769,64 +756,64 @@ impl From<CoreStep> for SubsidyStep {
 impl CareCircle {
     /// The senior or a family member allowed to book applies; the latest assessment is attached
     /// (one is needed first).
-    pub fn apply_for_subsidy(&self, actor: Actor, senior_id: String, kind: SubsidyKind, note: String) -> Result<SubsidyApplication, CareError> {
+    pub fn apply_for_subsidy(&self, actor: Actor, senior_id: String, kind: SubsidyKind, note: String) -> Result<SubsidyApplication, CareCircleError> {
         Ok(self.inner.apply_for_subsidy(&actor.core(), &senior_id, kind.into(), &note)?.into())
     }
 
     /// The senior's station recommends a submitted application to the district.
-    pub fn recommend_subsidy(&self, actor: Actor, id: String) -> Result<SubsidyApplication, CareError> {
+    pub fn recommend_subsidy(&self, actor: Actor, id: String) -> Result<SubsidyApplication, CareCircleError> {
         Ok(self.inner.recommend_subsidy(&actor.core(), &id)?.into())
     }
 
     /// The senior's station returns a submitted application for changes, saying why.
-    pub fn return_subsidy(&self, actor: Actor, id: String, reason: String) -> Result<SubsidyApplication, CareError> {
+    pub fn return_subsidy(&self, actor: Actor, id: String, reason: String) -> Result<SubsidyApplication, CareCircleError> {
         Ok(self.inner.return_subsidy(&actor.core(), &id, &reason)?.into())
     }
 
     /// The applicant's side resubmits a returned application.
-    pub fn resubmit_subsidy(&self, actor: Actor, id: String, note: String) -> Result<SubsidyApplication, CareError> {
+    pub fn resubmit_subsidy(&self, actor: Actor, id: String, note: String) -> Result<SubsidyApplication, CareCircleError> {
         Ok(self.inner.resubmit_subsidy(&actor.core(), &id, &note)?.into())
     }
 
     /// The district approves a recommended application; the grant starts today.
-    pub fn approve_subsidy(&self, actor: Actor, id: String) -> Result<SubsidyApplication, CareError> {
+    pub fn approve_subsidy(&self, actor: Actor, id: String) -> Result<SubsidyApplication, CareCircleError> {
         Ok(self.inner.approve_subsidy(&actor.core(), &id)?.into())
     }
 
     /// The district refuses a recommended application, saying why.
-    pub fn refuse_subsidy(&self, actor: Actor, id: String, reason: String) -> Result<SubsidyApplication, CareError> {
+    pub fn refuse_subsidy(&self, actor: Actor, id: String, reason: String) -> Result<SubsidyApplication, CareCircleError> {
         Ok(self.inner.refuse_subsidy(&actor.core(), &id, &reason)?.into())
     }
 
     /// The applicant's side withdraws a submitted or returned application.
-    pub fn withdraw_subsidy(&self, actor: Actor, id: String) -> Result<SubsidyApplication, CareError> {
+    pub fn withdraw_subsidy(&self, actor: Actor, id: String) -> Result<SubsidyApplication, CareCircleError> {
         Ok(self.inner.withdraw_subsidy(&actor.core(), &id)?.into())
     }
 
-    pub fn subsidy(&self, actor: Actor, id: String) -> Result<SubsidyApplication, CareError> {
+    pub fn subsidy(&self, actor: Actor, id: String) -> Result<SubsidyApplication, CareCircleError> {
         Ok(self.inner.subsidy(&actor.core(), &id)?.into())
     }
 
     /// Every step of an application, oldest first.
-    pub fn subsidy_history(&self, actor: Actor, id: String) -> Result<Vec<SubsidyStep>, CareError> {
+    pub fn subsidy_history(&self, actor: Actor, id: String) -> Result<Vec<SubsidyStep>, CareCircleError> {
         Ok(self.inner.subsidy_history(&actor.core(), &id)?.into_iter().map(Into::into).collect())
     }
 
-    pub fn subsidies_for_senior(&self, actor: Actor, senior_id: String) -> Result<Vec<SubsidyApplication>, CareError> {
+    pub fn subsidies_for_senior(&self, actor: Actor, senior_id: String) -> Result<Vec<SubsidyApplication>, CareCircleError> {
         Ok(self.inner.subsidies_for_senior(&actor.core(), &senior_id)?.into_iter().map(Into::into).collect())
     }
 
     /// What waits for `actor`: a station's submitted applications, the district's recommended ones.
-    pub fn subsidy_queue(&self, actor: Actor) -> Result<Vec<SubsidyApplication>, CareError> {
+    pub fn subsidy_queue(&self, actor: Actor) -> Result<Vec<SubsidyApplication>, CareCircleError> {
         Ok(self.inner.subsidy_queue(&actor.core())?.into_iter().map(Into::into).collect())
     }
 
-    pub fn subsidy_terms(&self) -> Result<SubsidyTerms, CareError> {
+    pub fn subsidy_terms(&self) -> Result<SubsidyTerms, CareCircleError> {
         Ok(self.inner.subsidy_terms()?.into())
     }
 
     /// Replaces what an approval grants (the district).
-    pub fn set_subsidy_terms(&self, actor: Actor, terms: SubsidyTerms) -> Result<(), CareError> {
+    pub fn set_subsidy_terms(&self, actor: Actor, terms: SubsidyTerms) -> Result<(), CareCircleError> {
         Ok(self.inner.set_subsidy_terms(&actor.core(), &terms.into())?)
     }
 }
@@ -985,22 +972,22 @@ impl From<CoreOrgScore> for OrgScore {
 impl CareCircle {
     /// Rates a completed visit or a served meal, 1 to 5 stars, once (the senior, or a family
     /// member who may see visits).
-    pub fn rate(&self, actor: Actor, subject: RatedSubject, subject_id: String, stars: u8, comment: String) -> Result<Rating, CareError> {
+    pub fn rate(&self, actor: Actor, subject: RatedSubject, subject_id: String, stars: u8, comment: String) -> Result<Rating, CareCircleError> {
         Ok(self.inner.rate(&actor.core(), subject.into(), &subject_id, stars, &comment)?.into())
     }
 
     /// Complains about a visit (completed or missed) or a served meal; once per person and subject.
-    pub fn complain(&self, actor: Actor, subject: RatedSubject, subject_id: String, text: String) -> Result<Complaint, CareError> {
+    pub fn complain(&self, actor: Actor, subject: RatedSubject, subject_id: String, text: String) -> Result<Complaint, CareCircleError> {
         Ok(self.inner.complain(&actor.core(), subject.into(), &subject_id, &text)?.into())
     }
 
     /// A senior's ratings, newest first.
-    pub fn ratings_for_senior(&self, actor: Actor, senior_id: String) -> Result<Vec<Rating>, CareError> {
+    pub fn ratings_for_senior(&self, actor: Actor, senior_id: String) -> Result<Vec<Rating>, CareCircleError> {
         Ok(self.inner.ratings_for_senior(&actor.core(), &senior_id)?.into_iter().map(Into::into).collect())
     }
 
     /// The district's ranking of organisations for a month, best first (the district only).
-    pub fn organisation_ranking(&self, actor: Actor, year: i32, month: u32) -> Result<Vec<OrgScore>, CareError> {
+    pub fn organisation_ranking(&self, actor: Actor, year: i32, month: u32) -> Result<Vec<OrgScore>, CareCircleError> {
         Ok(self.inner.organisation_ranking(&actor.core(), year, month)?.into_iter().map(Into::into).collect())
     }
 }
@@ -1119,7 +1106,7 @@ impl From<CoreStats> for DistrictStats {
 impl CareCircle {
     /// The district's statistics for a month against the seeds' targets (the district only).
     /// Reads the whole district: runs off the caller's thread.
-    pub async fn district_stats(&self, actor: Actor, year: i32, month: u32) -> Result<DistrictStats, CareError> {
+    pub async fn district_stats(&self, actor: Actor, year: i32, month: u32) -> Result<DistrictStats, CareCircleError> {
         let inner = self.inner.clone();
         let actor = actor.core();
         let stats = tokio::task::spawn_blocking(move || inner.district_stats(&actor, year, month)).await??;

@@ -1,6 +1,6 @@
 //! The one handle an app opens: `CareCircle`, over the core's handle.
 
-use crate::error::OpenError;
+use crate::error::CareCircleError;
 use crate::time::{date_string, from_system_time, to_system_time};
 use carecircle_core::clock::{Clock, ManualClock as CoreManualClock};
 use carecircle_core::walk::WalkModel;
@@ -86,14 +86,14 @@ pub struct CareCircle {
 impl CareCircle {
     /// Opens (creating if needed) the SQLite database at `path` and loads the indexes.
     #[uniffi::constructor]
-    pub fn open(path: String, settings: Settings) -> Result<Arc<Self>, OpenError> {
+    pub fn open(path: String, settings: Settings) -> Result<Arc<Self>, CareCircleError> {
         let inner = carecircle_core::CareCircle::open(path, settings.into())?;
         Ok(Arc::new(CareCircle { inner: Arc::new(inner) }))
     }
 
     /// A database that lives in memory only (for previews and tests).
     #[uniffi::constructor]
-    pub fn open_in_memory(settings: Settings) -> Result<Arc<Self>, OpenError> {
+    pub fn open_in_memory(settings: Settings) -> Result<Arc<Self>, CareCircleError> {
         let inner = carecircle_core::CareCircle::open_in_memory(settings.into())?;
         Ok(Arc::new(CareCircle { inner: Arc::new(inner) }))
     }
@@ -101,14 +101,14 @@ impl CareCircle {
     /// As `open`, on a clock of the caller's: **for tests and demos**, to act at a chosen time
     /// (a check-in window, a meal cut-off, an alert escalation). Apps use `open`.
     #[uniffi::constructor]
-    pub fn open_with_clock(path: String, settings: Settings, clock: Arc<ManualClock>) -> Result<Arc<Self>, OpenError> {
+    pub fn open_with_clock(path: String, settings: Settings, clock: Arc<ManualClock>) -> Result<Arc<Self>, CareCircleError> {
         let inner = carecircle_core::CareCircle::open_with_clock(path, settings.into(), clock.inner.clone() as Arc<dyn Clock>)?;
         Ok(Arc::new(CareCircle { inner: Arc::new(inner) }))
     }
 
     /// As `openInMemory`, on a clock of the caller's (**for tests and demos**).
     #[uniffi::constructor]
-    pub fn open_in_memory_with_clock(settings: Settings, clock: Arc<ManualClock>) -> Result<Arc<Self>, OpenError> {
+    pub fn open_in_memory_with_clock(settings: Settings, clock: Arc<ManualClock>) -> Result<Arc<Self>, CareCircleError> {
         let inner = carecircle_core::CareCircle::open_in_memory_with_clock(settings.into(), clock.inner.clone() as Arc<dyn Clock>)?;
         Ok(Arc::new(CareCircle { inner: Arc::new(inner) }))
     }

@@ -2,13 +2,10 @@
 //! and where the circle of many homes has holes.
 
 use crate::carecircle::CareCircle;
-use crate::error::CircleError;
+use crate::error::CareCircleError;
 use crate::facility::{FacilityKind, Nearby};
 use crate::position::{Crs, wgs84};
-use carecircle_core::circle::{
-    CircleReport as CoreCircleReport, CoverageReport as CoreCoverageReport, DEFAULT_REQUIRED, DivisionCoverage as CoreDivisionCoverage,
-    Home as CoreHome, Reach as CoreReach, Share as CoreShare, UncoveredHome as CoreUncoveredHome,
-};
+use carecircle_core::circle::{CircleReport as CoreCircleReport, CoverageReport as CoreCoverageReport, DEFAULT_REQUIRED, DivisionCoverage as CoreDivisionCoverage, Home as CoreHome, Reach as CoreReach, Share as CoreShare, UncoveredHome as CoreUncoveredHome};
 use carecircle_core::facility::FacilityKind as CoreKind;
 
 /// Reach of one kind or service from a home.
@@ -153,7 +150,7 @@ pub fn default_required_kinds() -> Vec<FacilityKind> {
 impl CareCircle {
     /// Which kinds and services lie within the service circle of the home at `lat`, `lon`
     /// given in the coordinate system `crs`, with the nearest of each.
-    pub fn circle(&self, lat: f64, lon: f64, crs: Crs) -> Result<CircleReport, CircleError> {
+    pub fn circle(&self, lat: f64, lon: f64, crs: Crs) -> Result<CircleReport, CareCircleError> {
         Ok(self.inner.circle(wgs84(lat, lon, crs)?)?.into())
     }
 }
@@ -163,7 +160,7 @@ impl CareCircle {
     /// Coverage of many homes, whose positions are given in `crs`: the share covered per kind
     /// and service and per division, and the homes lacking one of the `required` kinds
     /// (see `defaultRequiredKinds`). Runs off the caller's thread.
-    pub async fn coverage(&self, homes: Vec<Home>, crs: Crs, required: Vec<FacilityKind>) -> Result<CoverageReport, CircleError> {
+    pub async fn coverage(&self, homes: Vec<Home>, crs: Crs, required: Vec<FacilityKind>) -> Result<CoverageReport, CareCircleError> {
         let homes = homes
             .into_iter()
             .map(|h| Ok(CoreHome { position: wgs84(h.lat, h.lon, crs)?, id: h.id, division: h.division }))

@@ -6,7 +6,7 @@
 //! subscription is dropped (Kotlin: `close()`/collected; Swift: released).
 
 use crate::carecircle::CareCircle;
-use crate::error::EventError;
+use crate::error::CareCircleError;
 use crate::time::to_system_time;
 use carecircle_core::event::{Event as CoreEvent, Subscription as CoreSubscription};
 use std::sync::{Arc, Mutex};
@@ -91,7 +91,7 @@ impl CareCircle {
 
     /// Events of this database's log after `afterSeq` (0 for the start), oldest first, at most
     /// `limit`: what a listener missed while the app was closed.
-    pub fn events_since(&self, after_seq: i64, limit: u32) -> Result<Vec<Event>, EventError> {
+    pub fn events_since(&self, after_seq: i64, limit: u32) -> Result<Vec<Event>, CareCircleError> {
         Ok(self.inner.events_since(after_seq, limit)?.into_iter().map(Into::into).collect())
     }
 }

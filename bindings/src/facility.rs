@@ -2,7 +2,7 @@
 //! queries.
 
 use crate::carecircle::CareCircle;
-use crate::error::FacilityError;
+use crate::error::CareCircleError;
 use crate::position::{Crs, wgs84};
 use crate::time::{from_system_time, to_system_time};
 use carecircle_core::catalogue::{Nearby as CoreNearby, NearbyQuery as CoreQuery};
@@ -172,12 +172,12 @@ pub struct NearbyQuery {
 }
 
 impl NearbyQuery {
-    fn to_core(&self, lat: f64, lon: f64, crs: Crs) -> Result<CoreQuery, FacilityError> {
+    fn to_core(&self, lat: f64, lon: f64, crs: Crs) -> Result<CoreQuery, CareCircleError> {
         let mut q = CoreQuery::new(wgs84(lat, lon, crs)?).kinds(self.kinds.iter().map(|k| CoreKind::from(*k))).k(self.k);
         q.services = self.services.iter().map(|s| CoreService::from(*s)).collect::<ServiceSet>();
         q.open_at = match self.open_at {
             None => None,
-            Some(t) => Some(from_system_time(t).ok_or_else(|| FacilityError::invalid_input("open at", "the instant is out of range"))?),
+            Some(t) => Some(from_system_time(t).ok_or_else(|| CareCircleError::invalid_input("open at", "the instant is out of range"))?),
         };
         q.radius_m = self.radius_m;
         Ok(q)
@@ -211,20 +211,20 @@ impl CareCircle {
     /// The `query.k` nearest facilities matching `query` from the position `lat`, `lon`
     /// given in the coordinate system `crs` (GCJ-02 from Amap, BD-09 from Baidu, WGS-84 from
     /// GPS), nearest first. Results carry WGS-84 coordinates.
-    pub fn nearest(&self, lat: f64, lon: f64, crs: Crs, query: NearbyQuery) -> Result<Vec<Nearby>, FacilityError> {
+    pub fn nearest(&self, lat: f64, lon: f64, crs: Crs, query: NearbyQuery) -> Result<Vec<Nearby>, CareCircleError> {
         let q = query.to_core(lat, lon, crs)?;
         Ok(self.inner.nearest(&q)?.into_iter().map(Into::into).collect())
     }
 
     /// Every facility matching `query` within `query.radiusM` metres of the position `lat`,
     /// `lon` given in `crs`, nearest first. Results carry WGS-84 coordinates.
-    pub fn within(&self, lat: f64, lon: f64, crs: Crs, query: NearbyQuery) -> Result<Vec<Nearby>, FacilityError> {
+    pub fn within(&self, lat: f64, lon: f64, crs: Crs, query: NearbyQuery) -> Result<Vec<Nearby>, CareCircleError> {
         let q = query.to_core(lat, lon, crs)?;
         Ok(self.inner.within(&q)?.into_iter().map(Into::into).collect())
     }
 
     /// One facility by id (a deleted one comes back with `deleted` set).
-    pub fn facility(&self, id: String) -> Result<Facility, FacilityError> {
+    pub fn facility(&self, id: String) -> Result<Facility, CareCircleError> {
         Ok(self.inner.facility(&id)?.into())
     }
 
@@ -236,13 +236,13 @@ impl CareCircle {
     /// Adds or replaces facilities in one transaction (a station or district editing the
     /// catalogue); their positions are given in `crs`. One with `deleted` set becomes a
     /// tombstone that searches no longer find.
-    pub fn put_facilities(&self, facilities: Vec<Facility>, crs: Crs) -> Result<crate::import::ImportReport, FacilityError> {
+    pub fn put_facilities(&self, facilities: Vec<Facility>, crs: Crs) -> Result<crate::import::ImportReport, CareCircleError> {
         let facilities = facilities.iter().map(|f| f.to_core(crs)).collect::<carecircle_core::Result<Vec<_>>>()?;
         Ok(self.inner.put_facilities(&facilities)?.into())
     }
 
     /// Marks a facility deleted (a tombstone that sync passes on).
-    pub fn delete_facility(&self, id: String) -> Result<(), FacilityError> {
+    pub fn delete_facility(&self, id: String) -> Result<(), CareCircleError> {
         Ok(self.inner.delete_facility(&id)?)
     }
 }

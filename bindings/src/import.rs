@@ -2,7 +2,7 @@
 //! the database is left as it was; the error names every bad row.
 
 use crate::carecircle::CareCircle;
-use crate::error::ImportError;
+use crate::error::CareCircleError;
 use crate::position::Crs;
 use carecircle_core::catalogue::BatchReport;
 use carecircle_core::import::Format;
@@ -44,14 +44,14 @@ impl CareCircle {
     /// caller's thread. `crs` is the coordinate system of the file's positions; `null`/`nil`
     /// means the one the file declares (`coordinate_system`), else WGS-84. If both name one,
     /// they must agree. Re-importing an id updates that facility.
-    pub async fn import_file(&self, path: String, crs: Option<Crs>) -> Result<ImportReport, ImportError> {
+    pub async fn import_file(&self, path: String, crs: Option<Crs>) -> Result<ImportReport, CareCircleError> {
         let inner = self.inner.clone();
         let report = tokio::task::spawn_blocking(move || inner.import_file(path, crs.map(Into::into))).await??;
         Ok(report.into())
     }
 
     /// As `importFile`, for text the app already holds (e.g. downloaded).
-    pub async fn import_text(&self, text: String, format: ImportFormat, crs: Option<Crs>) -> Result<ImportReport, ImportError> {
+    pub async fn import_text(&self, text: String, format: ImportFormat, crs: Option<Crs>) -> Result<ImportReport, CareCircleError> {
         let inner = self.inner.clone();
         let report = tokio::task::spawn_blocking(move || inner.import_text(&text, format.into(), crs.map(Into::into))).await??;
         Ok(report.into())

@@ -65,10 +65,7 @@ pub mod timebank;
 
 pub use actor::Actor;
 pub use carecircle::{CareCircle, ManualClock, Settings};
-pub use error::{
-    AlertError, BookingError, CareError, CircleError, EventError, FacilityError, ImportError, MealError, OpenError, PeopleError, PositionError, RentalError,
-    SyncError, TimeBankError,
-};
+pub use error::CareCircleError;
 
 #[cfg(test)]
 mod bench;

@@ -3,12 +3,9 @@
 
 use crate::actor::Actor;
 use crate::carecircle::CareCircle;
-use crate::error::MealError;
+use crate::error::CareCircleError;
 use crate::time::{date, date_string, time_of_day, time_string, to_system_time};
-use carecircle_core::meal::{
-    CanteenSettings as CoreCanteen, Meal as CoreMeal, MealMode as CoreMode, MealOrder as CoreOrder, MealSubsidy as CoreSubsidy, Menu as CoreMenu,
-    MenuAvailability as CoreAvailability,
-};
+use carecircle_core::meal::{CanteenSettings as CoreCanteen, Meal as CoreMeal, MealMode as CoreMode, MealOrder as CoreOrder, MealSubsidy as CoreSubsidy, Menu as CoreMenu, MenuAvailability as CoreAvailability};
 use std::time::SystemTime;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
@@ -195,21 +192,21 @@ impl From<MealSubsidy> for CoreSubsidy {
 #[uniffi::export]
 impl CareCircle {
     /// Sets up a canteen (or a facility that serves meals): delivery radius and cut-offs.
-    pub fn set_canteen(&self, canteen: CanteenSettings) -> Result<(), MealError> {
+    pub fn set_canteen(&self, canteen: CanteenSettings) -> Result<(), CareCircleError> {
         Ok(self.inner.set_canteen(&canteen.to_core()?)?)
     }
 
-    pub fn canteen(&self, facility_id: String) -> Result<CanteenSettings, MealError> {
+    pub fn canteen(&self, facility_id: String) -> Result<CanteenSettings, CareCircleError> {
         Ok(self.inner.canteen(&facility_id)?.into())
     }
 
     /// Publishes or changes a menu; capacity and seats cannot drop below what is ordered.
-    pub fn set_menu(&self, menu: MealMenu) -> Result<(), MealError> {
+    pub fn set_menu(&self, menu: MealMenu) -> Result<(), CareCircleError> {
         Ok(self.inner.set_menu(&menu.to_core()?)?)
     }
 
     /// A canteen's menus for a day ("2026-11-24"), with what is left and when orders close.
-    pub fn menus(&self, facility_id: String, date: String) -> Result<Vec<MenuAvailability>, MealError> {
+    pub fn menus(&self, facility_id: String, date: String) -> Result<Vec<MenuAvailability>, CareCircleError> {
         let day = crate::time::date(&date)?;
         Ok(self.inner.menus(&facility_id, day)?.into_iter().map(Into::into).collect())
     }
@@ -217,32 +214,32 @@ impl CareCircle {
     /// Orders a meal for a senior (the senior, a family member allowed to book, or the
     /// senior's station). Fails with `Full` when the meals or seats are taken, `TooLate`
     /// after the cut-off.
-    pub fn order_meal(&self, actor: Actor, senior_id: String, facility_id: String, date: String, meal: Meal, mode: MealMode) -> Result<MealOrder, MealError> {
+    pub fn order_meal(&self, actor: Actor, senior_id: String, facility_id: String, date: String, meal: Meal, mode: MealMode) -> Result<MealOrder, CareCircleError> {
         let day = crate::time::date(&date)?;
         Ok(self.inner.order_meal(&actor.core(), &senior_id, &facility_id, day, meal.into(), mode.into())?.into())
     }
 
     /// Cancels an order before its cut-off (`TooLate` after).
-    pub fn cancel_meal(&self, actor: Actor, order_id: String) -> Result<MealOrder, MealError> {
+    pub fn cancel_meal(&self, actor: Actor, order_id: String) -> Result<MealOrder, CareCircleError> {
         Ok(self.inner.cancel_meal(&actor.core(), &order_id)?.into())
     }
 
     /// A senior's meal orders, newest first, for those allowed to see them.
-    pub fn meal_orders_for_senior(&self, actor: Actor, senior_id: String) -> Result<Vec<MealOrder>, MealError> {
+    pub fn meal_orders_for_senior(&self, actor: Actor, senior_id: String) -> Result<Vec<MealOrder>, CareCircleError> {
         Ok(self.inner.meal_orders_for_senior(&actor.core(), &senior_id)?.into_iter().map(Into::into).collect())
     }
 
     /// A canteen's standing orders for a day, for its kitchen.
-    pub fn canteen_orders(&self, facility_id: String, date: String) -> Result<Vec<MealOrder>, MealError> {
+    pub fn canteen_orders(&self, facility_id: String, date: String) -> Result<Vec<MealOrder>, CareCircleError> {
         let day = crate::time::date(&date)?;
         Ok(self.inner.canteen_orders(&facility_id, day)?.into_iter().map(Into::into).collect())
     }
 
-    pub fn meal_subsidy(&self) -> Result<MealSubsidy, MealError> {
+    pub fn meal_subsidy(&self) -> Result<MealSubsidy, CareCircleError> {
         Ok(self.inner.meal_subsidy()?.into())
     }
 
-    pub fn set_meal_subsidy(&self, subsidy: MealSubsidy) -> Result<(), MealError> {
+    pub fn set_meal_subsidy(&self, subsidy: MealSubsidy) -> Result<(), CareCircleError> {
         Ok(self.inner.set_meal_subsidy(&subsidy.into())?)
     }
 }

@@ -3,18 +3,13 @@
 
 use crate::actor::Actor;
 use crate::carecircle::CareCircle;
-use crate::error::PeopleError;
+use crate::error::CareCircleError;
 use crate::facility::Service;
 use crate::position::{Crs, wgs84};
 use crate::time::{date, date_string};
-use carecircle_core::assessment::{
-    Assessment as CoreAssessment, CapabilityLevel as CoreLevel, Conditions as CoreConditions, Dimension as CoreDimension, ITEMS,
-};
+use carecircle_core::assessment::{Assessment as CoreAssessment, CapabilityLevel as CoreLevel, Conditions as CoreConditions, Dimension as CoreDimension, ITEMS};
 use carecircle_core::hours::WeeklyHours;
-use carecircle_core::person::{
-    Caregiver as CoreCaregiver, FamilyLink as CoreLink, FamilyMember as CoreMember, FamilyPermissions as CorePermissions, Gender as CoreGender,
-    Senior as CoreSenior,
-};
+use carecircle_core::person::{Caregiver as CoreCaregiver, FamilyLink as CoreLink, FamilyMember as CoreMember, FamilyPermissions as CorePermissions, Gender as CoreGender, Senior as CoreSenior};
 use carecircle_core::{Actor as CoreActor, ServiceSet};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
@@ -357,9 +352,9 @@ pub fn assessment_items() -> Vec<AssessmentItem> {
 }
 
 /// The total, level and dimension totals of a score sheet, without recording it.
-/// Fails with `PeopleError.InvalidInput` for a wrong count or a score over its item's maximum.
+/// Fails with `CareCircleError.InvalidInput` for a wrong count or a score over its item's maximum.
 #[uniffi::export]
-pub fn evaluate_assessment(scores: Vec<u32>, conditions: Conditions) -> Result<Evaluation, PeopleError> {
+pub fn evaluate_assessment(scores: Vec<u32>, conditions: Conditions) -> Result<Evaluation, CareCircleError> {
     let scores = score_sheet(&scores)?;
     let (total, level) = carecircle_core::assessment::evaluate(&scores, conditions.into())?;
     Ok(Evaluation { total, level: level.into(), dimension_totals: carecircle_core::assessment::dimension_totals(&scores).to_vec() })
@@ -368,7 +363,7 @@ pub fn evaluate_assessment(scores: Vec<u32>, conditions: Conditions) -> Result<E
 /// Reads an actor from its label: "senior:S1", "family:F1", "caregiver:C1",
 /// "operator:ZH-CS-001", "district", "system".
 #[uniffi::export]
-pub fn parse_actor(label: String) -> Result<Actor, PeopleError> {
+pub fn parse_actor(label: String) -> Result<Actor, CareCircleError> {
     Ok(CoreActor::parse(&label)?.into())
 }
 
@@ -376,51 +371,51 @@ pub fn parse_actor(label: String) -> Result<Actor, PeopleError> {
 impl CareCircle {
     /// Adds or updates seniors in one transaction; their homes are given in `crs`. A bad
     /// record refuses the whole batch, naming the problem.
-    pub fn put_seniors(&self, seniors: Vec<Senior>, crs: Crs) -> Result<(), PeopleError> {
+    pub fn put_seniors(&self, seniors: Vec<Senior>, crs: Crs) -> Result<(), CareCircleError> {
         let seniors = seniors.iter().map(|s| s.to_core(crs)).collect::<carecircle_core::Result<Vec<_>>>()?;
         Ok(self.inner.put_seniors(&seniors)?)
     }
 
     /// A senior's record (as stored on this device).
-    pub fn senior(&self, id: String) -> Result<Senior, PeopleError> {
+    pub fn senior(&self, id: String) -> Result<Senior, CareCircleError> {
         Ok(self.inner.senior(&id)?.into())
     }
 
     /// A senior's record if `actor` may see it (else `NotFound`); caregivers see the seniors
     /// of visits offered to them.
-    pub fn senior_for(&self, actor: Actor, id: String) -> Result<Senior, PeopleError> {
+    pub fn senior_for(&self, actor: Actor, id: String) -> Result<Senior, CareCircleError> {
         Ok(self.inner.senior_for(&actor.core(), &id)?.into())
     }
 
     /// Every senior on this device, by id.
-    pub fn seniors(&self) -> Result<Vec<Senior>, PeopleError> {
+    pub fn seniors(&self) -> Result<Vec<Senior>, CareCircleError> {
         Ok(self.inner.seniors()?.into_iter().map(Into::into).collect())
     }
 
     /// Adds or updates a family member: the member themself, a senior or station adding a new
     /// member (or one linked to a senior they act for), or the district.
-    pub fn put_family_member(&self, actor: Actor, member: FamilyMember) -> Result<(), PeopleError> {
+    pub fn put_family_member(&self, actor: Actor, member: FamilyMember) -> Result<(), CareCircleError> {
         Ok(self.inner.put_family_member_as(&actor.core(), &member.into())?)
     }
 
     /// Links a family member to a senior, or changes what the senior lets them do: the senior,
     /// the senior's station or the district (a family member cannot grant themself anything).
-    pub fn link_family(&self, actor: Actor, link: FamilyLink) -> Result<(), PeopleError> {
+    pub fn link_family(&self, actor: Actor, link: FamilyLink) -> Result<(), CareCircleError> {
         Ok(self.inner.link_family_as(&actor.core(), &link.into())?)
     }
 
     /// A senior's family members and what each may do.
-    pub fn family_links(&self, senior_id: String) -> Result<Vec<FamilyLink>, PeopleError> {
+    pub fn family_links(&self, senior_id: String) -> Result<Vec<FamilyLink>, CareCircleError> {
         Ok(self.inner.family_links(&senior_id)?.into_iter().map(Into::into).collect())
     }
 
     /// Adds or updates caregivers in one transaction; their bases are given in `crs`.
-    pub fn put_caregivers(&self, caregivers: Vec<Caregiver>, crs: Crs) -> Result<(), PeopleError> {
+    pub fn put_caregivers(&self, caregivers: Vec<Caregiver>, crs: Crs) -> Result<(), CareCircleError> {
         let caregivers = caregivers.iter().map(|c| c.to_core(crs)).collect::<carecircle_core::Result<Vec<_>>>()?;
         Ok(self.inner.put_caregivers(&caregivers)?)
     }
 
-    pub fn caregiver(&self, id: String) -> Result<Caregiver, PeopleError> {
+    pub fn caregiver(&self, id: String) -> Result<Caregiver, CareCircleError> {
         Ok(self.inner.caregiver(&id)?.into())
     }
 
@@ -430,7 +425,7 @@ impl CareCircle {
 
     /// Up to `k` caregivers whose service area reaches the position (given in `crs`) and who
     /// offer `service`, nearest first.
-    pub fn caregivers_near(&self, lat: f64, lon: f64, crs: Crs, service: Service, k: u32) -> Result<Vec<Caregiver>, PeopleError> {
+    pub fn caregivers_near(&self, lat: f64, lon: f64, crs: Crs, service: Service, k: u32) -> Result<Vec<Caregiver>, CareCircleError> {
         let at = wgs84(lat, lon, crs)?;
         Ok(self.inner.caregivers_near(at, service.into(), k.min(1000) as usize).into_iter().map(Into::into).collect())
     }
@@ -438,14 +433,14 @@ impl CareCircle {
     /// Records an assessment of 26 item scores (see `assessmentItems`) on `date`
     /// ("2026-11-20", not in the future); the latest by date is the one eligibility reads.
     /// The district or the senior's station records it; on a phone it travels to the platform.
-    pub fn record_assessment(&self, actor: Actor, senior_id: String, assessor: String, date: String, scores: Vec<u32>, conditions: Conditions) -> Result<Assessment, PeopleError> {
+    pub fn record_assessment(&self, actor: Actor, senior_id: String, assessor: String, date: String, scores: Vec<u32>, conditions: Conditions) -> Result<Assessment, CareCircleError> {
         let day = crate::time::date(&date)?;
         let scores = score_sheet(&scores)?;
         Ok(self.inner.record_assessment(&actor.core(), &senior_id, &assessor, day, &scores, conditions.into())?.into())
     }
 
     /// A senior's latest assessment, if any.
-    pub fn latest_assessment(&self, senior_id: String) -> Result<Option<Assessment>, PeopleError> {
+    pub fn latest_assessment(&self, senior_id: String) -> Result<Option<Assessment>, CareCircleError> {
         Ok(self.inner.latest_assessment(&senior_id)?.map(Into::into))
     }
 }

@@ -2,7 +2,7 @@
 //! WGS-84, Amap and Tencent maps give GCJ-02, Baidu gives BD-09. The core stores WGS-84 and
 //! converts at the boundary.
 
-use crate::error::PositionError;
+use crate::error::CareCircleError;
 use carecircle_core::position::{Crs as CoreCrs, Position};
 
 /// The coordinate system of a latitude/longitude pair.
@@ -50,9 +50,9 @@ pub(crate) fn wgs84(lat: f64, lon: f64, crs: Crs) -> carecircle_core::Result<Pos
 
 /// Converts a position given in `from` (latitude, longitude in degrees) to `to`, e.g. a
 /// result's WGS-84 coordinates to GCJ-02 for an Amap marker.
-/// Fails with `PositionError.InvalidCoordinate` for NaN or out-of-range values.
+/// Fails with `CareCircleError.InvalidCoordinate` for NaN or out-of-range values.
 #[uniffi::export]
-pub fn convert_position(lat: f64, lon: f64, from: Crs, to: Crs) -> Result<LatLon, PositionError> {
+pub fn convert_position(lat: f64, lon: f64, from: Crs, to: Crs) -> Result<LatLon, CareCircleError> {
     let (lat, lon) = wgs84(lat, lon, from)?.to_crs(to.into());
     Ok(LatLon { lat, lon })
 }

@@ -3,7 +3,7 @@
 
 use crate::actor::Actor;
 use crate::carecircle::CareCircle;
-use crate::error::RentalError;
+use crate::error::CareCircleError;
 use crate::facility::Nearby;
 use crate::position::{Crs, wgs84};
 use crate::time::to_system_time;
@@ -134,47 +134,47 @@ impl From<CoreRental> for Rental {
 impl CareCircle {
     /// Sets a rental point's count, deposit and daily fee for a device; the count cannot drop
     /// below the devices reserved or out.
-    pub fn set_device_stock(&self, stock: DeviceStock) -> Result<(), RentalError> {
+    pub fn set_device_stock(&self, stock: DeviceStock) -> Result<(), CareCircleError> {
         Ok(self.inner.set_device_stock(&stock.into())?)
     }
 
     /// A rental point's devices with what is free now.
-    pub fn device_stock(&self, facility_id: String) -> Result<Vec<StockLevel>, RentalError> {
+    pub fn device_stock(&self, facility_id: String) -> Result<Vec<StockLevel>, CareCircleError> {
         Ok(self.inner.device_stock(&facility_id)?.into_iter().map(Into::into).collect())
     }
 
     /// The `k` nearest rental points with at least one `device` free now, from the position
     /// `lat`, `lon` in `crs`, nearest first.
-    pub fn nearest_with_device(&self, lat: f64, lon: f64, crs: Crs, device: Device, k: u32) -> Result<Vec<Nearby>, RentalError> {
+    pub fn nearest_with_device(&self, lat: f64, lon: f64, crs: Crs, device: Device, k: u32) -> Result<Vec<Nearby>, CareCircleError> {
         Ok(self.inner.nearest_with_device(wgs84(lat, lon, crs)?, device.into(), k)?.into_iter().map(Into::into).collect())
     }
 
     /// Reserves a device for a senior (the senior's side, or the station); `Full` when none is free.
-    pub fn reserve_device(&self, actor: Actor, senior_id: String, facility_id: String, device: Device) -> Result<Rental, RentalError> {
+    pub fn reserve_device(&self, actor: Actor, senior_id: String, facility_id: String, device: Device) -> Result<Rental, CareCircleError> {
         Ok(self.inner.reserve_device(&actor.core(), &senior_id, &facility_id, device.into())?.into())
     }
 
     /// The senior's side collects the device (the deposit is paid then).
-    pub fn pick_up_device(&self, actor: Actor, rental_id: String) -> Result<Rental, RentalError> {
+    pub fn pick_up_device(&self, actor: Actor, rental_id: String) -> Result<Rental, CareCircleError> {
         Ok(self.inner.pick_up_device(&actor.core(), &rental_id)?.into())
     }
 
     /// The device comes back; the fee is settled against the deposit.
-    pub fn return_device(&self, actor: Actor, rental_id: String) -> Result<Rental, RentalError> {
+    pub fn return_device(&self, actor: Actor, rental_id: String) -> Result<Rental, CareCircleError> {
         Ok(self.inner.return_device(&actor.core(), &rental_id)?.into())
     }
 
     /// A reservation not yet picked up is cancelled.
-    pub fn cancel_rental(&self, actor: Actor, rental_id: String) -> Result<Rental, RentalError> {
+    pub fn cancel_rental(&self, actor: Actor, rental_id: String) -> Result<Rental, CareCircleError> {
         Ok(self.inner.cancel_rental(&actor.core(), &rental_id)?.into())
     }
 
-    pub fn rental(&self, id: String) -> Result<Rental, RentalError> {
+    pub fn rental(&self, id: String) -> Result<Rental, CareCircleError> {
         Ok(self.inner.rental(&id)?.into())
     }
 
     /// A senior's rentals, newest first, for those allowed to see them.
-    pub fn rentals_for_senior(&self, actor: Actor, senior_id: String) -> Result<Vec<Rental>, RentalError> {
+    pub fn rentals_for_senior(&self, actor: Actor, senior_id: String) -> Result<Vec<Rental>, CareCircleError> {
         Ok(self.inner.rentals_for_senior(&actor.core(), &senior_id)?.into_iter().map(Into::into).collect())
     }
 }

@@ -5,7 +5,7 @@
 //! cancelled) resumes where it stopped when run again.
 
 use crate::carecircle::CareCircle;
-use crate::error::SyncError;
+use crate::error::CareCircleError;
 use crate::event::Event;
 use crate::time::to_system_time;
 use carecircle_core::sync::{Credentials, OutboxEntry as CoreOutboxEntry, PushResult, SyncOptions as CoreOptions, SyncReport as CoreReport};
@@ -62,7 +62,7 @@ pub struct Refusal {
 
 impl From<PushResult> for Refusal {
     fn from(r: PushResult) -> Self {
-        Refusal { key: r.key, entity: r.subject.entity, subject_id: r.subject.id, code: r.code, message: r.message }
+        Refusal { key: r.key, entity: r.subject.entity, subject_id: r.subject.id, code: r.code.map(|c| c.as_str().to_string()), message: r.message }
     }
 }
 
@@ -122,7 +122,7 @@ impl From<CoreOutboxEntry> for OutboxEntry {
             entity: subject.entity,
             subject_id: subject.id,
             state: e.state,
-            error_code: e.error_code,
+            error_code: e.error_code.map(|c| c.as_str().to_string()),
             error: e.error,
         }
     }
@@ -142,12 +142,12 @@ impl CareCircle {
     /// Signs in to the platform at `serverUrl` ("https://...") as `login`, pushes the outbox,
     /// then pulls everything in the account's scope changed since the last sync. Kotlin
     /// `suspend`, Swift `async`; cancelling it is safe.
-    pub async fn sync(&self, server_url: String, login: String, password: String) -> Result<SyncReport, SyncError> {
+    pub async fn sync(&self, server_url: String, login: String, password: String) -> Result<SyncReport, CareCircleError> {
         Ok(self.inner.sync(&server_url, &Credentials { login, password }).await?.into())
     }
 
     /// As `sync`, with the caller's retry and batch settings.
-    pub async fn sync_with(&self, server_url: String, login: String, password: String, options: SyncOptions) -> Result<SyncReport, SyncError> {
+    pub async fn sync_with(&self, server_url: String, login: String, password: String, options: SyncOptions) -> Result<SyncReport, CareCircleError> {
         Ok(self.inner.sync_with(&server_url, &Credentials { login, password }, &options.into()).await?.into())
     }
 
@@ -155,7 +155,7 @@ impl CareCircle {
     /// platform's stream, and a sync whenever it says something changed (so the listeners hear
     /// of a new offer or an SOS within a second). Reconnects by itself; runs until the caller
     /// cancels it (the Kotlin coroutine or the Swift task) or the login is refused.
-    pub async fn listen(&self, server_url: String, login: String, password: String) -> Result<(), SyncError> {
+    pub async fn listen(&self, server_url: String, login: String, password: String) -> Result<(), CareCircleError> {
         self.inner.listen(&server_url, &Credentials { login, password }, std::future::pending()).await?;
         Ok(())
     }
@@ -164,23 +164,23 @@ impl CareCircle {
 #[uniffi::export]
 impl CareCircle {
     /// Changes not yet confirmed by the platform, oldest first, and the refused ones.
-    pub fn outbox(&self) -> Result<Vec<OutboxEntry>, SyncError> {
+    pub fn outbox(&self) -> Result<Vec<OutboxEntry>, CareCircleError> {
         Ok(self.inner.outbox()?.into_iter().map(Into::into).collect())
     }
 
     /// Drops a refused entry once the app has shown it.
-    pub fn dismiss_outbox_entry(&self, key: String) -> Result<(), SyncError> {
+    pub fn dismiss_outbox_entry(&self, key: String) -> Result<(), CareCircleError> {
         Ok(self.inner.dismiss_outbox_entry(&key)?)
     }
 
     /// The platform and account this database syncs with; null/nil before the first sync.
-    pub fn sync_binding(&self) -> Result<Option<SyncBinding>, SyncError> {
+    pub fn sync_binding(&self) -> Result<Option<SyncBinding>, CareCircleError> {
         Ok(self.inner.sync_binding()?.map(|b| SyncBinding { server: b.server, login: b.login, cursor: b.cursor, synced_at: b.synced_at.map(to_system_time) }))
     }
 
     /// The platform's events of this account's scope, pulled by sync, after `afterSeq` (the
     /// platform's numbering), oldest first.
-    pub fn synced_events(&self, after_seq: i64, limit: u32) -> Result<Vec<Event>, SyncError> {
+    pub fn synced_events(&self, after_seq: i64, limit: u32) -> Result<Vec<Event>, CareCircleError> {
         Ok(self.inner.synced_events(after_seq, limit)?.into_iter().map(Into::into).collect())
     }
 }

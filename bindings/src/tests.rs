@@ -7,7 +7,7 @@ use crate::circle::default_required_kinds;
 use crate::facility::{FacilityKind, NearbyQuery, Service};
 use crate::import::ImportFormat;
 use crate::position::{Crs, convert_position};
-use crate::{CareCircle, CircleError, FacilityError, ImportError, OpenError, PositionError};
+use crate::{CareCircle, CareCircleError};
 use std::sync::Arc;
 
 fn data(file: &str) -> String {
@@ -52,31 +52,31 @@ fn positions_convert_between_systems_and_bad_ones_are_refused() {
     let back = convert_position(gcj.lat, gcj.lon, Crs::Gcj02, Crs::Wgs84).unwrap();
     assert!((back.lat - 29.9609).abs() < 1e-5 && (back.lon - 121.7180).abs() < 1e-5);
     let e = convert_position(f64::NAN, 121.0, Crs::Bd09, Crs::Wgs84).unwrap_err();
-    assert!(matches!(e, PositionError::InvalidCoordinate(_)), "{e}");
+    assert!(matches!(e, CareCircleError::InvalidCoordinate(_)), "{e}");
 }
 
 #[test]
 fn bad_input_is_a_typed_error_with_a_plain_message() {
     let cc = zhenhai();
     let e = cc.nearest(95.0, 121.7, Crs::Gcj02, canteens(5)).unwrap_err();
-    assert!(matches!(&e, FacilityError::InvalidCoordinate(m) if m == "invalid coordinate: latitude 95 is outside -90..90"), "{e}");
-    assert!(matches!(cc.nearest(29.9, 121.7, Crs::Wgs84, canteens(0)), Err(FacilityError::InvalidInput(_))));
-    assert!(matches!(cc.within(29.9, 121.7, Crs::Wgs84, canteens(5)), Err(FacilityError::InvalidInput(_))));
-    assert!(matches!(cc.facility("nope".into()), Err(FacilityError::NotFound(_))));
-    assert!(matches!(cc.circle(f64::NAN, 121.7, Crs::Wgs84), Err(CircleError::InvalidCoordinate(_))));
+    assert!(matches!(&e, CareCircleError::InvalidCoordinate(m) if m == "invalid coordinate: latitude 95 is outside -90..90"), "{e}");
+    assert!(matches!(cc.nearest(29.9, 121.7, Crs::Wgs84, canteens(0)), Err(CareCircleError::InvalidInput(_))));
+    assert!(matches!(cc.within(29.9, 121.7, Crs::Wgs84, canteens(5)), Err(CareCircleError::InvalidInput(_))));
+    assert!(matches!(cc.facility("nope".into()), Err(CareCircleError::NotFound(_))));
+    assert!(matches!(cc.circle(f64::NAN, 121.7, Crs::Wgs84), Err(CareCircleError::InvalidCoordinate(_))));
     let mut settings = default_settings();
     settings.circle_minutes = 0.0;
-    assert!(matches!(CareCircle::open_in_memory(settings), Err(OpenError::InvalidSettings(_))));
+    assert!(matches!(CareCircle::open_in_memory(settings), Err(CareCircleError::InvalidInput(_))));
 }
 
 #[test]
 fn a_bad_import_file_names_its_rows_and_changes_nothing() {
     let cc = zhenhai();
     let e = block_on(cc.import_file(data("samples/bad-facilities.csv"), None)).unwrap_err();
-    assert!(matches!(&e, ImportError::Rejected(m) if m.contains("line 3: name is missing")), "{e}");
+    assert!(matches!(&e, CareCircleError::ImportRejected(m) if m.contains("line 3: name is missing")), "{e}");
     assert_eq!(cc.facility_count(), 130);
     let e = block_on(cc.import_text("id,name\n".into(), ImportFormat::Csv, Some(Crs::Wgs84))).unwrap_err();
-    assert!(matches!(e, ImportError::Rejected(_) | ImportError::InvalidInput(_)), "{e}");
+    assert!(matches!(e, CareCircleError::ImportRejected(_) | CareCircleError::InvalidInput(_)), "{e}");
 }
 
 #[test]
@@ -94,7 +94,7 @@ fn the_circle_and_the_coverage_of_homes() {
     assert_eq!(report.required, vec![FacilityKind::CommunityStation, FacilityKind::Canteen]);
     assert!(report.uncovered.iter().any(|h| h.id == "H2"));
     let bad = vec![crate::circle::Home { id: "H3".into(), lat: 91.0, lon: 0.0, division: String::new() }];
-    assert!(matches!(block_on(cc.coverage(bad, Crs::Wgs84, vec![])), Err(CircleError::InvalidCoordinate(_))));
+    assert!(matches!(block_on(cc.coverage(bad, Crs::Wgs84, vec![])), Err(CareCircleError::InvalidCoordinate(_))));
 }
 
 mod services {
@@ -107,7 +107,7 @@ mod services {
     use crate::facility::{Facility, FacilityKind, NearbyQuery, Service};
     use crate::people::{Caregiver, Conditions, FamilyLink, FamilyMember, FamilyPermissions, Gender, Senior, evaluate_assessment, parse_actor};
     use crate::position::Crs;
-    use crate::{BookingError, CareCircle, FacilityError, MealError, PeopleError};
+    use crate::{CareCircleError, CareCircle};
     use std::sync::Arc;
     use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -167,12 +167,12 @@ mod services {
         clock.advance(Duration::from_secs(16 * 3600));
         assert_eq!(cc.today(), "2026-11-24", "midnight in Shanghai is 16:00 UTC");
         let bad = Senior { birth_date: "1940-02-30".into(), ..s };
-        assert!(matches!(cc.put_seniors(vec![bad], Crs::Wgs84), Err(PeopleError::InvalidInput(m)) if m.contains("1940-02-30")));
-        assert!(matches!(cc.menus("ZH-CT-01".into(), "tomorrow".into()), Err(MealError::InvalidInput(_))));
+        assert!(matches!(cc.put_seniors(vec![bad], Crs::Wgs84), Err(CareCircleError::InvalidInput(m)) if m.contains("1940-02-30")));
+        assert!(matches!(cc.menus("ZH-CT-01".into(), "tomorrow".into()), Err(CareCircleError::InvalidInput(_))));
         assert_eq!(parse_actor("operator:ST".into()).unwrap(), Actor::Operator { station_id: "ST".into() });
         assert_eq!(Actor::Family { id: "F1".into() }.label(), "family:F1");
         let e = evaluate_assessment(vec![300; 26], Conditions { dementia: false, psychiatric_disorder: false, risk_events_30d: 0 }).unwrap_err();
-        assert!(matches!(e, PeopleError::InvalidInput(_)), "{e}");
+        assert!(matches!(e, CareCircleError::InvalidInput(_)), "{e}");
         let settings = cc.settings();
         assert_eq!((settings.checkin_flag_m, settings.offers_per_request), (150.0, 3));
     }
@@ -186,9 +186,9 @@ mod services {
         assert_eq!((b.state, b.start, b.end), (BookingState::Offered, at(26 * 3600), at(27 * 3600)));
         assert_eq!(cc.accept_booking(Actor::Caregiver { id: "C2".into() }, b.id.clone()).unwrap().caregiver_id.as_deref(), Some("C2"));
         let e = cc.accept_booking(Actor::Caregiver { id: "C1".into() }, b.id.clone()).unwrap_err();
-        assert!(matches!(&e, BookingError::AlreadyTaken(m) if m.starts_with("already taken")), "{e}");
+        assert!(matches!(&e, CareCircleError::AlreadyTaken(m) if m.starts_with("already taken")), "{e}");
         let past = BookingRequest { start: UNIX_EPOCH, ..request };
-        assert!(matches!(cc.request_booking(family, past), Err(BookingError::InvalidInput(_))));
+        assert!(matches!(cc.request_booking(family, past), Err(CareCircleError::InvalidInput(_))));
     }
 
     #[test]
@@ -214,7 +214,7 @@ mod services {
         let found = cc.nearest(29.9609, 121.7180, Crs::Wgs84, q.clone()).unwrap();
         assert!(found[0].distance_m < 10.0, "{found:?}");
         let bad = Facility { hours: "sometimes".into(), ..canteen };
-        assert!(matches!(cc.put_facilities(vec![bad], Crs::Wgs84), Err(FacilityError::InvalidInput(_))));
+        assert!(matches!(cc.put_facilities(vec![bad], Crs::Wgs84), Err(CareCircleError::InvalidInput(_))));
         cc.delete_facility("CT1".into()).unwrap();
         assert!(cc.nearest(29.9609, 121.7180, Crs::Wgs84, q).unwrap().is_empty());
         assert!(cc.facility("CT1".into()).unwrap().deleted);

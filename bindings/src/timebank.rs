@@ -4,7 +4,7 @@
 
 use crate::actor::Actor;
 use crate::carecircle::CareCircle;
-use crate::error::TimeBankError;
+use crate::error::CareCircleError;
 use crate::facility::Service;
 use crate::time::{date, date_string, to_system_time};
 use carecircle_core::timebank::{Account as CoreAccount, Earned as CoreEarned, Entry as CoreEntry, TimeBankRules as CoreRules};
@@ -112,64 +112,64 @@ pub fn timebank_bank_accounts() -> Vec<String> {
 
 #[uniffi::export]
 impl CareCircle {
-    pub fn timebank_rules(&self) -> Result<TimeBankRules, TimeBankError> {
+    pub fn timebank_rules(&self) -> Result<TimeBankRules, CareCircleError> {
         Ok(self.inner.timebank_rules()?.into())
     }
 
-    pub fn set_timebank_rules(&self, rules: TimeBankRules) -> Result<(), TimeBankError> {
+    pub fn set_timebank_rules(&self, rules: TimeBankRules) -> Result<(), CareCircleError> {
         Ok(self.inner.set_timebank_rules(&rules.into())?)
     }
 
     /// Opens an account for a volunteer or a senior (idempotent; a known birth date is kept).
-    pub fn open_timebank_account(&self, id: String, name: String, birth_date: Option<String>) -> Result<TimeBankAccount, TimeBankError> {
+    pub fn open_timebank_account(&self, id: String, name: String, birth_date: Option<String>) -> Result<TimeBankAccount, CareCircleError> {
         let birth = birth_date.as_deref().map(date).transpose()?;
         Ok(self.inner.open_timebank_account(&id, &name, birth)?.into())
     }
 
-    pub fn timebank_account(&self, id: String) -> Result<TimeBankAccount, TimeBankError> {
+    pub fn timebank_account(&self, id: String) -> Result<TimeBankAccount, CareCircleError> {
         Ok(self.inner.timebank_account(&id)?.into())
     }
 
     /// A station operator (of the senior's station) or the district verifies a volunteer's
     /// service to a senior; the volunteer earns `minutes × earnRatio`, up to the cap.
-    pub fn record_volunteer_service(&self, actor: Actor, volunteer_id: String, senior_id: String, service: Service, minutes: i64) -> Result<Earned, TimeBankError> {
+    pub fn record_volunteer_service(&self, actor: Actor, volunteer_id: String, senior_id: String, service: Service, minutes: i64) -> Result<Earned, CareCircleError> {
         Ok(self.inner.record_volunteer_service(&actor.core(), &volunteer_id, &senior_id, service.into(), minutes)?.into())
     }
 
     /// A holder gives hours to a family member (either direction of a family link).
-    pub fn transfer_hours(&self, actor: Actor, from: String, to: String, minutes: i64) -> Result<TimeBankAccount, TimeBankError> {
+    pub fn transfer_hours(&self, actor: Actor, from: String, to: String, minutes: i64) -> Result<TimeBankAccount, CareCircleError> {
         Ok(self.inner.transfer_hours(&actor.core(), &from, &to, minutes)?.into())
     }
 
     /// A holder spends hours on a service (`reference`: a booking id or a station's service
     /// record); only from the redemption age.
-    pub fn spend_hours(&self, actor: Actor, account: String, reference: String, minutes: i64) -> Result<TimeBankAccount, TimeBankError> {
+    pub fn spend_hours(&self, actor: Actor, account: String, reference: String, minutes: i64) -> Result<TimeBankAccount, CareCircleError> {
         Ok(self.inner.spend_hours(&actor.core(), &account, &reference, minutes)?.into())
     }
 
     /// A holder donates hours to the hardship pool.
-    pub fn donate_hours(&self, actor: Actor, from: String, minutes: i64) -> Result<TimeBankAccount, TimeBankError> {
+    pub fn donate_hours(&self, actor: Actor, from: String, minutes: i64) -> Result<TimeBankAccount, CareCircleError> {
         Ok(self.inner.donate_hours(&actor.core(), &from, minutes)?.into())
     }
 
     /// The district grants donated hours to a senior in hardship.
-    pub fn grant_hours(&self, actor: Actor, senior_id: String, minutes: i64) -> Result<TimeBankAccount, TimeBankError> {
+    pub fn grant_hours(&self, actor: Actor, senior_id: String, minutes: i64) -> Result<TimeBankAccount, CareCircleError> {
         Ok(self.inner.grant_hours(&actor.core(), &senior_id, minutes)?.into())
     }
 
     /// The balance of any account, the bank's own included, in minutes.
-    pub fn hours_balance(&self, account: String) -> Result<i64, TimeBankError> {
+    pub fn hours_balance(&self, account: String) -> Result<i64, CareCircleError> {
         Ok(self.inner.hours_balance(&account)?)
     }
 
     /// An account's entries, oldest first.
-    pub fn ledger(&self, account: String) -> Result<Vec<LedgerEntry>, TimeBankError> {
+    pub fn ledger(&self, account: String) -> Result<Vec<LedgerEntry>, CareCircleError> {
         Ok(self.inner.ledger(&account)?.into_iter().map(Into::into).collect())
     }
 
     /// The ledger's self-check: the problems found (every transaction must sum to zero, no
     /// personal balance be negative or over the cap). Empty when all is well.
-    pub fn audit_ledger(&self) -> Result<Vec<String>, TimeBankError> {
+    pub fn audit_ledger(&self) -> Result<Vec<String>, CareCircleError> {
         Ok(self.inner.audit_ledger()?)
     }
 }

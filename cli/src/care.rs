@@ -11,7 +11,7 @@ use carecircle_core::rating::RatedSubject;
 use carecircle_core::stats::{DistrictStats, DivisionStats};
 use carecircle_core::subsidy::{SubsidyApplication, SubsidyKind};
 use carecircle_core::{Actor, CareCircle, Error, Result, Service};
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{Datelike, NaiveDate};
 use clap::{Args, Subcommand};
 
 fn actor_or_district(a: &Option<String>) -> Result<Actor> {
@@ -130,10 +130,6 @@ fn plan_request(senior: String, kind: PlanKind, p: &PlanArgs, today: NaiveDate) 
     })
 }
 
-fn end_of_next_week(today: NaiveDate) -> NaiveDate {
-    today + Duration::days(i64::from(6 - today.weekday().num_days_from_monday()) + 7)
-}
-
 fn print_plan(p: &CarePlan) {
     let items: Vec<String> = p
         .items
@@ -214,12 +210,12 @@ pub fn plan(cc: &CareCircle, out: &Output, c: PlanCmd) -> Result<()> {
             out.either(&plans, || plans.iter().for_each(print_plan))
         }
         PlanCmd::Generate { who, plan_id, through } => {
-            let through = through.as_deref().map_or(Ok(end_of_next_week(today)), parse_date)?;
+            let through = through.as_deref().map_or(Ok(carecircle_core::plan::default_horizon(today)), parse_date)?;
             let g = cc.generate_plan_visits(&who.actor, &plan_id, through)?;
             out.either(&g, || print_generated(std::slice::from_ref(&g)))
         }
         PlanCmd::GenerateAll { through } => {
-            let through = through.as_deref().map_or(Ok(end_of_next_week(today)), parse_date)?;
+            let through = through.as_deref().map_or(Ok(carecircle_core::plan::default_horizon(today)), parse_date)?;
             let g = cc.generate_all_plans(through)?;
             out.either(&g, || print_generated(&g))
         }
@@ -336,7 +332,7 @@ pub fn doctor(cc: &CareCircle, out: &Output, c: DoctorCmd) -> Result<()> {
             let starts_on = parse_date(&from)?;
             let ends_on = match to {
                 Some(t) => parse_date(&t)?,
-                None => starts_on.checked_add_months(chrono::Months::new(12)).and_then(|d| d.pred_opt()).ok_or_else(|| Error::invalid("from", "out of range"))?,
+                None => carecircle_core::doctor::default_contract_end(starts_on)?,
             };
             let k = cc.sign_contract(&who.actor, &ContractRequest { senior_id: senior, doctor_id: doctor, starts_on, ends_on, services: ContractService::parse_list(&services)? })?;
             out.either(&k, || println!("contract {} signed: senior {} with doctor {} of {}, {} to {}", k.id, k.senior_id, k.doctor_id, k.clinic_id, k.starts_on, k.ends_on))

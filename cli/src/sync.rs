@@ -26,7 +26,7 @@ pub fn sync(cc: &CareCircle, out: &Output, a: SyncArgs) -> Result<()> {
         let refused: Vec<Vec<String>> = outbox
             .iter()
             .filter(|e| e.state == "rejected")
-            .map(|e| vec![e.command.subject().id, e.error_code.clone().unwrap_or_default(), e.error.clone().unwrap_or_default()])
+            .map(|e| vec![e.command.subject().id, e.error_code.map(|c| c.to_string()).unwrap_or_default(), e.error.clone().unwrap_or_default()])
             .collect();
         if !refused.is_empty() {
             println!("refused by the platform (the platform's state now shows):");

@@ -36,6 +36,25 @@ pub fn check_login(login: &str) -> Result<()> {
     Ok(())
 }
 
+/// Passwords are 8 to 256 characters (bytes at most 256, so a hash never meets a huge input).
+pub fn check_password(password: &str) -> Result<()> {
+    if password.chars().count() < 8 || password.len() > 256 {
+        return Err(Error::invalid("password", "8 to 256 characters"));
+    }
+    Ok(())
+}
+
+/// May `by` create an account with this login and password? Only the district administers
+/// accounts; the login and password must be ones the platform takes. Checked before the
+/// (slow) password hash is made.
+pub fn check_new_account(by: &Actor, login: &str, password: &str) -> Result<()> {
+    if *by != Actor::District {
+        return Err(Error::Forbidden("only the district creates accounts".into()));
+    }
+    check_login(login)?;
+    check_password(password)
+}
+
 impl CareCircle {
     /// Creates or replaces an account. The actor must name someone who exists here.
     pub fn put_account(&self, account: &Account) -> Result<()> {
@@ -103,5 +122,20 @@ impl CareCircle {
 
     pub fn end_session(&self, token_hash: &str) -> Result<()> {
         self.store.write(|tx| tx.execute("DELETE FROM session WHERE token_hash = ?1", args![token_hash]).map(|_| ()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_district_makes_accounts_with_a_fair_password() {
+        assert!(check_new_account(&Actor::District, "li.ming", "long enough").is_ok());
+        assert!(matches!(check_new_account(&Actor::Operator("ZH-ST-01".into()), "li.ming", "long enough"), Err(Error::Forbidden(_))));
+        assert!(matches!(check_new_account(&Actor::District, "li ming", "long enough"), Err(Error::InvalidInput { field: "login", .. })));
+        assert!(matches!(check_new_account(&Actor::District, "li.ming", "short"), Err(Error::InvalidInput { field: "password", .. })));
+        assert!(check_password(&"密".repeat(85)).is_ok(), "85 three-byte characters are 255 bytes");
+        assert!(check_password(&"密".repeat(86)).is_err(), "258 bytes");
     }
 }

@@ -160,7 +160,7 @@ impl Database for PgDb {
             }
             std::thread::sleep(backoff(attempt));
         }
-        Err(Error::Database("the database stayed too busy to complete the change; try again".into()))
+        Err(Error::Busy("the database stayed too busy to complete the change; try again".into()))
     }
 
     fn read(&self, f: &mut dyn FnMut(&dyn Sql) -> Result<()>) -> Result<()> {
@@ -170,7 +170,7 @@ impl Database for PgDb {
             }
             std::thread::sleep(backoff(attempt));
         }
-        Err(Error::Database("the database stayed too busy to answer; try again".into()))
+        Err(Error::Busy("the database stayed too busy to answer; try again".into()))
     }
 
     fn dialect(&self) -> Dialect {

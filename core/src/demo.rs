@@ -253,7 +253,7 @@ impl CareCircle {
                     senior_id: s.id.clone(),
                     doctor_id: doctor.clone(),
                     starts_on,
-                    ends_on: starts_on.checked_add_months(Months::new(12)).and_then(|d| d.pred_opt()).expect("valid date"),
+                    ends_on: crate::doctor::default_contract_end(starts_on)?,
                     services,
                 };
                 contracts.entry(clinic.id.clone()).or_default().push((format!("FD-{}", s.id), req));
@@ -593,8 +593,7 @@ impl CareCircle {
         drop(h);
 
         // Now, on this handle's clock: the plans' visits through the end of next week, and reminders.
-        let next_sunday = today + Duration::days(i64::from(6 - today.weekday().num_days_from_monday()) + 7);
-        out.upcoming_visits = self.generate_all_plans(next_sunday)?.iter().map(|g| g.occurrences.iter().filter(|o| o.booking_id.is_some()).count()).sum();
+        out.upcoming_visits = self.generate_all_plans(crate::plan::default_horizon(today))?.iter().map(|g| g.occurrences.iter().filter(|o| o.booking_id.is_some()).count()).sum();
         out.reminders = self.remind_health_checks(30)?.len();
         out.last_event_seq = self.store.read(|sql| sql.scalar::<Option<i64>>("SELECT MAX(seq) FROM event", &[]))?.unwrap_or(0);
         self.store.write(|sql| crate::store::put_setting(sql, "demo_care", &out))?;

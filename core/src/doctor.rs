@@ -76,6 +76,12 @@ pub struct ContractRequest {
     pub services: Vec<ContractService>,
 }
 
+/// The last day of a contract signed from `starts_on` when no end is given: contracts run a
+/// year (the seeds' yearly signing), so the day before the anniversary.
+pub fn default_contract_end(starts_on: NaiveDate) -> Result<NaiveDate> {
+    starts_on.checked_add_months(Months::new(12)).and_then(|d| d.pred_opt()).ok_or_else(|| Error::invalid("starts on", "out of range"))
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DoctorContract {
     pub id: String,

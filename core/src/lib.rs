@@ -53,7 +53,7 @@ pub mod demo;
 
 pub use carecircle::{CareCircle, Settings};
 pub use catalogue::{Nearby, NearbyQuery};
-pub use error::{Error, Result};
+pub use error::{Error, ErrorCode, Result};
 pub use facility::{Facility, FacilityKind, Service, ServiceSet};
 pub use person::Actor;
 pub use position::{Crs, Position};

@@ -405,6 +405,12 @@ fn next_month(first: NaiveDate) -> NaiveDate {
 /// How far ahead visits may be generated.
 pub const MAX_DAYS_AHEAD: i64 = 62;
 
+/// Through which day visits are generated when no day is given: the end (Sunday) of next week,
+/// so a family sees the whole coming week from Monday on.
+pub fn default_horizon(today: NaiveDate) -> NaiveDate {
+    today + Duration::days(i64::from(6 - today.weekday().num_days_from_monday()) + 7)
+}
+
 impl CareCircle {
     /// Makes a care plan (visits are generated separately, week by week).
     pub fn create_plan(&self, actor: &Actor, req: &PlanRequest) -> Result<CarePlan> {

@@ -167,9 +167,9 @@ fn the_second_caregivers_accept_is_refused_and_overwritten_by_the_pull() {
         assert!(sync(&w.cc, &p1, &c1, 500).is_empty());
         let refused = sync(&w.cc, &p2, &c2, 500);
         assert_eq!(refused.len(), 1);
-        assert_eq!(refused[0].code.as_deref(), Some("already_taken"));
+        assert_eq!(refused[0].code.map(|c| c.as_str()), Some("already_taken"));
         let outbox = p2.outbox().unwrap();
-        assert_eq!((outbox.len(), outbox[0].state.as_str(), outbox[0].error_code.as_deref()), (1, "rejected", Some("already_taken")));
+        assert_eq!((outbox.len(), outbox[0].state.as_str(), outbox[0].error_code.map(|c| c.as_str())), (1, "rejected", Some("already_taken")));
         let on_p2 = p2.booking(&b.id).unwrap();
         assert_eq!(on_p2.state, BookingState::Accepted);
         assert_eq!(on_p2.caregiver_id, None, "another caregiver's name is not shown");
@@ -189,7 +189,7 @@ fn a_booking_the_platform_refuses_disappears_from_the_phone() {
         w.cc.link_family(&FamilyLink { senior_id: "S1".into(), family_id: "F1".into(), relation: "女儿".into(), permissions: FamilyPermissions { can_book: false, ..FamilyPermissions::ALL } })
             .unwrap();
         let refused = sync(&w.cc, &family, &f1, 500);
-        assert_eq!(refused[0].code.as_deref(), Some("forbidden"));
+        assert_eq!(refused[0].code.map(|c| c.as_str()), Some("forbidden"));
         assert_eq!(refused[0].message.as_deref(), Some("not allowed"));
         assert!(family.booking(&b.id).is_err(), "the phantom booking is gone");
         assert!(!family.family_links("S1").unwrap()[0].permissions.can_book);

@@ -18,7 +18,7 @@ use carecircle_core::entitlement::DistrictRules;
 use carecircle_core::import::Format;
 use carecircle_core::meal::{CanteenSettings, Menu};
 use carecircle_core::rental::DeviceStock;
-use carecircle_core::Crs;
+use carecircle_core::{Crs, ErrorCode};
 use serde::{Deserialize, Serialize};
 
 /// The largest division file taken (other bodies: the server's 1 MiB).
@@ -56,14 +56,14 @@ struct FileQuery {
 
 /// The file is the request body, as text.
 fn utf8(body: axum::body::Bytes) -> Result<String, ApiError> {
-    String::from_utf8(body.to_vec()).map_err(|_| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "import_rejected", "the file is not UTF-8 text"))
+    String::from_utf8(body.to_vec()).map_err(|_| ApiError::new(ErrorCode::ImportRejected, "the file is not UTF-8 text"))
 }
 
 async fn import_facilities(State(st): State<AppState>, caller: Caller, Params(q): Params<FileQuery>, body: axum::body::Bytes) -> Result<Response, ApiError> {
     let format = match q.format.as_str() {
         "geojson" | "json" => Format::GeoJson,
         "csv" => Format::Csv,
-        _ => return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", "format: geojson or csv")),
+        _ => return Err(ApiError::new(ErrorCode::InvalidInput, "format: geojson or csv")),
     };
     let text = utf8(body)?;
     run(&st, caller, Admin::ImportFacilities { text, format, crs: q.crs }).await

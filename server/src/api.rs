@@ -14,7 +14,7 @@ use carecircle_core::account::Account;
 use carecircle_core::booking::{Booking, Offer};
 use carecircle_core::sync::{Command, PullRequest, PushEntry, PushResult};
 use carecircle_core::visit::{Review, Visit};
-use carecircle_core::{Actor, Crs, FacilityKind, NearbyQuery, Position, Service, ServiceSet};
+use carecircle_core::{Actor, Crs, ErrorCode, FacilityKind, NearbyQuery, Position, Service, ServiceSet};
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -34,7 +34,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
         serde_json::from_value(value).map(Body).map_err(|e| {
             let mut message = e.to_string();
             message.truncate(300);
-            ApiError::new(StatusCode::BAD_REQUEST, "bad_json", message)
+            ApiError::new(ErrorCode::BadJson, message)
         })
     }
 }
@@ -56,7 +56,7 @@ pub async fn refuse_control_characters(req: Request, next: axum::middleware::Nex
     let uri = req.uri();
     let decoded = |s: &str| percent_decoded_has_control(s.as_bytes());
     if decoded(uri.path()) || uri.query().is_some_and(decoded) {
-        return ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", "the address contains a control character").into_response();
+        return ApiError::new(ErrorCode::InvalidInput, "the address contains a control character").into_response();
     }
     next.run(req).await
 }
@@ -146,14 +146,14 @@ struct SessionOut {
 }
 
 async fn login(State(st): State<AppState>, ClientAddr(addr): ClientAddr, Body(b): Body<LoginBody>) -> Result<Response, ApiError> {
-    let refused = || ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "wrong login or password");
+    let refused = || ApiError::new(ErrorCode::Unauthorized, "wrong login or password");
     if b.login.is_empty() || b.login.len() > 64 || b.password.len() > 256 {
         return Err(refused());
     }
     // Refused before any hashing: a throttled guess costs the platform nothing.
     if let Err(wait) = st.throttle.begin(&b.login, addr) {
         let secs = wait.as_secs().max(1);
-        let mut resp = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", format!("too many failed sign-ins: try again in {secs} seconds")).into_response();
+        let mut resp = ApiError::new(ErrorCode::RateLimited, format!("too many failed sign-ins: try again in {secs} seconds")).into_response();
         resp.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(secs));
         return Ok(resp);
     }
@@ -170,7 +170,7 @@ async fn login(State(st): State<AppState>, ClientAddr(addr): ClientAddr, Body(b)
     let account = match checked {
         Some((true, Some(a))) => a,
         Some(_) => return Err(refused()),
-        None => return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "the platform is busy; try again")),
+        None => return Err(ApiError::busy()),
     };
     st.throttle.succeeded(&b.login, addr);
     let token = new_token();
@@ -219,16 +219,10 @@ struct NewAccount {
 }
 
 async fn create_account(State(st): State<AppState>, caller: Caller, Body(b): Body<NewAccount>) -> Result<(StatusCode, Json<Me>), ApiError> {
-    if caller.actor != Actor::District {
-        return Err(ApiError::from(carecircle_core::Error::Forbidden(String::new())));
-    }
-    if b.password.chars().count() < 8 || b.password.len() > 256 {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", "a password has 8 to 256 characters"));
-    }
+    carecircle_core::account::check_new_account(&caller.actor, &b.login, &b.password)?;
     let actor = Actor::parse(&b.actor)?;
-    carecircle_core::account::check_login(&b.login)?;
     let password = b.password;
-    let hash = st.passwords.run(move || hash_password(&password)).await.ok_or_else(|| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "the platform is busy; try again"))??;
+    let hash = st.passwords.run(move || hash_password(&password)).await.ok_or_else(|| ApiError::busy())??;
     let account = Account { login: b.login.clone(), actor: actor.clone(), password_hash: hash, disabled: false };
     st.blocking(move |cc| cc.put_account(&account)).await?;
     // Storage ended the login's sessions if its password or actor changed; so does the cache.
@@ -250,7 +244,7 @@ struct PushOut {
 
 async fn push(State(st): State<AppState>, caller: Caller, Unchecked(b): Unchecked<PushBody>) -> Result<Json<PushOut>, ApiError> {
     if b.entries.len() > MAX_PUSH {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", format!("at most {MAX_PUSH} changes per push")));
+        return Err(ApiError::new(ErrorCode::InvalidInput, format!("at most {MAX_PUSH} changes per push")));
     }
     let actor = caller.actor;
     let results = st.blocking(move |cc| b.entries.iter().map(|e| cc.apply_pushed(&actor, e)).collect::<carecircle_core::Result<Vec<_>>>()).await?;
@@ -380,7 +374,7 @@ async fn apply(st: &AppState, caller: Caller, headers: &HeaderMap, command: Comm
 /// whose record may be one the platform chose an id for the first time.
 pub(crate) async fn run_command(st: &AppState, actor: Actor, headers: &HeaderMap, command: Command) -> Result<carecircle_core::sync::Subject, ApiError> {
     let key = match headers.get("idempotency-key") {
-        Some(v) => v.to_str().ok().filter(|k| !k.is_empty() && k.len() <= 128).ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "bad_header", "Idempotency-Key: 1 to 128 visible characters"))?.to_string(),
+        Some(v) => v.to_str().ok().filter(|k| !k.is_empty() && k.len() <= 128).ok_or_else(|| ApiError::new(ErrorCode::BadHeader, "Idempotency-Key: 1 to 128 visible characters"))?.to_string(),
         None => uuid::Uuid::new_v4().to_string(),
     };
     let result = st
@@ -393,9 +387,7 @@ pub(crate) async fn run_command(st: &AppState, actor: Actor, headers: &HeaderMap
     if result.ok {
         return Ok(result.subject);
     }
-    let code = result.code.as_deref().unwrap_or("refused");
-    let code: &'static str = crate::error::static_code(code);
-    Err(ApiError::new(crate::error::status_of(code), code, result.message.unwrap_or_default()))
+    Err(ApiError::new(result.code.unwrap_or(ErrorCode::Refused), result.message.unwrap_or_default()))
 }
 
 #[derive(Deserialize)]

@@ -3,13 +3,12 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use carecircle_core::Error as CoreError;
+use carecircle_core::{Error as CoreError, ErrorCode};
 use serde::Serialize;
 
 #[derive(Debug)]
 pub struct ApiError {
-    pub status: StatusCode,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
 }
 
@@ -20,52 +19,43 @@ struct Body<'a> {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into() }
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        ApiError { code, message: message.into() }
     }
     pub fn unauthorized() -> Self {
-        ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "sign in first: Authorization: Bearer TOKEN")
+        ApiError::new(ErrorCode::Unauthorized, "sign in first: Authorization: Bearer TOKEN")
     }
     pub fn not_found() -> Self {
-        ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such resource")
+        ApiError::new(ErrorCode::NotFound, "no such resource")
     }
     pub fn internal() -> Self {
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the platform could not complete the request")
+        ApiError::new(ErrorCode::Internal, "the platform could not complete the request")
     }
-}
-
-/// The status for a core refusal code.
-pub fn status_of(code: &str) -> StatusCode {
-    match code {
-        "invalid_input" | "invalid_coordinate" | "import_rejected" | "no_path" => StatusCode::UNPROCESSABLE_ENTITY,
-        "not_found" => StatusCode::NOT_FOUND,
-        "forbidden" => StatusCode::FORBIDDEN,
-        "invalid_transition" | "already_taken" | "caregiver_busy" | "no_caregiver_available" | "duplicate" | "full" | "too_late" => StatusCode::CONFLICT,
-        "unavailable" => StatusCode::BAD_GATEWAY,
-        "internal" => StatusCode::INTERNAL_SERVER_ERROR,
-        _ => StatusCode::BAD_REQUEST,
+    pub fn busy() -> Self {
+        ApiError::new(ErrorCode::Busy, "the platform is busy; try again")
+    }
+    /// The status, from the code (`ErrorCode::http_status`, the one place it is chosen).
+    pub fn status(&self) -> StatusCode {
+        StatusCode::from_u16(self.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 }
 
 impl From<CoreError> for ApiError {
     fn from(e: CoreError) -> Self {
         let (code, message) = carecircle_core::sync::public_error(&e);
-        let status = status_of(code);
-        if status == StatusCode::INTERNAL_SERVER_ERROR {
+        if !code.is_refusal() && code != ErrorCode::Unavailable {
             // The detail is for the operators' logs, not for the caller.
             tracing::error!(error = %e, "storage failed");
-            if matches!(e, CoreError::Database(ref m) if m.contains("too busy")) {
-                return ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "the platform is busy; try again");
-            }
         }
-        ApiError { status, code, message }
+        ApiError { code, message }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut resp = (self.status, axum::Json(Body { error: self.code, message: &self.message })).into_response();
-        if self.status == StatusCode::UNAUTHORIZED {
+        let status = self.status();
+        let mut resp = (status, axum::Json(Body { error: self.code.as_str(), message: &self.message })).into_response();
+        if status == StatusCode::UNAUTHORIZED {
             resp.headers_mut().insert(axum::http::header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer"));
         }
         resp
@@ -74,16 +64,14 @@ impl IntoResponse for ApiError {
 
 impl From<axum::extract::rejection::JsonRejection> for ApiError {
     fn from(r: axum::extract::rejection::JsonRejection) -> Self {
-        let status = r.status();
-        let code = match status {
-            StatusCode::PAYLOAD_TOO_LARGE => "too_large",
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
-            _ => "bad_json",
+        let code = match r.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::TooLarge,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => ErrorCode::UnsupportedMediaType,
+            _ => ErrorCode::BadJson,
         };
-        let status = if code == "bad_json" { StatusCode::BAD_REQUEST } else { status };
         let mut message = r.body_text();
         message.truncate(300);
-        ApiError::new(status, code, message)
+        ApiError::new(code, message)
     }
 }
 
@@ -91,15 +79,6 @@ impl From<axum::extract::rejection::QueryRejection> for ApiError {
     fn from(r: axum::extract::rejection::QueryRejection) -> Self {
         let mut message = r.body_text();
         message.truncate(300);
-        ApiError::new(StatusCode::BAD_REQUEST, "bad_query", message)
+        ApiError::new(ErrorCode::BadQuery, message)
     }
-}
-
-/// The static form of a refusal code read back from a receipt.
-pub fn static_code(code: &str) -> &'static str {
-    const CODES: &[&str] = &[
-        "invalid_input", "invalid_coordinate", "import_rejected", "not_found", "forbidden", "invalid_transition", "already_taken", "caregiver_busy",
-        "no_caregiver_available", "duplicate", "full", "too_late", "unavailable", "internal", "no_path",
-    ];
-    CODES.iter().find(|c| **c == code).copied().unwrap_or("refused")
 }

@@ -19,10 +19,10 @@ use crate::auth::{Caller, session_of};
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use carecircle_core::{Actor, CareCircle};
+use carecircle_core::{Actor, CareCircle, ErrorCode};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -79,7 +79,7 @@ impl Live {
         let mut streams = self.streams.lock().unwrap_or_else(|e| e.into_inner());
         let n = streams.entry(login.to_string()).or_insert(0);
         if *n >= self.max_per_login {
-            return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_streams", format!("at most {} live streams per login", self.max_per_login)));
+            return Err(ApiError::new(ErrorCode::TooManyStreams, format!("at most {} live streams per login", self.max_per_login)));
         }
         *n += 1;
         Ok(Slot { live: self.clone(), login: login.to_string() })
@@ -138,7 +138,7 @@ pub struct StreamQuery {
 
 pub async fn stream(State(st): State<AppState>, caller: Caller, headers: HeaderMap, Params(q): Params<StreamQuery>) -> Result<Response, ApiError> {
     let cursor = match headers.get("last-event-id") {
-        Some(v) => v.to_str().map_err(|_| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", "Last-Event-ID: not a cursor this platform gave"))?.to_string(),
+        Some(v) => v.to_str().map_err(|_| ApiError::new(ErrorCode::InvalidInput, "Last-Event-ID: not a cursor this platform gave"))?.to_string(),
         None => q.cursor.unwrap_or_default(),
     };
     let slot = st.live.admit(&caller.login)?;

@@ -24,7 +24,7 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use carecircle_core::{CareCircle, Settings};
+use carecircle_core::{CareCircle, ErrorCode, Settings};
 use clap::Parser;
 use state::AppState;
 use std::io::Write;
@@ -197,7 +197,7 @@ async fn health() -> axum::Json<serde_json::Value> {
 async fn ready(State(st): State<AppState>) -> Response {
     match st.blocking(|cc| cc.ping()).await {
         Ok(()) => axum::Json(serde_json::json!({"status": "ready"})).into_response(),
-        Err(_) => error::ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", "storage does not answer").into_response(),
+        Err(_) => error::ApiError::new(ErrorCode::NotReady, "storage does not answer").into_response(),
     }
 }
 
@@ -206,7 +206,7 @@ async fn openapi_json() -> axum::Json<serde_json::Value> {
 }
 
 async fn method_not_allowed() -> error::ApiError {
-    error::ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this path does not take that method")
+    error::ApiError::new(ErrorCode::MethodNotAllowed, "this path does not take that method")
 }
 
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {

@@ -97,7 +97,7 @@ async fn plans_contracts_assessments_hours_and_answers_made_offline_reach_everyo
         assert_eq!(r.refused.len(), 1, "{r:?}");
         assert!(r.refused[0].message.as_deref().unwrap_or("").contains("fewer than 60 minutes"), "{:?}", r.refused[0]);
         let outbox = family.cc.outbox().unwrap();
-        assert_eq!((outbox[0].state.as_str(), outbox[0].error_code.as_deref()), ("rejected", Some("invalid_input")));
+        assert_eq!((outbox[0].state.as_str(), outbox[0].error_code.map(|c| c.as_str())), ("rejected", Some("invalid_input")));
         assert_eq!(family.cc.timebank_account("F1").unwrap().balance_minutes, 20, "the phone's balance is the platform's again");
 
         // The station answers the daughter's complaint on its tablet, offline; she sees the answer.

@@ -188,7 +188,7 @@ async fn two_caregivers_accepting_at_once_from_two_phones_make_exactly_one_winne
         let (r1, r2) = (r1.unwrap(), r2.unwrap());
         assert_eq!(r1.applied + r2.applied, 5, "one accept per visit applied");
         assert_eq!(r1.refused.len() + r2.refused.len(), 5, "the other refused");
-        assert!(r1.refused.iter().chain(&r2.refused).all(|r| r.code.as_deref() == Some("already_taken")));
+        assert!(r1.refused.iter().chain(&r2.refused).all(|r| r.code.map(|c| c.as_str()) == Some("already_taken")));
         // Both phones settle on the platform's winner; the loser keeps the refusal to show.
         p1.sync(&server.url).await.unwrap();
         p2.sync(&server.url).await.unwrap();

@@ -53,11 +53,11 @@ async fn an_sos_a_meal_and_a_rental_made_offline_reach_the_platform_and_everyone
         let report = family.sync(&server.url).await.unwrap();
         assert_eq!(report.applied, 2, "{report:?}");
         assert_eq!(report.refused.len(), 1, "{report:?}");
-        assert_eq!(report.refused[0].code.as_deref(), Some("full"));
+        assert_eq!(report.refused[0].code.map(|c| c.as_str()), Some("full"));
         // The phone shows why, in the platform's words, and drops its optimistic copy.
         let outbox = family.cc.outbox().unwrap();
         assert_eq!(outbox.len(), 1);
-        assert_eq!((outbox[0].state.as_str(), outbox[0].error_code.as_deref()), ("rejected", Some("full")));
+        assert_eq!((outbox[0].state.as_str(), outbox[0].error_code.map(|c| c.as_str())), ("rejected", Some("full")));
         assert!(outbox[0].error.as_deref().unwrap_or("").contains("wheelchair"), "{:?}", outbox[0].error);
         assert!(family.cc.rental(&rental.id).is_err(), "the refused rental is gone from the phone");
         assert_eq!(family.cc.device_stock("ST1").unwrap()[0].free, 0, "and the stock is the platform's");
@@ -134,7 +134,7 @@ async fn a_full_canteen_refuses_an_offline_order_and_the_phone_shows_why() {
     let report = family.sync(&server.url).await.unwrap();
     assert_eq!(report.refused.len(), 1, "{report:?}");
     let refused = &family.cc.outbox().unwrap()[0];
-    assert_eq!(refused.error_code.as_deref(), Some("full"));
+    assert_eq!(refused.error_code.map(|c| c.as_str()), Some("full"));
     assert!(refused.error.as_deref().unwrap().contains("taken"), "{:?}", refused.error);
     assert!(family.cc.meal_orders_for_senior(&family.actor, "S1").unwrap().iter().all(|o| o.id != order.id));
     let m = &family.cc.menus("CT1", tomorrow()).unwrap()[0];

@@ -48,7 +48,7 @@ use crate::doctor::ContractRequest;
 use crate::plan::PlanRequest;
 use crate::carecircle::CareCircle;
 use crate::db::{Dialect, Sql, SqlExt, Value};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::event::{Emitter, EventKind};
 use crate::facility::Service;
 use crate::meal::{Meal, MealMode};
@@ -280,9 +280,9 @@ pub struct PushResult {
     /// Applied (true) or refused by the rules (false).
     pub ok: bool,
     pub subject: Subject,
-    /// A stable code for a refusal: forbidden, not_found, already_taken, invalid_input, ...
+    /// The refusal's code: forbidden, not_found, already_taken, invalid_input, ...
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub code: Option<String>,
+    pub code: Option<ErrorCode>,
     /// A refusal in plain words, without anyone's personal data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
@@ -290,30 +290,22 @@ pub struct PushResult {
 
 /// Is this error the rules refusing a change (as opposed to storage or the network failing)?
 pub fn is_rule_error(e: &Error) -> bool {
-    !matches!(e, Error::Io(_) | Error::Storage(_) | Error::Database(_) | Error::SchemaTooNew { .. } | Error::Network(_))
+    e.code().is_refusal()
 }
 
-/// A stable code and a message fit to show to anyone: refusals name no other person.
-pub fn public_error(e: &Error) -> (&'static str, String) {
-    match e {
-        Error::InvalidCoordinate(_) => ("invalid_coordinate", e.to_string()),
-        Error::InvalidInput { .. } | Error::BadInstance { .. } => ("invalid_input", e.to_string()),
-        Error::NotFound { what, .. } => ("not_found", format!("{what} not found")),
-        Error::ImportRejected { .. } => ("import_rejected", e.to_string()),
-        Error::Forbidden(_) => ("forbidden", "not allowed".to_string()),
-        Error::InvalidTransition { .. } | Error::InvalidStateChange { .. } => ("invalid_transition", e.to_string()),
-        Error::AlreadyTaken { .. } => ("already_taken", e.to_string()),
-        Error::CaregiverBusy { .. } => ("caregiver_busy", "the caregiver already has a visit at that time".to_string()),
-        Error::NoCaregiverAvailable { .. } => ("no_caregiver_available", e.to_string()),
-        Error::Duplicate { .. } => ("duplicate", e.to_string()),
-        Error::Full(_) => ("full", e.to_string()),
-        Error::TooLate(_) => ("too_late", e.to_string()),
-        Error::Network(_) => ("unavailable", e.to_string()),
-        Error::NoPath(_) => ("no_path", e.to_string()),
-        Error::SchemaTooNew { .. } | Error::Io(_) | Error::Storage(_) | Error::Database(_) => ("internal", "the platform could not complete the request".to_string()),
-        #[allow(unreachable_patterns)]
-        _ => ("refused", "the change was refused".to_string()),
-    }
+/// The code and a message fit to show to anyone: refusals name no other person, and a failure
+/// of the platform's own storage says no more than that it failed.
+pub fn public_error(e: &Error) -> (ErrorCode, String) {
+    let code = e.code();
+    let message = match e {
+        Error::NotFound { what, .. } => format!("{what} not found"),
+        Error::Forbidden(_) => "not allowed".to_string(),
+        Error::CaregiverBusy { .. } => "the caregiver already has a visit at that time".to_string(),
+        _ if code == ErrorCode::Busy => "the platform is busy; try again".to_string(),
+        _ if !code.is_refusal() && code != ErrorCode::Unavailable => return (ErrorCode::Internal, "the platform could not complete the request".to_string()),
+        _ => e.to_string(),
+    };
+    (code, message)
 }
 
 /// Ids a phone chooses for new records: 1 to 64 characters, no control characters.

@@ -6,7 +6,7 @@ use super::{Command, PullPage, PushEntry, PushResult, Subject};
 use crate::args;
 use crate::carecircle::CareCircle;
 use crate::db::{Row, Sql, SqlExt, Value};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::person::Actor;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -21,7 +21,7 @@ pub struct OutboxEntry {
     pub command: Command,
     /// pending or rejected.
     pub state: String,
-    pub error_code: Option<String>,
+    pub error_code: Option<ErrorCode>,
     pub error: Option<String>,
 }
 
@@ -43,7 +43,7 @@ fn entry_from_row(r: &Row) -> Result<OutboxEntry> {
         at: r.get(3)?,
         command: serde_json::from_str(&command).map_err(|_| Error::Database("an outbox entry is corrupt".into()))?,
         state: r.get(5)?,
-        error_code: r.get(6)?,
+        error_code: r.get::<Option<String>>(6)?.map(|c| ErrorCode::parse(&c)),
         error: r.get(7)?,
     })
 }
@@ -110,7 +110,7 @@ impl CareCircle {
                 } else {
                     tx.execute(
                         "UPDATE outbox SET state = 'rejected', error_code = ?2, error = ?3, refreshed = 0 WHERE idem_key = ?1 AND state = 'pending'",
-                        args![r.key, r.code, r.message],
+                        args![r.key, r.code.map(ErrorCode::as_str), r.message],
                     )?;
                 }
             }

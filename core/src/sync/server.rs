@@ -591,14 +591,14 @@ impl CareCircle {
         let label = actor.label();
         if entry.actor != label {
             let (code, message) = public_error(&Error::Forbidden(String::new()));
-            return Ok(PushResult { key: entry.key.clone(), ok: false, subject, code: Some(code.into()), message: Some(message) });
+            return Ok(PushResult { key: entry.key.clone(), ok: false, subject, code: Some(code), message: Some(message) });
         }
         // A control character (NUL above all) is refused as an answer, so one bad entry never
         // blocks the phone's outbox.
         let text_ok = serde_json::to_value(&entry.command).map_err(|e| Error::Database(e.to_string())).and_then(|v| crate::text::check_json(&v));
         if let Err(e) = text_ok {
             let (code, message) = public_error(&e);
-            return Ok(PushResult { key: entry.key.clone(), ok: false, subject, code: Some(code.into()), message: Some(message) });
+            return Ok(PushResult { key: entry.key.clone(), ok: false, subject, code: Some(code), message: Some(message) });
         }
         let now = self.now();
         self.write_at(now, |tx, em| {
@@ -617,7 +617,7 @@ impl CareCircle {
                     em.events.truncate(events);
                     em.sync.changes.truncate(changes);
                     let (code, message) = public_error(&hide_existence(tx, actor, &entry.command, e)?);
-                    PushResult { key: entry.key.clone(), ok: false, subject: subject.clone(), code: Some(code.into()), message: Some(message) }
+                    PushResult { key: entry.key.clone(), ok: false, subject: subject.clone(), code: Some(code), message: Some(message) }
                 }
                 Err(e) => return Err(e),
             };

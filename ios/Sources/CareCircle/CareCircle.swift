@@ -1480,7 +1480,7 @@ open class CareCircle: CareCircleProtocol, @unchecked Sendable {
      * Opens (creating if needed) the SQLite database at `path` and loads the indexes.
      */
 public static func `open`(path: String, settings: Settings)throws  -> CareCircle  {
-    return try  FfiConverterTypeCareCircle_lift(try rustCallWithError(FfiConverterTypeOpenError_lift) {
+    return try  FfiConverterTypeCareCircle_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_constructor_carecircle_open(
         FfiConverterString.lower(path),
@@ -1493,7 +1493,7 @@ public static func `open`(path: String, settings: Settings)throws  -> CareCircle
      * A database that lives in memory only (for previews and tests).
      */
 public static func openInMemory(settings: Settings)throws  -> CareCircle  {
-    return try  FfiConverterTypeCareCircle_lift(try rustCallWithError(FfiConverterTypeOpenError_lift) {
+    return try  FfiConverterTypeCareCircle_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_constructor_carecircle_open_in_memory(
         FfiConverterTypeSettings_lower(settings),uniffiCallStatus
@@ -1505,7 +1505,7 @@ public static func openInMemory(settings: Settings)throws  -> CareCircle  {
      * As `openInMemory`, on a clock of the caller's (**for tests and demos**).
      */
 public static func openInMemoryWithClock(settings: Settings, clock: ManualClock)throws  -> CareCircle  {
-    return try  FfiConverterTypeCareCircle_lift(try rustCallWithError(FfiConverterTypeOpenError_lift) {
+    return try  FfiConverterTypeCareCircle_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_constructor_carecircle_open_in_memory_with_clock(
         FfiConverterTypeSettings_lower(settings),
@@ -1519,7 +1519,7 @@ public static func openInMemoryWithClock(settings: Settings, clock: ManualClock)
      * (a check-in window, a meal cut-off, an alert escalation). Apps use `open`.
      */
 public static func openWithClock(path: String, settings: Settings, clock: ManualClock)throws  -> CareCircle  {
-    return try  FfiConverterTypeCareCircle_lift(try rustCallWithError(FfiConverterTypeOpenError_lift) {
+    return try  FfiConverterTypeCareCircle_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_constructor_carecircle_open_with_clock(
         FfiConverterString.lower(path),
@@ -1536,7 +1536,7 @@ public static func openWithClock(path: String, settings: Settings, clock: Manual
      * who receives alerts, the district).
      */
 open func acknowledgeAlert(actor: Actor, alertId: String)throws  -> EmergencyAlert  {
-    return try  FfiConverterTypeEmergencyAlert_lift(try rustCallWithError(FfiConverterTypeAlertError_lift) {
+    return try  FfiConverterTypeEmergencyAlert_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_acknowledge_alert(
             self.uniffiCloneHandle(),
@@ -1547,7 +1547,7 @@ open func acknowledgeAlert(actor: Actor, alertId: String)throws  -> EmergencyAle
 }
     
 open func alert(id: String)throws  -> EmergencyAlert  {
-    return try  FfiConverterTypeEmergencyAlert_lift(try rustCallWithError(FfiConverterTypeAlertError_lift) {
+    return try  FfiConverterTypeEmergencyAlert_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_alert(
             self.uniffiCloneHandle(),
@@ -1561,7 +1561,7 @@ open func alert(id: String)throws  -> EmergencyAlert  {
      * district). Run it on a timer; returns the alerts escalated.
      */
 open func escalateAlerts()throws  -> [EmergencyAlert]  {
-    return try  FfiConverterSequenceTypeEmergencyAlert.lift(try rustCallWithError(FfiConverterTypeAlertError_lift) {
+    return try  FfiConverterSequenceTypeEmergencyAlert.lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_escalate_alerts(
             self.uniffiCloneHandle(),uniffiCallStatus
@@ -1573,7 +1573,7 @@ open func escalateAlerts()throws  -> [EmergencyAlert]  {
      * Alerts not yet resolved, oldest first.
      */
 open func openAlerts()throws  -> [EmergencyAlert]  {
-    return try  FfiConverterSequenceTypeEmergencyAlert.lift(try rustCallWithError(FfiConverterTypeAlertError_lift) {
+    return try  FfiConverterSequenceTypeEmergencyAlert.lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_open_alerts(
             self.uniffiCloneHandle(),uniffiCallStatus
@@ -1587,7 +1587,7 @@ open func openAlerts()throws  -> [EmergencyAlert]  {
      * `alert_notified` per family member who receives alerts.
      */
 open func raiseAlert(actor: Actor, seniorId: String, lat: Double, lon: Double, crs: Crs)throws  -> EmergencyAlert  {
-    return try  FfiConverterTypeEmergencyAlert_lift(try rustCallWithError(FfiConverterTypeAlertError_lift) {
+    return try  FfiConverterTypeEmergencyAlert_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_raise_alert(
             self.uniffiCloneHandle(),
@@ -1604,7 +1604,7 @@ open func raiseAlert(actor: Actor, seniorId: String, lat: Double, lon: Double, c
      * The alert is dealt with; `note` says how.
      */
 open func resolveAlert(actor: Actor, alertId: String, note: String)throws  -> EmergencyAlert  {
-    return try  FfiConverterTypeEmergencyAlert_lift(try rustCallWithError(FfiConverterTypeAlertError_lift) {
+    return try  FfiConverterTypeEmergencyAlert_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_resolve_alert(
             self.uniffiCloneHandle(),
@@ -1620,7 +1620,7 @@ open func resolveAlert(actor: Actor, alertId: String, note: String)throws  -> Em
      * with `AlreadyTaken`; a caregiver committed elsewhere then gets `CaregiverBusy`.
      */
 open func acceptBooking(actor: Actor, bookingId: String)throws  -> Booking  {
-    return try  FfiConverterTypeBooking_lift(try rustCallWithError(FfiConverterTypeBookingError_lift) {
+    return try  FfiConverterTypeBooking_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_accept_booking(
             self.uniffiCloneHandle(),
@@ -1635,7 +1635,7 @@ open func acceptBooking(actor: Actor, bookingId: String)throws  -> Booking  {
      * station's operator, or the district.
      */
 open func agenda(actor: Actor, caregiverId: String)throws  -> [AgendaItem]  {
-    return try  FfiConverterSequenceTypeAgendaItem.lift(try rustCallWithError(FfiConverterTypeBookingError_lift) {
+    return try  FfiConverterSequenceTypeAgendaItem.lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_agenda(
             self.uniffiCloneHandle(),
@@ -1649,7 +1649,7 @@ open func agenda(actor: Actor, caregiverId: String)throws  -> [AgendaItem]  {
      * A booking as stored on this device.
      */
 open func booking(id: String)throws  -> Booking  {
-    return try  FfiConverterTypeBooking_lift(try rustCallWithError(FfiConverterTypeBookingError_lift) {
+    return try  FfiConverterTypeBooking_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_booking(
             self.uniffiCloneHandle(),
@@ -1662,7 +1662,7 @@ open func booking(id: String)throws  -> Booking  {
      * A booking with its offers and visit, if `actor` may see it (else `NotFound`).
      */
 open func bookingFor(actor: Actor, id: String)throws  -> BookingDetail  {
-    return try  FfiConverterTypeBookingDetail_lift(try rustCallWithError(FfiConverterTypeBookingError_lift) {
+    return try  FfiConverterTypeBookingDetail_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_booking_for(
             self.uniffiCloneHandle(),
@@ -1676,7 +1676,7 @@ open func bookingFor(actor: Actor, id: String)throws  -> BookingDetail  {
      * A senior's bookings, newest first, for those allowed to see them.
      */
 open func bookingsForSenior(actor: Actor, seniorId: String)throws  -> [Booking]  {
-    return try  FfiConverterSequenceTypeBooking.lift(try rustCallWithError(FfiConverterTypeBookingError_lift) {
+    return try  FfiConverterSequenceTypeBooking.lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_bookings_for_senior(
             self.uniffiCloneHandle(),
@@ -1691,7 +1691,7 @@ open func bookingsForSenior(actor: Actor, seniorId: String)throws  -> [Booking] 
      * the district, or the assigned caregiver.
      */
 open func cancelBooking(actor: Actor, bookingId: String, reason: String)throws  -> Booking  {
-    return try  FfiConverterTypeBooking_lift(try rustCallWithError(FfiConverterTypeBookingError_lift) {
+    return try  FfiConverterTypeBooking_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_cancel_booking(
             self.uniffiCloneHandle(),
@@ -1708,7 +1708,7 @@ open func cancelBooking(actor: Actor, bookingId: String, reason: String)throws  
      * `checkinFlagM` is accepted but flagged (`visit_flagged`).
      */
 open func checkIn(actor: Actor, bookingId: String, lat: Double, lon: Double, crs: Crs)throws  -> Visit  {
-    return try  FfiConverterTypeVisit_lift(try rustCallWithError(FfiConverterTypeBookingError_lift) {
+    return try  FfiConverterTypeVisit_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_check_in(
             self.uniffiCloneHandle(),
@@ -1725,7 +1725,7 @@ open func checkIn(actor: Actor, bookingId: String, lat: Double, lon: Double, crs
      * The assigned caregiver checks out; the visit is completed.
      */
 open func checkOut(actor: Actor, bookingId: String, lat: Double, lon: Double, crs: Crs)throws  -> Visit  {
-    return try  FfiConverterTypeVisit_lift(try rustCallWithError(FfiConverterTypeBookingError_lift) {
+    return try  FfiConverterTypeVisit_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_check_out(
             self.uniffiCloneHandle(),
@@ -1743,7 +1743,7 @@ open func checkOut(actor: Actor, bookingId: String, lat: Double, lon: Double, cr
      * is `DECLINED` (and may be offered again).
      */
 open func declineBooking(actor: Actor, bookingId: String, reason: String)throws  -> Booking  {
-    return try  FfiConverterTypeBooking_lift(try rustCallWithError(FfiConverterTypeBookingError_lift) {
+    return try  FfiConverterTypeBooking_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_decline_booking(
             self.uniffiCloneHandle(),
@@ -1758,7 +1758,7 @@ open func declineBooking(actor: Actor, bookingId: String, reason: String)throws 
      * The rules that apply to a division code (the longest district prefix, else the default).
      */
 open func districtRules(division: String)throws  -> DistrictRules  {
-    return try  FfiConverterTypeDistrictRules_lift(try rustCallWithError(FfiConverterTypeBookingError_lift) {
+    return try  FfiConverterTypeDistrictRules_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_district_rules(
             self.uniffiCloneHandle(),
@@ -1771,7 +1771,7 @@ open func districtRules(division: String)throws  -> DistrictRules  {
      * The district's month (the district's administrators only).
      */
 open func districtSummary(actor: Actor, year: Int32, month: UInt32)throws  -> DistrictSummary  {
-    return try  FfiConverterTypeDistrictSummary_lift(try rustCallWithError(FfiConverterTypeBookingError_lift) {
+    return try  FfiConverterTypeDistrictSummary_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_district_summary(
             self.uniffiCloneHandle(),
@@ -1786,7 +1786,7 @@ open func districtSummary(actor: Actor, year: Int32, month: UInt32)throws  -> Di
      * Whether a senior qualifies for government-paid hours today (Shanghai).
      */
 open func eligibility(seniorId: String)throws  -> Eligibility  {
-    return try  FfiConverterTypeEligibility_lift(try rustCallWithError(FfiConverterTypeBookingError_lift) {
+    return try  FfiConverterTypeEligibility_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_eligibility(
             self.uniffiCloneHandle(),
@@ -1799,7 +1799,7 @@ open func eligibility(seniorId: String)throws  -> Eligibility  {
      * A senior's statement for a month (e.g. 2026, 11), for those allowed to see the visits.
      */
 open func monthlyStatement(actor: Actor, seniorId: String, year: Int32, month: UInt32)throws  -> Statement  {
-    return try  FfiConverterTypeStatement_lift(try rustCallWithError(FfiConverterTypeBookingError_lift) {
+    return try  FfiConverterTypeStatement_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_monthly_statement(
             self.uniffiCloneHandle(),
@@ -1816,7 +1816,7 @@ open func monthlyStatement(actor: Actor, seniorId: String, year: Int32, month: U
      * not yet asked (a station operator, the district, or the system). Returns the offers made.
      */
 open func offerBooking(actor: Actor, bookingId: String)throws  -> [Offer]  {
-    return try  FfiConverterSequenceTypeOffer.lift(try rustCallWithError(FfiConverterTypeBookingError_lift) {
+    return try  FfiConverterSequenceTypeOffer.lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_offer_booking(
             self.uniffiCloneHandle(),
@@ -1830,7 +1830,7 @@ open func offerBooking(actor: Actor, bookingId: String)throws  -> [Offer]  {
      * The offers of a booking, nearest caregiver first.
      */
 open func offers(bookingId: String)throws  -> [Offer]  {
-    return try  FfiConverterSequenceTypeOffer.lift(try rustCallWithError(FfiConverterTypeBookingError_lift) {
+    return try  FfiConverterSequenceTypeOffer.lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_offers(
             self.uniffiCloneHandle(),
@@ -1846,7 +1846,7 @@ open func offers(bookingId: String)throws  -> [Offer]  {
      * caregiver.
      */
 open func requestBooking(actor: Actor, request: BookingRequest)throws  -> Booking  {
-    return try  FfiConverterTypeBooking_lift(try rustCallWithError(FfiConverterTypeBookingError_lift) {
+    return try  FfiConverterTypeBooking_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_request_booking(
             self.uniffiCloneHandle(),
@@ -1861,7 +1861,7 @@ open func requestBooking(actor: Actor, request: BookingRequest)throws  -> Bookin
      * that the phone and the platform name the same booking).
      */
 open func requestBookingWithId(actor: Actor, id: String, request: BookingRequest)throws  -> Booking  {
-    return try  FfiConverterTypeBooking_lift(try rustCallWithError(FfiConverterTypeBookingError_lift) {
+    return try  FfiConverterTypeBooking_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_request_booking_with_id(
             self.uniffiCloneHandle(),
@@ -1876,7 +1876,7 @@ open func requestBookingWithId(actor: Actor, id: String, request: BookingRequest
      * The senior's station or the district approves or rejects a completed, flagged visit.
      */
 open func reviewVisit(actor: Actor, bookingId: String, review: Review)throws  -> Visit  {
-    return try  FfiConverterTypeVisit_lift(try rustCallWithError(FfiConverterTypeBookingError_lift) {
+    return try  FfiConverterTypeVisit_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_review_visit(
             self.uniffiCloneHandle(),
@@ -1891,7 +1891,7 @@ open func reviewVisit(actor: Actor, bookingId: String, review: Review)throws  ->
      * The bookable services with their durations and prices.
      */
 open func serviceTerms()throws  -> [ServiceTerms]  {
-    return try  FfiConverterSequenceTypeServiceTerms.lift(try rustCallWithError(FfiConverterTypeBookingError_lift) {
+    return try  FfiConverterSequenceTypeServiceTerms.lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_service_terms(
             self.uniffiCloneHandle(),uniffiCallStatus
@@ -1902,7 +1902,7 @@ open func serviceTerms()throws  -> [ServiceTerms]  {
     /**
      * Sets the rules of a district (or, with `district` "", the default for all).
      */
-open func setDistrictRules(rules: DistrictRules)throws   {try rustCallWithError(FfiConverterTypeBookingError_lift) {
+open func setDistrictRules(rules: DistrictRules)throws   {try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_set_district_rules(
             self.uniffiCloneHandle(),
@@ -1914,7 +1914,7 @@ open func setDistrictRules(rules: DistrictRules)throws   {try rustCallWithError(
     /**
      * Adds or changes the terms of a service (a district operator's task).
      */
-open func setServiceTerms(terms: ServiceTerms)throws   {try rustCallWithError(FfiConverterTypeBookingError_lift) {
+open func setServiceTerms(terms: ServiceTerms)throws   {try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_set_service_terms(
             self.uniffiCloneHandle(),
@@ -1928,7 +1928,7 @@ open func setServiceTerms(terms: ServiceTerms)throws   {try rustCallWithError(Ff
      * into as no-shows. Run it on a timer; returns the bookings changed.
      */
 open func sweep()throws  -> [Booking]  {
-    return try  FfiConverterSequenceTypeBooking.lift(try rustCallWithError(FfiConverterTypeBookingError_lift) {
+    return try  FfiConverterSequenceTypeBooking.lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_sweep(
             self.uniffiCloneHandle(),uniffiCallStatus
@@ -1940,7 +1940,7 @@ open func sweep()throws  -> [Booking]  {
      * The visit record of a booking, once checked in.
      */
 open func visit(bookingId: String)throws  -> Visit?  {
-    return try  FfiConverterOptionTypeVisit.lift(try rustCallWithError(FfiConverterTypeBookingError_lift) {
+    return try  FfiConverterOptionTypeVisit.lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_visit(
             self.uniffiCloneHandle(),
@@ -1954,7 +1954,7 @@ open func visit(bookingId: String)throws  -> Visit?  {
      * (one is needed first).
      */
 open func applyForSubsidy(actor: Actor, seniorId: String, kind: SubsidyKind, note: String)throws  -> SubsidyApplication  {
-    return try  FfiConverterTypeSubsidyApplication_lift(try rustCallWithError(FfiConverterTypeCareError_lift) {
+    return try  FfiConverterTypeSubsidyApplication_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_apply_for_subsidy(
             self.uniffiCloneHandle(),
@@ -1970,7 +1970,7 @@ open func applyForSubsidy(actor: Actor, seniorId: String, kind: SubsidyKind, not
      * The district approves a recommended application; the grant starts today.
      */
 open func approveSubsidy(actor: Actor, id: String)throws  -> SubsidyApplication  {
-    return try  FfiConverterTypeSubsidyApplication_lift(try rustCallWithError(FfiConverterTypeCareError_lift) {
+    return try  FfiConverterTypeSubsidyApplication_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_approve_subsidy(
             self.uniffiCloneHandle(),
@@ -1985,7 +1985,7 @@ open func approveSubsidy(actor: Actor, id: String)throws  -> SubsidyApplication 
      * default 30): a medical visit, accepted for the doctor.
      */
 open func bookHomeRound(actor: Actor, contractId: String, start: Date, minutes: UInt32?, note: String)throws  -> Booking  {
-    return try  FfiConverterTypeBooking_lift(try rustCallWithError(FfiConverterTypeCareError_lift) {
+    return try  FfiConverterTypeBooking_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_book_home_round(
             self.uniffiCloneHandle(),
@@ -2003,7 +2003,7 @@ open func bookHomeRound(actor: Actor, contractId: String, start: Date, minutes: 
      * not yet started are cancelled and generated again.
      */
 open func changePlan(actor: Actor, planId: String, request: PlanRequest)throws  -> CarePlan  {
-    return try  FfiConverterTypeCarePlan_lift(try rustCallWithError(FfiConverterTypeCareError_lift) {
+    return try  FfiConverterTypeCarePlan_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_change_plan(
             self.uniffiCloneHandle(),
@@ -2018,7 +2018,7 @@ open func changePlan(actor: Actor, planId: String, request: PlanRequest)throws  
      * Complains about a visit (completed or missed) or a served meal; once per person and subject.
      */
 open func complain(actor: Actor, subject: RatedSubject, subjectId: String, text: String)throws  -> Complaint  {
-    return try  FfiConverterTypeComplaint_lift(try rustCallWithError(FfiConverterTypeCareError_lift) {
+    return try  FfiConverterTypeComplaint_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_complain(
             self.uniffiCloneHandle(),
@@ -2034,7 +2034,7 @@ open func complain(actor: Actor, subject: RatedSubject, subjectId: String, text:
      * A senior's contracts, newest first.
      */
 open func contractsForSenior(actor: Actor, seniorId: String)throws  -> [DoctorContract]  {
-    return try  FfiConverterSequenceTypeDoctorContract.lift(try rustCallWithError(FfiConverterTypeCareError_lift) {
+    return try  FfiConverterSequenceTypeDoctorContract.lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_contracts_for_senior(
             self.uniffiCloneHandle(),
@@ -2049,7 +2049,7 @@ open func contractsForSenior(actor: Actor, seniorId: String)throws  -> [DoctorCo
      * district); its visits are generated separately with `generatePlanVisits`.
      */
 open func createPlan(actor: Actor, request: PlanRequest)throws  -> CarePlan  {
-    return try  FfiConverterTypeCarePlan_lift(try rustCallWithError(FfiConverterTypeCareError_lift) {
+    return try  FfiConverterTypeCarePlan_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_create_plan(
             self.uniffiCloneHandle(),
@@ -2063,7 +2063,7 @@ open func createPlan(actor: Actor, request: PlanRequest)throws  -> CarePlan  {
      * As `createPlan`, with the plan's id chosen by the app.
      */
 open func createPlanWithId(actor: Actor, id: String, request: PlanRequest)throws  -> CarePlan  {
-    return try  FfiConverterTypeCarePlan_lift(try rustCallWithError(FfiConverterTypeCareError_lift) {
+    return try  FfiConverterTypeCarePlan_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_create_plan_with_id(
             self.uniffiCloneHandle(),
@@ -2090,7 +2090,7 @@ open func districtStats(actor: Actor, year: Int32, month: UInt32)async throws  -
             completeFunc: ffi_carecircle_ffi_rust_future_complete_rust_buffer,
             freeFunc: ffi_carecircle_ffi_rust_future_free_rust_buffer,
             liftFunc: FfiConverterTypeDistrictStats_lift,
-            errorHandler: FfiConverterTypeCareError_lift
+            errorHandler: FfiConverterTypeCareCircleError_lift
         )
 }
     
@@ -2111,7 +2111,7 @@ open func doctorsOf(clinicId: String) -> [Caregiver]  {
      * Ends a plan today, saying why; its visits not yet started are cancelled.
      */
 open func endPlan(actor: Actor, planId: String, reason: String)throws  -> CarePlan  {
-    return try  FfiConverterTypeCarePlan_lift(try rustCallWithError(FfiConverterTypeCareError_lift) {
+    return try  FfiConverterTypeCarePlan_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_end_plan(
             self.uniffiCloneHandle(),
@@ -2123,7 +2123,7 @@ open func endPlan(actor: Actor, planId: String, reason: String)throws  -> CarePl
 }
     
 open func familyBedRules()throws  -> FamilyBedRules  {
-    return try  FfiConverterTypeFamilyBedRules_lift(try rustCallWithError(FfiConverterTypeCareError_lift) {
+    return try  FfiConverterTypeFamilyBedRules_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_family_bed_rules(
             self.uniffiCloneHandle(),uniffiCallStatus
@@ -2135,7 +2135,7 @@ open func familyBedRules()throws  -> FamilyBedRules  {
      * The weekly job: every active plan's visits through `through`.
      */
 open func generateAllPlans(through: String)throws  -> [GeneratedVisits]  {
-    return try  FfiConverterSequenceTypeGeneratedVisits.lift(try rustCallWithError(FfiConverterTypeCareError_lift) {
+    return try  FfiConverterSequenceTypeGeneratedVisits.lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_generate_all_plans(
             self.uniffiCloneHandle(),
@@ -2149,7 +2149,7 @@ open func generateAllPlans(through: String)throws  -> [GeneratedVisits]  {
      * bookings offered to the regular caregiver first.
      */
 open func generatePlanVisits(actor: Actor, planId: String, through: String)throws  -> GeneratedVisits  {
-    return try  FfiConverterTypeGeneratedVisits_lift(try rustCallWithError(FfiConverterTypeCareError_lift) {
+    return try  FfiConverterTypeGeneratedVisits_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_generate_plan_visits(
             self.uniffiCloneHandle(),
@@ -2164,7 +2164,7 @@ open func generatePlanVisits(actor: Actor, planId: String, through: String)throw
      * A senior's health checks, newest first.
      */
 open func healthChecks(actor: Actor, seniorId: String)throws  -> [HealthCheck]  {
-    return try  FfiConverterSequenceTypeHealthCheck.lift(try rustCallWithError(FfiConverterTypeCareError_lift) {
+    return try  FfiConverterSequenceTypeHealthCheck.lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_health_checks(
             self.uniffiCloneHandle(),
@@ -2179,7 +2179,7 @@ open func healthChecks(actor: Actor, seniorId: String)throws  -> [HealthCheck]  
      * most overdue first.
      */
 open func healthChecksDue(actor: Actor, withinDays: UInt32)throws  -> [CheckDue]  {
-    return try  FfiConverterSequenceTypeCheckDue.lift(try rustCallWithError(FfiConverterTypeCareError_lift) {
+    return try  FfiConverterSequenceTypeCheckDue.lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_health_checks_due(
             self.uniffiCloneHandle(),
@@ -2190,7 +2190,7 @@ open func healthChecksDue(actor: Actor, withinDays: UInt32)throws  -> [CheckDue]
 }
     
 open func holidays()throws  -> HolidayCalendar  {
-    return try  FfiConverterTypeHolidayCalendar_lift(try rustCallWithError(FfiConverterTypeCareError_lift) {
+    return try  FfiConverterTypeHolidayCalendar_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_holidays(
             self.uniffiCloneHandle(),uniffiCallStatus
@@ -2203,7 +2203,7 @@ open func holidays()throws  -> HolidayCalendar  {
      * station or the district. Their visits in that time are offered to others.
      */
 open func markAbsent(actor: Actor, caregiverId: String, from: String, to: String, reason: String)throws  -> Absence  {
-    return try  FfiConverterTypeAbsence_lift(try rustCallWithError(FfiConverterTypeCareError_lift) {
+    return try  FfiConverterTypeAbsence_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_mark_absent(
             self.uniffiCloneHandle(),
@@ -2220,7 +2220,7 @@ open func markAbsent(actor: Actor, caregiverId: String, from: String, to: String
      * The district's ranking of organisations for a month, best first (the district only).
      */
 open func organisationRanking(actor: Actor, year: Int32, month: UInt32)throws  -> [OrgScore]  {
-    return try  FfiConverterSequenceTypeOrgScore.lift(try rustCallWithError(FfiConverterTypeCareError_lift) {
+    return try  FfiConverterSequenceTypeOrgScore.lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_organisation_ranking(
             self.uniffiCloneHandle(),
@@ -2235,7 +2235,7 @@ open func organisationRanking(actor: Actor, year: Int32, month: UInt32)throws  -
      * A plan, for those who may see the senior's visits.
      */
 open func plan(actor: Actor, planId: String)throws  -> CarePlan  {
-    return try  FfiConverterTypeCarePlan_lift(try rustCallWithError(FfiConverterTypeCareError_lift) {
+    return try  FfiConverterTypeCarePlan_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_plan(
             self.uniffiCloneHandle(),
@@ -2249,7 +2249,7 @@ open func plan(actor: Actor, planId: String)throws  -> CarePlan  {
      * A plan's occurrences so far, with their bookings' states, in date order.
      */
 open func planOccurrences(actor: Actor, planId: String)throws  -> [PlanOccurrence]  {
-    return try  FfiConverterSequenceTypePlanOccurrence.lift(try rustCallWithError(FfiConverterTypeCareError_lift) {
+    return try  FfiConverterSequenceTypePlanOccurrence.lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_plan_occurrences(
             self.uniffiCloneHandle(),
@@ -2260,7 +2260,7 @@ open func planOccurrences(actor: Actor, planId: String)throws  -> [PlanOccurrenc
 }
     
 open func plansForSenior(actor: Actor, seniorId: String)throws  -> [CarePlan]  {
-    return try  FfiConverterSequenceTypeCarePlan.lift(try rustCallWithError(FfiConverterTypeCareError_lift) {
+    return try  FfiConverterSequenceTypeCarePlan.lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_plans_for_senior(
             self.uniffiCloneHandle(),
@@ -2275,7 +2275,7 @@ open func plansForSenior(actor: Actor, seniorId: String)throws  -> [CarePlan]  {
      * member who may see visits).
      */
 open func rate(actor: Actor, subject: RatedSubject, subjectId: String, stars: UInt8, comment: String)throws  -> Rating  {
-    return try  FfiConverterTypeRating_lift(try rustCallWithError(FfiConverterTypeCareError_lift) {
+    return try  FfiConverterTypeRating_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_rate(
             self.uniffiCloneHandle(),
@@ -2292,7 +2292,7 @@ open func rate(actor: Actor, subject: RatedSubject, subjectId: String, stars: UI
      * A senior's ratings, newest first.
      */
 open func ratingsForSenior(actor: Actor, seniorId: String)throws  -> [Rating]  {
-    return try  FfiConverterSequenceTypeRating.lift(try rustCallWithError(FfiConverterTypeCareError_lift) {
+    return try  FfiConverterSequenceTypeRating.lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_ratings_for_senior(
             self.uniffiCloneHandle(),
@@ -2306,7 +2306,7 @@ open func ratingsForSenior(actor: Actor, seniorId: String)throws  -> [Rating]  {
      * The senior's station recommends a submitted application to the district.
      */
 open func recommendSubsidy(actor: Actor, id: String)throws  -> SubsidyApplication  {
-    return try  FfiConverterTypeSubsidyApplication_lift(try rustCallWithError(FfiConverterTypeCareError_lift) {
+    return try  FfiConverterTypeSubsidyApplication_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_recommend_subsidy(
             self.uniffiCloneHandle(),
@@ -2320,7 +2320,7 @@ open func recommendSubsidy(actor: Actor, id: String)throws  -> SubsidyApplicatio
      * A clinic (its operator, or the district) records an annual health check.
      */
 open func recordHealthCheck(actor: Actor, clinicId: String, record: HealthCheckRecord)throws  -> HealthCheck  {
-    return try  FfiConverterTypeHealthCheck_lift(try rustCallWithError(FfiConverterTypeCareError_lift) {
+    return try  FfiConverterTypeHealthCheck_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_record_health_check(
             self.uniffiCloneHandle(),
@@ -2335,7 +2335,7 @@ open func recordHealthCheck(actor: Actor, clinicId: String, record: HealthCheckR
      * As `recordHealthCheck`, for several in one transaction, all or none.
      */
 open func recordHealthChecks(actor: Actor, clinicId: String, records: [HealthCheckRecord])throws  -> [HealthCheck]  {
-    return try  FfiConverterSequenceTypeHealthCheck.lift(try rustCallWithError(FfiConverterTypeCareError_lift) {
+    return try  FfiConverterSequenceTypeHealthCheck.lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_record_health_checks(
             self.uniffiCloneHandle(),
@@ -2350,7 +2350,7 @@ open func recordHealthChecks(actor: Actor, clinicId: String, records: [HealthChe
      * The district refuses a recommended application, saying why.
      */
 open func refuseSubsidy(actor: Actor, id: String, reason: String)throws  -> SubsidyApplication  {
-    return try  FfiConverterTypeSubsidyApplication_lift(try rustCallWithError(FfiConverterTypeCareError_lift) {
+    return try  FfiConverterTypeSubsidyApplication_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_refuse_subsidy(
             self.uniffiCloneHandle(),
@@ -2365,7 +2365,7 @@ open func refuseSubsidy(actor: Actor, id: String, reason: String)throws  -> Subs
      * Tells each contracted senior's doctor once per due date (event `health_check_due`).
      */
 open func remindHealthChecks(withinDays: UInt32)throws  -> [CheckDue]  {
-    return try  FfiConverterSequenceTypeCheckDue.lift(try rustCallWithError(FfiConverterTypeCareError_lift) {
+    return try  FfiConverterSequenceTypeCheckDue.lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_remind_health_checks(
             self.uniffiCloneHandle(),
@@ -2378,7 +2378,7 @@ open func remindHealthChecks(withinDays: UInt32)throws  -> [CheckDue]  {
      * The applicant's side resubmits a returned application.
      */
 open func resubmitSubsidy(actor: Actor, id: String, note: String)throws  -> SubsidyApplication  {
-    return try  FfiConverterTypeSubsidyApplication_lift(try rustCallWithError(FfiConverterTypeCareError_lift) {
+    return try  FfiConverterTypeSubsidyApplication_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_resubmit_subsidy(
             self.uniffiCloneHandle(),
@@ -2393,7 +2393,7 @@ open func resubmitSubsidy(actor: Actor, id: String, note: String)throws  -> Subs
      * The senior's station returns a submitted application for changes, saying why.
      */
 open func returnSubsidy(actor: Actor, id: String, reason: String)throws  -> SubsidyApplication  {
-    return try  FfiConverterTypeSubsidyApplication_lift(try rustCallWithError(FfiConverterTypeCareError_lift) {
+    return try  FfiConverterTypeSubsidyApplication_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_return_subsidy(
             self.uniffiCloneHandle(),
@@ -2407,7 +2407,7 @@ open func returnSubsidy(actor: Actor, id: String, reason: String)throws  -> Subs
     /**
      * Replaces the family-care-bed rules (the district).
      */
-open func setFamilyBedRules(actor: Actor, rules: FamilyBedRules)throws   {try rustCallWithError(FfiConverterTypeCareError_lift) {
+open func setFamilyBedRules(actor: Actor, rules: FamilyBedRules)throws   {try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_set_family_bed_rules(
             self.uniffiCloneHandle(),
@@ -2420,7 +2420,7 @@ open func setFamilyBedRules(actor: Actor, rules: FamilyBedRules)throws   {try ru
     /**
      * Replaces the holiday calendar (the district).
      */
-open func setHolidays(actor: Actor, calendar: HolidayCalendar)throws   {try rustCallWithError(FfiConverterTypeCareError_lift) {
+open func setHolidays(actor: Actor, calendar: HolidayCalendar)throws   {try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_set_holidays(
             self.uniffiCloneHandle(),
@@ -2433,7 +2433,7 @@ open func setHolidays(actor: Actor, calendar: HolidayCalendar)throws   {try rust
     /**
      * Replaces what an approval grants (the district).
      */
-open func setSubsidyTerms(actor: Actor, terms: SubsidyTerms)throws   {try rustCallWithError(FfiConverterTypeCareError_lift) {
+open func setSubsidyTerms(actor: Actor, terms: SubsidyTerms)throws   {try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_set_subsidy_terms(
             self.uniffiCloneHandle(),
@@ -2448,7 +2448,7 @@ open func setSubsidyTerms(actor: Actor, terms: SubsidyTerms)throws   {try rustCa
      * clinic, or the district. Refused if it overlaps another of the senior's contracts.
      */
 open func signContract(actor: Actor, request: ContractRequest)throws  -> DoctorContract  {
-    return try  FfiConverterTypeDoctorContract_lift(try rustCallWithError(FfiConverterTypeCareError_lift) {
+    return try  FfiConverterTypeDoctorContract_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_sign_contract(
             self.uniffiCloneHandle(),
@@ -2459,7 +2459,7 @@ open func signContract(actor: Actor, request: ContractRequest)throws  -> DoctorC
 }
     
 open func signContractWithId(actor: Actor, id: String, request: ContractRequest)throws  -> DoctorContract  {
-    return try  FfiConverterTypeDoctorContract_lift(try rustCallWithError(FfiConverterTypeCareError_lift) {
+    return try  FfiConverterTypeDoctorContract_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_sign_contract_with_id(
             self.uniffiCloneHandle(),
@@ -2474,7 +2474,7 @@ open func signContractWithId(actor: Actor, id: String, request: ContractRequest)
      * Signs several contracts in one transaction, all or none (a clinic bringing its own).
      */
 open func signContracts(actor: Actor, contracts: [ContractToSign])throws  -> [DoctorContract]  {
-    return try  FfiConverterSequenceTypeDoctorContract.lift(try rustCallWithError(FfiConverterTypeCareError_lift) {
+    return try  FfiConverterSequenceTypeDoctorContract.lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_sign_contracts(
             self.uniffiCloneHandle(),
@@ -2485,7 +2485,7 @@ open func signContracts(actor: Actor, contracts: [ContractToSign])throws  -> [Do
 }
     
 open func subsidiesForSenior(actor: Actor, seniorId: String)throws  -> [SubsidyApplication]  {
-    return try  FfiConverterSequenceTypeSubsidyApplication.lift(try rustCallWithError(FfiConverterTypeCareError_lift) {
+    return try  FfiConverterSequenceTypeSubsidyApplication.lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_subsidies_for_senior(
             self.uniffiCloneHandle(),
@@ -2496,7 +2496,7 @@ open func subsidiesForSenior(actor: Actor, seniorId: String)throws  -> [SubsidyA
 }
     
 open func subsidy(actor: Actor, id: String)throws  -> SubsidyApplication  {
-    return try  FfiConverterTypeSubsidyApplication_lift(try rustCallWithError(FfiConverterTypeCareError_lift) {
+    return try  FfiConverterTypeSubsidyApplication_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_subsidy(
             self.uniffiCloneHandle(),
@@ -2510,7 +2510,7 @@ open func subsidy(actor: Actor, id: String)throws  -> SubsidyApplication  {
      * Every step of an application, oldest first.
      */
 open func subsidyHistory(actor: Actor, id: String)throws  -> [SubsidyStep]  {
-    return try  FfiConverterSequenceTypeSubsidyStep.lift(try rustCallWithError(FfiConverterTypeCareError_lift) {
+    return try  FfiConverterSequenceTypeSubsidyStep.lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_subsidy_history(
             self.uniffiCloneHandle(),
@@ -2524,7 +2524,7 @@ open func subsidyHistory(actor: Actor, id: String)throws  -> [SubsidyStep]  {
      * What waits for `actor`: a station's submitted applications, the district's recommended ones.
      */
 open func subsidyQueue(actor: Actor)throws  -> [SubsidyApplication]  {
-    return try  FfiConverterSequenceTypeSubsidyApplication.lift(try rustCallWithError(FfiConverterTypeCareError_lift) {
+    return try  FfiConverterSequenceTypeSubsidyApplication.lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_subsidy_queue(
             self.uniffiCloneHandle(),
@@ -2534,7 +2534,7 @@ open func subsidyQueue(actor: Actor)throws  -> [SubsidyApplication]  {
 }
     
 open func subsidyTerms()throws  -> SubsidyTerms  {
-    return try  FfiConverterTypeSubsidyTerms_lift(try rustCallWithError(FfiConverterTypeCareError_lift) {
+    return try  FfiConverterTypeSubsidyTerms_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_subsidy_terms(
             self.uniffiCloneHandle(),uniffiCallStatus
@@ -2546,7 +2546,7 @@ open func subsidyTerms()throws  -> SubsidyTerms  {
      * Ends a contract early; `lastDay` is the last day it runs.
      */
 open func terminateContract(actor: Actor, contractId: String, lastDay: String)throws  -> DoctorContract  {
-    return try  FfiConverterTypeDoctorContract_lift(try rustCallWithError(FfiConverterTypeCareError_lift) {
+    return try  FfiConverterTypeDoctorContract_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_terminate_contract(
             self.uniffiCloneHandle(),
@@ -2561,7 +2561,7 @@ open func terminateContract(actor: Actor, contractId: String, lastDay: String)th
      * The applicant's side withdraws a submitted or returned application.
      */
 open func withdrawSubsidy(actor: Actor, id: String)throws  -> SubsidyApplication  {
-    return try  FfiConverterTypeSubsidyApplication_lift(try rustCallWithError(FfiConverterTypeCareError_lift) {
+    return try  FfiConverterTypeSubsidyApplication_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_withdraw_subsidy(
             self.uniffiCloneHandle(),
@@ -2612,7 +2612,7 @@ open func today() -> String  {
      * given in the coordinate system `crs`, with the nearest of each.
      */
 open func circle(lat: Double, lon: Double, crs: Crs)throws  -> CircleReport  {
-    return try  FfiConverterTypeCircleReport_lift(try rustCallWithError(FfiConverterTypeCircleError_lift) {
+    return try  FfiConverterTypeCircleReport_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_circle(
             self.uniffiCloneHandle(),
@@ -2640,7 +2640,7 @@ open func coverage(homes: [Home], crs: Crs, required: [FacilityKind])async throw
             completeFunc: ffi_carecircle_ffi_rust_future_complete_rust_buffer,
             freeFunc: ffi_carecircle_ffi_rust_future_free_rust_buffer,
             liftFunc: FfiConverterTypeCoverageReport_lift,
-            errorHandler: FfiConverterTypeCircleError_lift
+            errorHandler: FfiConverterTypeCareCircleError_lift
         )
 }
     
@@ -2649,7 +2649,7 @@ open func coverage(homes: [Home], crs: Crs, required: [FacilityKind])async throw
      * `limit`: what a listener missed while the app was closed.
      */
 open func eventsSince(afterSeq: Int64, limit: UInt32)throws  -> [Event]  {
-    return try  FfiConverterSequenceTypeEvent.lift(try rustCallWithError(FfiConverterTypeEventError_lift) {
+    return try  FfiConverterSequenceTypeEvent.lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_events_since(
             self.uniffiCloneHandle(),
@@ -2677,7 +2677,7 @@ open func subscribe(listener: EventListener) -> Subscription  {
     /**
      * Marks a facility deleted (a tombstone that sync passes on).
      */
-open func deleteFacility(id: String)throws   {try rustCallWithError(FfiConverterTypeFacilityError_lift) {
+open func deleteFacility(id: String)throws   {try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_delete_facility(
             self.uniffiCloneHandle(),
@@ -2690,7 +2690,7 @@ open func deleteFacility(id: String)throws   {try rustCallWithError(FfiConverter
      * One facility by id (a deleted one comes back with `deleted` set).
      */
 open func facility(id: String)throws  -> Facility  {
-    return try  FfiConverterTypeFacility_lift(try rustCallWithError(FfiConverterTypeFacilityError_lift) {
+    return try  FfiConverterTypeFacility_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_facility(
             self.uniffiCloneHandle(),
@@ -2717,7 +2717,7 @@ open func facilityCount() -> UInt64  {
      * GPS), nearest first. Results carry WGS-84 coordinates.
      */
 open func nearest(lat: Double, lon: Double, crs: Crs, query: NearbyQuery)throws  -> [Nearby]  {
-    return try  FfiConverterSequenceTypeNearby.lift(try rustCallWithError(FfiConverterTypeFacilityError_lift) {
+    return try  FfiConverterSequenceTypeNearby.lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_nearest(
             self.uniffiCloneHandle(),
@@ -2735,7 +2735,7 @@ open func nearest(lat: Double, lon: Double, crs: Crs, query: NearbyQuery)throws 
      * tombstone that searches no longer find.
      */
 open func putFacilities(facilities: [Facility], crs: Crs)throws  -> ImportReport  {
-    return try  FfiConverterTypeImportReport_lift(try rustCallWithError(FfiConverterTypeFacilityError_lift) {
+    return try  FfiConverterTypeImportReport_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_put_facilities(
             self.uniffiCloneHandle(),
@@ -2750,7 +2750,7 @@ open func putFacilities(facilities: [Facility], crs: Crs)throws  -> ImportReport
      * `lon` given in `crs`, nearest first. Results carry WGS-84 coordinates.
      */
 open func within(lat: Double, lon: Double, crs: Crs, query: NearbyQuery)throws  -> [Nearby]  {
-    return try  FfiConverterSequenceTypeNearby.lift(try rustCallWithError(FfiConverterTypeFacilityError_lift) {
+    return try  FfiConverterSequenceTypeNearby.lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_within(
             self.uniffiCloneHandle(),
@@ -2780,7 +2780,7 @@ open func importFile(path: String, crs: Crs?)async throws  -> ImportReport  {
             completeFunc: ffi_carecircle_ffi_rust_future_complete_rust_buffer,
             freeFunc: ffi_carecircle_ffi_rust_future_free_rust_buffer,
             liftFunc: FfiConverterTypeImportReport_lift,
-            errorHandler: FfiConverterTypeImportError_lift
+            errorHandler: FfiConverterTypeCareCircleError_lift
         )
 }
     
@@ -2799,7 +2799,7 @@ open func importText(text: String, format: ImportFormat, crs: Crs?)async throws 
             completeFunc: ffi_carecircle_ffi_rust_future_complete_rust_buffer,
             freeFunc: ffi_carecircle_ffi_rust_future_free_rust_buffer,
             liftFunc: FfiConverterTypeImportReport_lift,
-            errorHandler: FfiConverterTypeImportError_lift
+            errorHandler: FfiConverterTypeCareCircleError_lift
         )
 }
     
@@ -2807,7 +2807,7 @@ open func importText(text: String, format: ImportFormat, crs: Crs?)async throws 
      * Cancels an order before its cut-off (`TooLate` after).
      */
 open func cancelMeal(actor: Actor, orderId: String)throws  -> MealOrder  {
-    return try  FfiConverterTypeMealOrder_lift(try rustCallWithError(FfiConverterTypeMealError_lift) {
+    return try  FfiConverterTypeMealOrder_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_cancel_meal(
             self.uniffiCloneHandle(),
@@ -2818,7 +2818,7 @@ open func cancelMeal(actor: Actor, orderId: String)throws  -> MealOrder  {
 }
     
 open func canteen(facilityId: String)throws  -> CanteenSettings  {
-    return try  FfiConverterTypeCanteenSettings_lift(try rustCallWithError(FfiConverterTypeMealError_lift) {
+    return try  FfiConverterTypeCanteenSettings_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_canteen(
             self.uniffiCloneHandle(),
@@ -2831,7 +2831,7 @@ open func canteen(facilityId: String)throws  -> CanteenSettings  {
      * A canteen's standing orders for a day, for its kitchen.
      */
 open func canteenOrders(facilityId: String, date: String)throws  -> [MealOrder]  {
-    return try  FfiConverterSequenceTypeMealOrder.lift(try rustCallWithError(FfiConverterTypeMealError_lift) {
+    return try  FfiConverterSequenceTypeMealOrder.lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_canteen_orders(
             self.uniffiCloneHandle(),
@@ -2845,7 +2845,7 @@ open func canteenOrders(facilityId: String, date: String)throws  -> [MealOrder] 
      * A senior's meal orders, newest first, for those allowed to see them.
      */
 open func mealOrdersForSenior(actor: Actor, seniorId: String)throws  -> [MealOrder]  {
-    return try  FfiConverterSequenceTypeMealOrder.lift(try rustCallWithError(FfiConverterTypeMealError_lift) {
+    return try  FfiConverterSequenceTypeMealOrder.lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_meal_orders_for_senior(
             self.uniffiCloneHandle(),
@@ -2856,7 +2856,7 @@ open func mealOrdersForSenior(actor: Actor, seniorId: String)throws  -> [MealOrd
 }
     
 open func mealSubsidy()throws  -> MealSubsidy  {
-    return try  FfiConverterTypeMealSubsidy_lift(try rustCallWithError(FfiConverterTypeMealError_lift) {
+    return try  FfiConverterTypeMealSubsidy_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_meal_subsidy(
             self.uniffiCloneHandle(),uniffiCallStatus
@@ -2868,7 +2868,7 @@ open func mealSubsidy()throws  -> MealSubsidy  {
      * A canteen's menus for a day ("2026-11-24"), with what is left and when orders close.
      */
 open func menus(facilityId: String, date: String)throws  -> [MenuAvailability]  {
-    return try  FfiConverterSequenceTypeMenuAvailability.lift(try rustCallWithError(FfiConverterTypeMealError_lift) {
+    return try  FfiConverterSequenceTypeMenuAvailability.lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_menus(
             self.uniffiCloneHandle(),
@@ -2884,7 +2884,7 @@ open func menus(facilityId: String, date: String)throws  -> [MenuAvailability]  
      * after the cut-off.
      */
 open func orderMeal(actor: Actor, seniorId: String, facilityId: String, date: String, meal: Meal, mode: MealMode)throws  -> MealOrder  {
-    return try  FfiConverterTypeMealOrder_lift(try rustCallWithError(FfiConverterTypeMealError_lift) {
+    return try  FfiConverterTypeMealOrder_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_order_meal(
             self.uniffiCloneHandle(),
@@ -2901,7 +2901,7 @@ open func orderMeal(actor: Actor, seniorId: String, facilityId: String, date: St
     /**
      * Sets up a canteen (or a facility that serves meals): delivery radius and cut-offs.
      */
-open func setCanteen(canteen: CanteenSettings)throws   {try rustCallWithError(FfiConverterTypeMealError_lift) {
+open func setCanteen(canteen: CanteenSettings)throws   {try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_set_canteen(
             self.uniffiCloneHandle(),
@@ -2910,7 +2910,7 @@ open func setCanteen(canteen: CanteenSettings)throws   {try rustCallWithError(Ff
 }
 }
     
-open func setMealSubsidy(subsidy: MealSubsidy)throws   {try rustCallWithError(FfiConverterTypeMealError_lift) {
+open func setMealSubsidy(subsidy: MealSubsidy)throws   {try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_set_meal_subsidy(
             self.uniffiCloneHandle(),
@@ -2922,7 +2922,7 @@ open func setMealSubsidy(subsidy: MealSubsidy)throws   {try rustCallWithError(Ff
     /**
      * Publishes or changes a menu; capacity and seats cannot drop below what is ordered.
      */
-open func setMenu(menu: MealMenu)throws   {try rustCallWithError(FfiConverterTypeMealError_lift) {
+open func setMenu(menu: MealMenu)throws   {try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_set_menu(
             self.uniffiCloneHandle(),
@@ -2932,7 +2932,7 @@ open func setMenu(menu: MealMenu)throws   {try rustCallWithError(FfiConverterTyp
 }
     
 open func caregiver(id: String)throws  -> Caregiver  {
-    return try  FfiConverterTypeCaregiver_lift(try rustCallWithError(FfiConverterTypePeopleError_lift) {
+    return try  FfiConverterTypeCaregiver_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_caregiver(
             self.uniffiCloneHandle(),
@@ -2955,7 +2955,7 @@ open func caregiverCount() -> UInt64  {
      * offer `service`, nearest first.
      */
 open func caregiversNear(lat: Double, lon: Double, crs: Crs, service: Service, k: UInt32)throws  -> [Caregiver]  {
-    return try  FfiConverterSequenceTypeCaregiver.lift(try rustCallWithError(FfiConverterTypePeopleError_lift) {
+    return try  FfiConverterSequenceTypeCaregiver.lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_caregivers_near(
             self.uniffiCloneHandle(),
@@ -2972,7 +2972,7 @@ open func caregiversNear(lat: Double, lon: Double, crs: Crs, service: Service, k
      * A senior's family members and what each may do.
      */
 open func familyLinks(seniorId: String)throws  -> [FamilyLink]  {
-    return try  FfiConverterSequenceTypeFamilyLink.lift(try rustCallWithError(FfiConverterTypePeopleError_lift) {
+    return try  FfiConverterSequenceTypeFamilyLink.lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_family_links(
             self.uniffiCloneHandle(),
@@ -2985,7 +2985,7 @@ open func familyLinks(seniorId: String)throws  -> [FamilyLink]  {
      * A senior's latest assessment, if any.
      */
 open func latestAssessment(seniorId: String)throws  -> Assessment?  {
-    return try  FfiConverterOptionTypeAssessment.lift(try rustCallWithError(FfiConverterTypePeopleError_lift) {
+    return try  FfiConverterOptionTypeAssessment.lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_latest_assessment(
             self.uniffiCloneHandle(),
@@ -2998,7 +2998,7 @@ open func latestAssessment(seniorId: String)throws  -> Assessment?  {
      * Links a family member to a senior, or changes what the senior lets them do: the senior,
      * the senior's station or the district (a family member cannot grant themself anything).
      */
-open func linkFamily(actor: Actor, link: FamilyLink)throws   {try rustCallWithError(FfiConverterTypePeopleError_lift) {
+open func linkFamily(actor: Actor, link: FamilyLink)throws   {try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_link_family(
             self.uniffiCloneHandle(),
@@ -3011,7 +3011,7 @@ open func linkFamily(actor: Actor, link: FamilyLink)throws   {try rustCallWithEr
     /**
      * Adds or updates caregivers in one transaction; their bases are given in `crs`.
      */
-open func putCaregivers(caregivers: [Caregiver], crs: Crs)throws   {try rustCallWithError(FfiConverterTypePeopleError_lift) {
+open func putCaregivers(caregivers: [Caregiver], crs: Crs)throws   {try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_put_caregivers(
             self.uniffiCloneHandle(),
@@ -3025,7 +3025,7 @@ open func putCaregivers(caregivers: [Caregiver], crs: Crs)throws   {try rustCall
      * Adds or updates a family member: the member themself, a senior or station adding a new
      * member (or one linked to a senior they act for), or the district.
      */
-open func putFamilyMember(actor: Actor, member: FamilyMember)throws   {try rustCallWithError(FfiConverterTypePeopleError_lift) {
+open func putFamilyMember(actor: Actor, member: FamilyMember)throws   {try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_put_family_member(
             self.uniffiCloneHandle(),
@@ -3039,7 +3039,7 @@ open func putFamilyMember(actor: Actor, member: FamilyMember)throws   {try rustC
      * Adds or updates seniors in one transaction; their homes are given in `crs`. A bad
      * record refuses the whole batch, naming the problem.
      */
-open func putSeniors(seniors: [Senior], crs: Crs)throws   {try rustCallWithError(FfiConverterTypePeopleError_lift) {
+open func putSeniors(seniors: [Senior], crs: Crs)throws   {try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_put_seniors(
             self.uniffiCloneHandle(),
@@ -3055,7 +3055,7 @@ open func putSeniors(seniors: [Senior], crs: Crs)throws   {try rustCallWithError
      * The district or the senior's station records it; on a phone it travels to the platform.
      */
 open func recordAssessment(actor: Actor, seniorId: String, assessor: String, date: String, scores: [UInt32], conditions: Conditions)throws  -> Assessment  {
-    return try  FfiConverterTypeAssessment_lift(try rustCallWithError(FfiConverterTypePeopleError_lift) {
+    return try  FfiConverterTypeAssessment_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_record_assessment(
             self.uniffiCloneHandle(),
@@ -3073,7 +3073,7 @@ open func recordAssessment(actor: Actor, seniorId: String, assessor: String, dat
      * A senior's record (as stored on this device).
      */
 open func senior(id: String)throws  -> Senior  {
-    return try  FfiConverterTypeSenior_lift(try rustCallWithError(FfiConverterTypePeopleError_lift) {
+    return try  FfiConverterTypeSenior_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_senior(
             self.uniffiCloneHandle(),
@@ -3087,7 +3087,7 @@ open func senior(id: String)throws  -> Senior  {
      * of visits offered to them.
      */
 open func seniorFor(actor: Actor, id: String)throws  -> Senior  {
-    return try  FfiConverterTypeSenior_lift(try rustCallWithError(FfiConverterTypePeopleError_lift) {
+    return try  FfiConverterTypeSenior_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_senior_for(
             self.uniffiCloneHandle(),
@@ -3101,7 +3101,7 @@ open func seniorFor(actor: Actor, id: String)throws  -> Senior  {
      * Every senior on this device, by id.
      */
 open func seniors()throws  -> [Senior]  {
-    return try  FfiConverterSequenceTypeSenior.lift(try rustCallWithError(FfiConverterTypePeopleError_lift) {
+    return try  FfiConverterSequenceTypeSenior.lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_seniors(
             self.uniffiCloneHandle(),uniffiCallStatus
@@ -3113,7 +3113,7 @@ open func seniors()throws  -> [Senior]  {
      * A reservation not yet picked up is cancelled.
      */
 open func cancelRental(actor: Actor, rentalId: String)throws  -> Rental  {
-    return try  FfiConverterTypeRental_lift(try rustCallWithError(FfiConverterTypeRentalError_lift) {
+    return try  FfiConverterTypeRental_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_cancel_rental(
             self.uniffiCloneHandle(),
@@ -3127,7 +3127,7 @@ open func cancelRental(actor: Actor, rentalId: String)throws  -> Rental  {
      * A rental point's devices with what is free now.
      */
 open func deviceStock(facilityId: String)throws  -> [StockLevel]  {
-    return try  FfiConverterSequenceTypeStockLevel.lift(try rustCallWithError(FfiConverterTypeRentalError_lift) {
+    return try  FfiConverterSequenceTypeStockLevel.lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_device_stock(
             self.uniffiCloneHandle(),
@@ -3141,7 +3141,7 @@ open func deviceStock(facilityId: String)throws  -> [StockLevel]  {
      * `lat`, `lon` in `crs`, nearest first.
      */
 open func nearestWithDevice(lat: Double, lon: Double, crs: Crs, device: Device, k: UInt32)throws  -> [Nearby]  {
-    return try  FfiConverterSequenceTypeNearby.lift(try rustCallWithError(FfiConverterTypeRentalError_lift) {
+    return try  FfiConverterSequenceTypeNearby.lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_nearest_with_device(
             self.uniffiCloneHandle(),
@@ -3158,7 +3158,7 @@ open func nearestWithDevice(lat: Double, lon: Double, crs: Crs, device: Device, 
      * The senior's side collects the device (the deposit is paid then).
      */
 open func pickUpDevice(actor: Actor, rentalId: String)throws  -> Rental  {
-    return try  FfiConverterTypeRental_lift(try rustCallWithError(FfiConverterTypeRentalError_lift) {
+    return try  FfiConverterTypeRental_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_pick_up_device(
             self.uniffiCloneHandle(),
@@ -3169,7 +3169,7 @@ open func pickUpDevice(actor: Actor, rentalId: String)throws  -> Rental  {
 }
     
 open func rental(id: String)throws  -> Rental  {
-    return try  FfiConverterTypeRental_lift(try rustCallWithError(FfiConverterTypeRentalError_lift) {
+    return try  FfiConverterTypeRental_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_rental(
             self.uniffiCloneHandle(),
@@ -3182,7 +3182,7 @@ open func rental(id: String)throws  -> Rental  {
      * A senior's rentals, newest first, for those allowed to see them.
      */
 open func rentalsForSenior(actor: Actor, seniorId: String)throws  -> [Rental]  {
-    return try  FfiConverterSequenceTypeRental.lift(try rustCallWithError(FfiConverterTypeRentalError_lift) {
+    return try  FfiConverterSequenceTypeRental.lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_rentals_for_senior(
             self.uniffiCloneHandle(),
@@ -3196,7 +3196,7 @@ open func rentalsForSenior(actor: Actor, seniorId: String)throws  -> [Rental]  {
      * Reserves a device for a senior (the senior's side, or the station); `Full` when none is free.
      */
 open func reserveDevice(actor: Actor, seniorId: String, facilityId: String, device: Device)throws  -> Rental  {
-    return try  FfiConverterTypeRental_lift(try rustCallWithError(FfiConverterTypeRentalError_lift) {
+    return try  FfiConverterTypeRental_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_reserve_device(
             self.uniffiCloneHandle(),
@@ -3212,7 +3212,7 @@ open func reserveDevice(actor: Actor, seniorId: String, facilityId: String, devi
      * The device comes back; the fee is settled against the deposit.
      */
 open func returnDevice(actor: Actor, rentalId: String)throws  -> Rental  {
-    return try  FfiConverterTypeRental_lift(try rustCallWithError(FfiConverterTypeRentalError_lift) {
+    return try  FfiConverterTypeRental_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_return_device(
             self.uniffiCloneHandle(),
@@ -3226,7 +3226,7 @@ open func returnDevice(actor: Actor, rentalId: String)throws  -> Rental  {
      * Sets a rental point's count, deposit and daily fee for a device; the count cannot drop
      * below the devices reserved or out.
      */
-open func setDeviceStock(stock: DeviceStock)throws   {try rustCallWithError(FfiConverterTypeRentalError_lift) {
+open func setDeviceStock(stock: DeviceStock)throws   {try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_set_device_stock(
             self.uniffiCloneHandle(),
@@ -3238,7 +3238,7 @@ open func setDeviceStock(stock: DeviceStock)throws   {try rustCallWithError(FfiC
     /**
      * Drops a refused entry once the app has shown it.
      */
-open func dismissOutboxEntry(key: String)throws   {try rustCallWithError(FfiConverterTypeSyncError_lift) {
+open func dismissOutboxEntry(key: String)throws   {try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_dismiss_outbox_entry(
             self.uniffiCloneHandle(),
@@ -3265,7 +3265,7 @@ open func listen(serverUrl: String, login: String, password: String)async throws
             completeFunc: ffi_carecircle_ffi_rust_future_complete_void,
             freeFunc: ffi_carecircle_ffi_rust_future_free_void,
             liftFunc: { $0 },
-            errorHandler: FfiConverterTypeSyncError_lift
+            errorHandler: FfiConverterTypeCareCircleError_lift
         )
 }
     
@@ -3273,7 +3273,7 @@ open func listen(serverUrl: String, login: String, password: String)async throws
      * Changes not yet confirmed by the platform, oldest first, and the refused ones.
      */
 open func outbox()throws  -> [OutboxEntry]  {
-    return try  FfiConverterSequenceTypeOutboxEntry.lift(try rustCallWithError(FfiConverterTypeSyncError_lift) {
+    return try  FfiConverterSequenceTypeOutboxEntry.lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_outbox(
             self.uniffiCloneHandle(),uniffiCallStatus
@@ -3298,7 +3298,7 @@ open func sync(serverUrl: String, login: String, password: String)async throws  
             completeFunc: ffi_carecircle_ffi_rust_future_complete_rust_buffer,
             freeFunc: ffi_carecircle_ffi_rust_future_free_rust_buffer,
             liftFunc: FfiConverterTypeSyncReport_lift,
-            errorHandler: FfiConverterTypeSyncError_lift
+            errorHandler: FfiConverterTypeCareCircleError_lift
         )
 }
     
@@ -3306,7 +3306,7 @@ open func sync(serverUrl: String, login: String, password: String)async throws  
      * The platform and account this database syncs with; null/nil before the first sync.
      */
 open func syncBinding()throws  -> SyncBinding?  {
-    return try  FfiConverterOptionTypeSyncBinding.lift(try rustCallWithError(FfiConverterTypeSyncError_lift) {
+    return try  FfiConverterOptionTypeSyncBinding.lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_sync_binding(
             self.uniffiCloneHandle(),uniffiCallStatus
@@ -3329,7 +3329,7 @@ open func syncWith(serverUrl: String, login: String, password: String, options: 
             completeFunc: ffi_carecircle_ffi_rust_future_complete_rust_buffer,
             freeFunc: ffi_carecircle_ffi_rust_future_free_rust_buffer,
             liftFunc: FfiConverterTypeSyncReport_lift,
-            errorHandler: FfiConverterTypeSyncError_lift
+            errorHandler: FfiConverterTypeCareCircleError_lift
         )
 }
     
@@ -3338,7 +3338,7 @@ open func syncWith(serverUrl: String, login: String, password: String, options: 
      * platform's numbering), oldest first.
      */
 open func syncedEvents(afterSeq: Int64, limit: UInt32)throws  -> [Event]  {
-    return try  FfiConverterSequenceTypeEvent.lift(try rustCallWithError(FfiConverterTypeSyncError_lift) {
+    return try  FfiConverterSequenceTypeEvent.lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_synced_events(
             self.uniffiCloneHandle(),
@@ -3353,7 +3353,7 @@ open func syncedEvents(afterSeq: Int64, limit: UInt32)throws  -> [Event]  {
      * personal balance be negative or over the cap). Empty when all is well.
      */
 open func auditLedger()throws  -> [String]  {
-    return try  FfiConverterSequenceString.lift(try rustCallWithError(FfiConverterTypeTimeBankError_lift) {
+    return try  FfiConverterSequenceString.lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_audit_ledger(
             self.uniffiCloneHandle(),uniffiCallStatus
@@ -3365,7 +3365,7 @@ open func auditLedger()throws  -> [String]  {
      * A holder donates hours to the hardship pool.
      */
 open func donateHours(actor: Actor, from: String, minutes: Int64)throws  -> TimeBankAccount  {
-    return try  FfiConverterTypeTimeBankAccount_lift(try rustCallWithError(FfiConverterTypeTimeBankError_lift) {
+    return try  FfiConverterTypeTimeBankAccount_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_donate_hours(
             self.uniffiCloneHandle(),
@@ -3380,7 +3380,7 @@ open func donateHours(actor: Actor, from: String, minutes: Int64)throws  -> Time
      * The district grants donated hours to a senior in hardship.
      */
 open func grantHours(actor: Actor, seniorId: String, minutes: Int64)throws  -> TimeBankAccount  {
-    return try  FfiConverterTypeTimeBankAccount_lift(try rustCallWithError(FfiConverterTypeTimeBankError_lift) {
+    return try  FfiConverterTypeTimeBankAccount_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_grant_hours(
             self.uniffiCloneHandle(),
@@ -3395,7 +3395,7 @@ open func grantHours(actor: Actor, seniorId: String, minutes: Int64)throws  -> T
      * The balance of any account, the bank's own included, in minutes.
      */
 open func hoursBalance(account: String)throws  -> Int64  {
-    return try  FfiConverterInt64.lift(try rustCallWithError(FfiConverterTypeTimeBankError_lift) {
+    return try  FfiConverterInt64.lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_hours_balance(
             self.uniffiCloneHandle(),
@@ -3408,7 +3408,7 @@ open func hoursBalance(account: String)throws  -> Int64  {
      * An account's entries, oldest first.
      */
 open func ledger(account: String)throws  -> [LedgerEntry]  {
-    return try  FfiConverterSequenceTypeLedgerEntry.lift(try rustCallWithError(FfiConverterTypeTimeBankError_lift) {
+    return try  FfiConverterSequenceTypeLedgerEntry.lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_ledger(
             self.uniffiCloneHandle(),
@@ -3421,7 +3421,7 @@ open func ledger(account: String)throws  -> [LedgerEntry]  {
      * Opens an account for a volunteer or a senior (idempotent; a known birth date is kept).
      */
 open func openTimebankAccount(id: String, name: String, birthDate: String?)throws  -> TimeBankAccount  {
-    return try  FfiConverterTypeTimeBankAccount_lift(try rustCallWithError(FfiConverterTypeTimeBankError_lift) {
+    return try  FfiConverterTypeTimeBankAccount_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_open_timebank_account(
             self.uniffiCloneHandle(),
@@ -3437,7 +3437,7 @@ open func openTimebankAccount(id: String, name: String, birthDate: String?)throw
      * service to a senior; the volunteer earns `minutes × earnRatio`, up to the cap.
      */
 open func recordVolunteerService(actor: Actor, volunteerId: String, seniorId: String, service: Service, minutes: Int64)throws  -> Earned  {
-    return try  FfiConverterTypeEarned_lift(try rustCallWithError(FfiConverterTypeTimeBankError_lift) {
+    return try  FfiConverterTypeEarned_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_record_volunteer_service(
             self.uniffiCloneHandle(),
@@ -3450,7 +3450,7 @@ open func recordVolunteerService(actor: Actor, volunteerId: String, seniorId: St
 })
 }
     
-open func setTimebankRules(rules: TimeBankRules)throws   {try rustCallWithError(FfiConverterTypeTimeBankError_lift) {
+open func setTimebankRules(rules: TimeBankRules)throws   {try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_set_timebank_rules(
             self.uniffiCloneHandle(),
@@ -3464,7 +3464,7 @@ open func setTimebankRules(rules: TimeBankRules)throws   {try rustCallWithError(
      * record); only from the redemption age.
      */
 open func spendHours(actor: Actor, account: String, reference: String, minutes: Int64)throws  -> TimeBankAccount  {
-    return try  FfiConverterTypeTimeBankAccount_lift(try rustCallWithError(FfiConverterTypeTimeBankError_lift) {
+    return try  FfiConverterTypeTimeBankAccount_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_spend_hours(
             self.uniffiCloneHandle(),
@@ -3477,7 +3477,7 @@ open func spendHours(actor: Actor, account: String, reference: String, minutes: 
 }
     
 open func timebankAccount(id: String)throws  -> TimeBankAccount  {
-    return try  FfiConverterTypeTimeBankAccount_lift(try rustCallWithError(FfiConverterTypeTimeBankError_lift) {
+    return try  FfiConverterTypeTimeBankAccount_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_timebank_account(
             self.uniffiCloneHandle(),
@@ -3487,7 +3487,7 @@ open func timebankAccount(id: String)throws  -> TimeBankAccount  {
 }
     
 open func timebankRules()throws  -> TimeBankRules  {
-    return try  FfiConverterTypeTimeBankRules_lift(try rustCallWithError(FfiConverterTypeTimeBankError_lift) {
+    return try  FfiConverterTypeTimeBankRules_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_timebank_rules(
             self.uniffiCloneHandle(),uniffiCallStatus
@@ -3499,7 +3499,7 @@ open func timebankRules()throws  -> TimeBankRules  {
      * A holder gives hours to a family member (either direction of a family link).
      */
 open func transferHours(actor: Actor, from: String, to: String, minutes: Int64)throws  -> TimeBankAccount  {
-    return try  FfiConverterTypeTimeBankAccount_lift(try rustCallWithError(FfiConverterTypeTimeBankError_lift) {
+    return try  FfiConverterTypeTimeBankAccount_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_method_carecircle_transfer_hours(
             self.uniffiCloneHandle(),
@@ -11330,341 +11330,6 @@ public func FfiConverterTypeActor_lower(_ value: Actor) -> RustBuffer {
 
 
 /**
- * Why an emergency alert step was refused.
- */
-public 
-enum AlertError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
-
-    
-    
-    /**
-     * The SOS position is NaN or out of range.
-     */
-    case InvalidCoordinate(message: String)
-    
-    /**
-     * A value out of range, or the alert is already acknowledged or resolved.
-     */
-    case InvalidInput(message: String)
-    
-    /**
-     * No such alert or senior.
-     */
-    case NotFound(message: String)
-    
-    /**
-     * This actor may not raise or answer this alert.
-     */
-    case Forbidden(message: String)
-    
-    /**
-     * The database failed.
-     */
-    case Storage(message: String)
-    
-    /**
-     * Anything else (a bug: please report it).
-     */
-    case Internal(message: String)
-    
-
-    
-
-    
-
-    
-    public var errorDescription: String? {
-        // The plain message (scripts/gen-bindings.sh), not a debug dump of the case: the
-        // case holds one labelled value, (message: String).
-        let payload = Mirror(reflecting: self).children.first?.value
-        return (payload as? String) ?? payload.flatMap { Mirror(reflecting: $0).children.first?.value as? String } ?? String(describing: self)
-    }
-    
-}
-
-#if compiler(>=6)
-extension AlertError: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeAlertError: FfiConverterRustBuffer {
-    typealias SwiftType = AlertError
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AlertError {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-
-        
-
-        
-        case 1: return .InvalidCoordinate(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 2: return .InvalidInput(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 3: return .NotFound(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 4: return .Forbidden(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 5: return .Storage(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 6: return .Internal(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: AlertError, into buf: inout [UInt8]) {
-        switch value {
-
-        
-
-        
-        case .InvalidCoordinate(_ /* message is ignored*/):
-            writeInt(&buf, Int32(1))
-        case .InvalidInput(_ /* message is ignored*/):
-            writeInt(&buf, Int32(2))
-        case .NotFound(_ /* message is ignored*/):
-            writeInt(&buf, Int32(3))
-        case .Forbidden(_ /* message is ignored*/):
-            writeInt(&buf, Int32(4))
-        case .Storage(_ /* message is ignored*/):
-            writeInt(&buf, Int32(5))
-        case .Internal(_ /* message is ignored*/):
-            writeInt(&buf, Int32(6))
-
-        
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeAlertError_lift(_ buf: RustBuffer) throws -> AlertError {
-    return try FfiConverterTypeAlertError.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeAlertError_lower(_ value: AlertError) -> RustBuffer {
-    return FfiConverterTypeAlertError.lower(value)
-}
-
-
-/**
- * Why a booking, a visit (check-in, check-out, review) or a statement was refused.
- */
-public 
-enum BookingError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
-
-    
-    
-    /**
-     * A check-in or check-out position is NaN or out of range.
-     */
-    case InvalidCoordinate(message: String)
-    
-    /**
-     * A value out of range (a start in the past, a duration, a check-in outside its window);
-     * the message names it.
-     */
-    case InvalidInput(message: String)
-    
-    /**
-     * No such booking, senior or visit (or not one this actor may see).
-     */
-    case NotFound(message: String)
-    
-    /**
-     * This actor may not do that (not allowed to book, not the assigned caregiver, ...).
-     */
-    case Forbidden(message: String)
-    
-    /**
-     * The booking's state does not allow that step, e.g. "booking B1 is completed: it cannot
-     * be cancelled".
-     */
-    case InvalidTransition(message: String)
-    
-    /**
-     * Another caregiver accepted the visit first.
-     */
-    case AlreadyTaken(message: String)
-    
-    /**
-     * The caregiver already has a visit at that time.
-     */
-    case CaregiverBusy(message: String)
-    
-    /**
-     * No qualified caregiver is free for the visit (when offering it again).
-     */
-    case NoCaregiverAvailable(message: String)
-    
-    /**
-     * A booking with that id already exists.
-     */
-    case Duplicate(message: String)
-    
-    /**
-     * The database failed.
-     */
-    case Storage(message: String)
-    
-    /**
-     * Anything else (a bug: please report it).
-     */
-    case Internal(message: String)
-    
-
-    
-
-    
-
-    
-    public var errorDescription: String? {
-        // The plain message (scripts/gen-bindings.sh), not a debug dump of the case: the
-        // case holds one labelled value, (message: String).
-        let payload = Mirror(reflecting: self).children.first?.value
-        return (payload as? String) ?? payload.flatMap { Mirror(reflecting: $0).children.first?.value as? String } ?? String(describing: self)
-    }
-    
-}
-
-#if compiler(>=6)
-extension BookingError: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeBookingError: FfiConverterRustBuffer {
-    typealias SwiftType = BookingError
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BookingError {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-
-        
-
-        
-        case 1: return .InvalidCoordinate(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 2: return .InvalidInput(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 3: return .NotFound(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 4: return .Forbidden(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 5: return .InvalidTransition(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 6: return .AlreadyTaken(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 7: return .CaregiverBusy(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 8: return .NoCaregiverAvailable(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 9: return .Duplicate(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 10: return .Storage(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 11: return .Internal(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: BookingError, into buf: inout [UInt8]) {
-        switch value {
-
-        
-
-        
-        case .InvalidCoordinate(_ /* message is ignored*/):
-            writeInt(&buf, Int32(1))
-        case .InvalidInput(_ /* message is ignored*/):
-            writeInt(&buf, Int32(2))
-        case .NotFound(_ /* message is ignored*/):
-            writeInt(&buf, Int32(3))
-        case .Forbidden(_ /* message is ignored*/):
-            writeInt(&buf, Int32(4))
-        case .InvalidTransition(_ /* message is ignored*/):
-            writeInt(&buf, Int32(5))
-        case .AlreadyTaken(_ /* message is ignored*/):
-            writeInt(&buf, Int32(6))
-        case .CaregiverBusy(_ /* message is ignored*/):
-            writeInt(&buf, Int32(7))
-        case .NoCaregiverAvailable(_ /* message is ignored*/):
-            writeInt(&buf, Int32(8))
-        case .Duplicate(_ /* message is ignored*/):
-            writeInt(&buf, Int32(9))
-        case .Storage(_ /* message is ignored*/):
-            writeInt(&buf, Int32(10))
-        case .Internal(_ /* message is ignored*/):
-            writeInt(&buf, Int32(11))
-
-        
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeBookingError_lift(_ buf: RustBuffer) throws -> BookingError {
-    return try FfiConverterTypeBookingError.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeBookingError_lower(_ value: BookingError) -> RustBuffer {
-    return FfiConverterTypeBookingError.lower(value)
-}
-
-
-/**
  * Where a booking is in its life:
  * requested → offered → accepted → checked in → completed; or cancelled, declined (offered
  * again), expired (nobody took it in time), no-show.
@@ -11938,47 +11603,102 @@ public func FfiConverterTypeCapabilityLevel_lower(_ value: CapabilityLevel) -> R
 
 
 /**
- * Why a care plan, family-doctor contract, health check, subsidy application, rating or
- * district statistic was refused.
+ * Why a call failed. The case says what kind of failure, the message says it in plain words.
  */
 public 
-enum CareError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
+enum CareCircleError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
 
     
     
     /**
-     * A value out of range (a date, an item, a reason left empty); the message names it.
+     * A value is missing or out of range (a name, a date, a setting, k, a radius); the message
+     * names it.
      */
     case InvalidInput(message: String)
     
     /**
-     * No such plan, contract, application, visit or senior (or not one this actor may see).
+     * NaN, infinite, or latitude outside -90..90 / longitude outside -180..180.
+     */
+    case InvalidCoordinate(message: String)
+    
+    /**
+     * An import file has bad rows, each named, e.g. "line 3: name is missing". Nothing was changed.
+     */
+    case ImportRejected(message: String)
+    
+    /**
+     * No such record (or not one this actor may see).
      */
     case NotFound(message: String)
     
     /**
-     * This actor may not take that step.
+     * This actor may not do that.
      */
     case Forbidden(message: String)
     
     /**
-     * The plan's, contract's or application's state does not allow that step, e.g.
-     * "subsidy application A1 is submitted: it cannot be approved".
+     * The record's state does not allow that step, e.g. "booking B1 is completed: it cannot be
+     * cancelled".
      */
     case InvalidTransition(message: String)
     
     /**
-     * It exists already (an active plan of that kind, a rating, an open application).
+     * Another caregiver accepted the visit first.
      */
-    case Duplicate(message: String)
+    case AlreadyTaken(message: String)
     
     /**
-     * The doctor of a home round already has a visit at that time.
+     * The caregiver (or doctor) already has a visit at that time.
      */
     case CaregiverBusy(message: String)
     
     /**
-     * The database failed.
+     * No qualified caregiver is free for the visit.
+     */
+    case NoCaregiverAvailable(message: String)
+    
+    /**
+     * It exists already (a booking id, an order for that meal, an active plan, a rating).
+     */
+    case Duplicate(message: String)
+    
+    /**
+     * No meal, seat, device or balance room is left.
+     */
+    case Full(message: String)
+    
+    /**
+     * Past the cut-off (Shanghai time).
+     */
+    case TooLate(message: String)
+    
+    /**
+     * No walking path joins the two points.
+     */
+    case NoPath(message: String)
+    
+    /**
+     * The platform could not be reached (after retries), or is not a CareCircle platform.
+     */
+    case Unavailable(message: String)
+    
+    /**
+     * The database stayed too busy; nothing was changed and the call can be made again.
+     */
+    case Busy(message: String)
+    
+    /**
+     * A file could not be read (missing, unreadable).
+     */
+    case CannotRead(message: String)
+    
+    /**
+     * The database was written by a newer CareCircle: update the app.
+     */
+    case TooNew(message: String)
+    
+    /**
+     * The local database failed.
      */
     case Storage(message: String)
     
@@ -12003,16 +11723,16 @@ enum CareError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
 }
 
 #if compiler(>=6)
-extension CareError: Sendable {}
+extension CareCircleError: Sendable {}
 #endif
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public struct FfiConverterTypeCareError: FfiConverterRustBuffer {
-    typealias SwiftType = CareError
+public struct FfiConverterTypeCareCircleError: FfiConverterRustBuffer {
+    typealias SwiftType = CareCircleError
 
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CareError {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CareCircleError {
         let variant: Int32 = try readInt(&buf)
         switch variant {
 
@@ -12023,31 +11743,75 @@ public struct FfiConverterTypeCareError: FfiConverterRustBuffer {
             message: try FfiConverterString.read(from: &buf)
         )
         
-        case 2: return .NotFound(
+        case 2: return .InvalidCoordinate(
             message: try FfiConverterString.read(from: &buf)
         )
         
-        case 3: return .Forbidden(
+        case 3: return .ImportRejected(
             message: try FfiConverterString.read(from: &buf)
         )
         
-        case 4: return .InvalidTransition(
+        case 4: return .NotFound(
             message: try FfiConverterString.read(from: &buf)
         )
         
-        case 5: return .Duplicate(
+        case 5: return .Forbidden(
             message: try FfiConverterString.read(from: &buf)
         )
         
-        case 6: return .CaregiverBusy(
+        case 6: return .InvalidTransition(
             message: try FfiConverterString.read(from: &buf)
         )
         
-        case 7: return .Storage(
+        case 7: return .AlreadyTaken(
             message: try FfiConverterString.read(from: &buf)
         )
         
-        case 8: return .Internal(
+        case 8: return .CaregiverBusy(
+            message: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 9: return .NoCaregiverAvailable(
+            message: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 10: return .Duplicate(
+            message: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 11: return .Full(
+            message: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 12: return .TooLate(
+            message: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 13: return .NoPath(
+            message: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 14: return .Unavailable(
+            message: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 15: return .Busy(
+            message: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 16: return .CannotRead(
+            message: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 17: return .TooNew(
+            message: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 18: return .Storage(
+            message: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 19: return .Internal(
             message: try FfiConverterString.read(from: &buf)
         )
         
@@ -12056,7 +11820,7 @@ public struct FfiConverterTypeCareError: FfiConverterRustBuffer {
         }
     }
 
-    public static func write(_ value: CareError, into buf: inout [UInt8]) {
+    public static func write(_ value: CareCircleError, into buf: inout [UInt8]) {
         switch value {
 
         
@@ -12064,137 +11828,42 @@ public struct FfiConverterTypeCareError: FfiConverterRustBuffer {
         
         case .InvalidInput(_ /* message is ignored*/):
             writeInt(&buf, Int32(1))
-        case .NotFound(_ /* message is ignored*/):
-            writeInt(&buf, Int32(2))
-        case .Forbidden(_ /* message is ignored*/):
-            writeInt(&buf, Int32(3))
-        case .InvalidTransition(_ /* message is ignored*/):
-            writeInt(&buf, Int32(4))
-        case .Duplicate(_ /* message is ignored*/):
-            writeInt(&buf, Int32(5))
-        case .CaregiverBusy(_ /* message is ignored*/):
-            writeInt(&buf, Int32(6))
-        case .Storage(_ /* message is ignored*/):
-            writeInt(&buf, Int32(7))
-        case .Internal(_ /* message is ignored*/):
-            writeInt(&buf, Int32(8))
-
-        
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeCareError_lift(_ buf: RustBuffer) throws -> CareError {
-    return try FfiConverterTypeCareError.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeCareError_lower(_ value: CareError) -> RustBuffer {
-    return FfiConverterTypeCareError.lower(value)
-}
-
-
-/**
- * Why a service-circle or coverage question failed.
- */
-public 
-enum CircleError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
-
-    
-    
-    /**
-     * NaN, infinite, or latitude outside -90..90 / longitude outside -180..180.
-     */
-    case InvalidCoordinate(message: String)
-    
-    /**
-     * A value out of range; the message names it.
-     */
-    case InvalidInput(message: String)
-    
-    /**
-     * The database failed.
-     */
-    case Storage(message: String)
-    
-    /**
-     * Anything else (a bug: please report it).
-     */
-    case Internal(message: String)
-    
-
-    
-
-    
-
-    
-    public var errorDescription: String? {
-        // The plain message (scripts/gen-bindings.sh), not a debug dump of the case: the
-        // case holds one labelled value, (message: String).
-        let payload = Mirror(reflecting: self).children.first?.value
-        return (payload as? String) ?? payload.flatMap { Mirror(reflecting: $0).children.first?.value as? String } ?? String(describing: self)
-    }
-    
-}
-
-#if compiler(>=6)
-extension CircleError: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeCircleError: FfiConverterRustBuffer {
-    typealias SwiftType = CircleError
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CircleError {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-
-        
-
-        
-        case 1: return .InvalidCoordinate(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 2: return .InvalidInput(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 3: return .Storage(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 4: return .Internal(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: CircleError, into buf: inout [UInt8]) {
-        switch value {
-
-        
-
-        
         case .InvalidCoordinate(_ /* message is ignored*/):
-            writeInt(&buf, Int32(1))
-        case .InvalidInput(_ /* message is ignored*/):
             writeInt(&buf, Int32(2))
-        case .Storage(_ /* message is ignored*/):
+        case .ImportRejected(_ /* message is ignored*/):
             writeInt(&buf, Int32(3))
-        case .Internal(_ /* message is ignored*/):
+        case .NotFound(_ /* message is ignored*/):
             writeInt(&buf, Int32(4))
+        case .Forbidden(_ /* message is ignored*/):
+            writeInt(&buf, Int32(5))
+        case .InvalidTransition(_ /* message is ignored*/):
+            writeInt(&buf, Int32(6))
+        case .AlreadyTaken(_ /* message is ignored*/):
+            writeInt(&buf, Int32(7))
+        case .CaregiverBusy(_ /* message is ignored*/):
+            writeInt(&buf, Int32(8))
+        case .NoCaregiverAvailable(_ /* message is ignored*/):
+            writeInt(&buf, Int32(9))
+        case .Duplicate(_ /* message is ignored*/):
+            writeInt(&buf, Int32(10))
+        case .Full(_ /* message is ignored*/):
+            writeInt(&buf, Int32(11))
+        case .TooLate(_ /* message is ignored*/):
+            writeInt(&buf, Int32(12))
+        case .NoPath(_ /* message is ignored*/):
+            writeInt(&buf, Int32(13))
+        case .Unavailable(_ /* message is ignored*/):
+            writeInt(&buf, Int32(14))
+        case .Busy(_ /* message is ignored*/):
+            writeInt(&buf, Int32(15))
+        case .CannotRead(_ /* message is ignored*/):
+            writeInt(&buf, Int32(16))
+        case .TooNew(_ /* message is ignored*/):
+            writeInt(&buf, Int32(17))
+        case .Storage(_ /* message is ignored*/):
+            writeInt(&buf, Int32(18))
+        case .Internal(_ /* message is ignored*/):
+            writeInt(&buf, Int32(19))
 
         
         }
@@ -12205,15 +11874,15 @@ public struct FfiConverterTypeCircleError: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeCircleError_lift(_ buf: RustBuffer) throws -> CircleError {
-    return try FfiConverterTypeCircleError.lift(buf)
+public func FfiConverterTypeCareCircleError_lift(_ buf: RustBuffer) throws -> CareCircleError {
+    return try FfiConverterTypeCareCircleError.lift(buf)
 }
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeCircleError_lower(_ value: CircleError) -> RustBuffer {
-    return FfiConverterTypeCircleError.lower(value)
+public func FfiConverterTypeCareCircleError_lower(_ value: CareCircleError) -> RustBuffer {
+    return FfiConverterTypeCareCircleError.lower(value)
 }
 
 
@@ -12695,240 +12364,6 @@ public func FfiConverterTypeDimension_lower(_ value: Dimension) -> RustBuffer {
 
 
 /**
- * Why reading the event log failed.
- */
-public 
-enum EventError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
-
-    
-    
-    /**
-     * A value out of range.
-     */
-    case InvalidInput(message: String)
-    
-    /**
-     * The database failed.
-     */
-    case Storage(message: String)
-    
-    /**
-     * Anything else (a bug: please report it).
-     */
-    case Internal(message: String)
-    
-
-    
-
-    
-
-    
-    public var errorDescription: String? {
-        // The plain message (scripts/gen-bindings.sh), not a debug dump of the case: the
-        // case holds one labelled value, (message: String).
-        let payload = Mirror(reflecting: self).children.first?.value
-        return (payload as? String) ?? payload.flatMap { Mirror(reflecting: $0).children.first?.value as? String } ?? String(describing: self)
-    }
-    
-}
-
-#if compiler(>=6)
-extension EventError: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeEventError: FfiConverterRustBuffer {
-    typealias SwiftType = EventError
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> EventError {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-
-        
-
-        
-        case 1: return .InvalidInput(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 2: return .Storage(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 3: return .Internal(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: EventError, into buf: inout [UInt8]) {
-        switch value {
-
-        
-
-        
-        case .InvalidInput(_ /* message is ignored*/):
-            writeInt(&buf, Int32(1))
-        case .Storage(_ /* message is ignored*/):
-            writeInt(&buf, Int32(2))
-        case .Internal(_ /* message is ignored*/):
-            writeInt(&buf, Int32(3))
-
-        
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeEventError_lift(_ buf: RustBuffer) throws -> EventError {
-    return try FfiConverterTypeEventError.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeEventError_lower(_ value: EventError) -> RustBuffer {
-    return FfiConverterTypeEventError.lower(value)
-}
-
-
-/**
- * Why a facility search or look-up failed.
- */
-public 
-enum FacilityError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
-
-    
-    
-    /**
-     * NaN, infinite, or latitude outside -90..90 / longitude outside -180..180.
-     */
-    case InvalidCoordinate(message: String)
-    
-    /**
-     * A query value out of range (k, radius, instant); the message names it.
-     */
-    case InvalidInput(message: String)
-    
-    /**
-     * No facility has that id.
-     */
-    case NotFound(message: String)
-    
-    /**
-     * The database failed.
-     */
-    case Storage(message: String)
-    
-    /**
-     * Anything else (a bug: please report it).
-     */
-    case Internal(message: String)
-    
-
-    
-
-    
-
-    
-    public var errorDescription: String? {
-        // The plain message (scripts/gen-bindings.sh), not a debug dump of the case: the
-        // case holds one labelled value, (message: String).
-        let payload = Mirror(reflecting: self).children.first?.value
-        return (payload as? String) ?? payload.flatMap { Mirror(reflecting: $0).children.first?.value as? String } ?? String(describing: self)
-    }
-    
-}
-
-#if compiler(>=6)
-extension FacilityError: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeFacilityError: FfiConverterRustBuffer {
-    typealias SwiftType = FacilityError
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FacilityError {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-
-        
-
-        
-        case 1: return .InvalidCoordinate(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 2: return .InvalidInput(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 3: return .NotFound(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 4: return .Storage(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 5: return .Internal(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: FacilityError, into buf: inout [UInt8]) {
-        switch value {
-
-        
-
-        
-        case .InvalidCoordinate(_ /* message is ignored*/):
-            writeInt(&buf, Int32(1))
-        case .InvalidInput(_ /* message is ignored*/):
-            writeInt(&buf, Int32(2))
-        case .NotFound(_ /* message is ignored*/):
-            writeInt(&buf, Int32(3))
-        case .Storage(_ /* message is ignored*/):
-            writeInt(&buf, Int32(4))
-        case .Internal(_ /* message is ignored*/):
-            writeInt(&buf, Int32(5))
-
-        
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeFacilityError_lift(_ buf: RustBuffer) throws -> FacilityError {
-    return try FfiConverterTypeFacilityError.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeFacilityError_lower(_ value: FacilityError) -> RustBuffer {
-    return FfiConverterTypeFacilityError.lower(value)
-}
-
-
-/**
  * Kinds of facility in the county-township-village network.
  */
 
@@ -13134,134 +12569,6 @@ public func FfiConverterTypeGender_lower(_ value: Gender) -> RustBuffer {
 
 
 /**
- * Why an import was refused. Nothing was changed in the database.
- */
-public 
-enum ImportError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
-
-    
-    
-    /**
-     * The file has bad rows; the message names each one, e.g. "line 3: name is missing".
-     */
-    case Rejected(message: String)
-    
-    /**
-     * The file could not be read (missing, unreadable).
-     */
-    case CannotRead(message: String)
-    
-    /**
-     * A wrong argument: file type, or a coordinate system that disagrees with the file's.
-     */
-    case InvalidInput(message: String)
-    
-    /**
-     * The database failed.
-     */
-    case Storage(message: String)
-    
-    /**
-     * Anything else (a bug: please report it).
-     */
-    case Internal(message: String)
-    
-
-    
-
-    
-
-    
-    public var errorDescription: String? {
-        // The plain message (scripts/gen-bindings.sh), not a debug dump of the case: the
-        // case holds one labelled value, (message: String).
-        let payload = Mirror(reflecting: self).children.first?.value
-        return (payload as? String) ?? payload.flatMap { Mirror(reflecting: $0).children.first?.value as? String } ?? String(describing: self)
-    }
-    
-}
-
-#if compiler(>=6)
-extension ImportError: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeImportError: FfiConverterRustBuffer {
-    typealias SwiftType = ImportError
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ImportError {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-
-        
-
-        
-        case 1: return .Rejected(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 2: return .CannotRead(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 3: return .InvalidInput(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 4: return .Storage(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 5: return .Internal(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: ImportError, into buf: inout [UInt8]) {
-        switch value {
-
-        
-
-        
-        case .Rejected(_ /* message is ignored*/):
-            writeInt(&buf, Int32(1))
-        case .CannotRead(_ /* message is ignored*/):
-            writeInt(&buf, Int32(2))
-        case .InvalidInput(_ /* message is ignored*/):
-            writeInt(&buf, Int32(3))
-        case .Storage(_ /* message is ignored*/):
-            writeInt(&buf, Int32(4))
-        case .Internal(_ /* message is ignored*/):
-            writeInt(&buf, Int32(5))
-
-        
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeImportError_lift(_ buf: RustBuffer) throws -> ImportError {
-    return try FfiConverterTypeImportError.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeImportError_lower(_ value: ImportError) -> RustBuffer {
-    return FfiConverterTypeImportError.lower(value)
-}
-
-
-/**
  * The format of imported text.
  */
 
@@ -13410,167 +12717,6 @@ public func FfiConverterTypeMeal_lower(_ value: Meal) -> RustBuffer {
 
 
 /**
- * Why a canteen, menu or meal order change was refused.
- */
-public 
-enum MealError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
-
-    
-    
-    /**
-     * A value out of range (a date, a cut-off, a delivery address too far); the message names it.
-     */
-    case InvalidInput(message: String)
-    
-    /**
-     * No such canteen, menu, order or senior.
-     */
-    case NotFound(message: String)
-    
-    /**
-     * This actor may not order or cancel meals for this senior.
-     */
-    case Forbidden(message: String)
-    
-    /**
-     * Every meal or every dine-in seat of that menu is taken.
-     */
-    case Full(message: String)
-    
-    /**
-     * Past the meal's order cut-off (Shanghai time): it can no longer be ordered or cancelled.
-     */
-    case TooLate(message: String)
-    
-    /**
-     * The senior already has an order for that meal.
-     */
-    case Duplicate(message: String)
-    
-    /**
-     * The database failed.
-     */
-    case Storage(message: String)
-    
-    /**
-     * Anything else (a bug: please report it).
-     */
-    case Internal(message: String)
-    
-
-    
-
-    
-
-    
-    public var errorDescription: String? {
-        // The plain message (scripts/gen-bindings.sh), not a debug dump of the case: the
-        // case holds one labelled value, (message: String).
-        let payload = Mirror(reflecting: self).children.first?.value
-        return (payload as? String) ?? payload.flatMap { Mirror(reflecting: $0).children.first?.value as? String } ?? String(describing: self)
-    }
-    
-}
-
-#if compiler(>=6)
-extension MealError: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeMealError: FfiConverterRustBuffer {
-    typealias SwiftType = MealError
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MealError {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-
-        
-
-        
-        case 1: return .InvalidInput(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 2: return .NotFound(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 3: return .Forbidden(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 4: return .Full(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 5: return .TooLate(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 6: return .Duplicate(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 7: return .Storage(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 8: return .Internal(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: MealError, into buf: inout [UInt8]) {
-        switch value {
-
-        
-
-        
-        case .InvalidInput(_ /* message is ignored*/):
-            writeInt(&buf, Int32(1))
-        case .NotFound(_ /* message is ignored*/):
-            writeInt(&buf, Int32(2))
-        case .Forbidden(_ /* message is ignored*/):
-            writeInt(&buf, Int32(3))
-        case .Full(_ /* message is ignored*/):
-            writeInt(&buf, Int32(4))
-        case .TooLate(_ /* message is ignored*/):
-            writeInt(&buf, Int32(5))
-        case .Duplicate(_ /* message is ignored*/):
-            writeInt(&buf, Int32(6))
-        case .Storage(_ /* message is ignored*/):
-            writeInt(&buf, Int32(7))
-        case .Internal(_ /* message is ignored*/):
-            writeInt(&buf, Int32(8))
-
-        
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeMealError_lift(_ buf: RustBuffer) throws -> MealError {
-    return try FfiConverterTypeMealError.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeMealError_lower(_ value: MealError) -> RustBuffer {
-    return FfiConverterTypeMealError.lower(value)
-}
-
-
-/**
  * How the senior gets the meal.
  */
 
@@ -13650,123 +12796,6 @@ public func FfiConverterTypeMealMode_lower(_ value: MealMode) -> RustBuffer {
     return FfiConverterTypeMealMode.lower(value)
 }
 
-
-
-/**
- * Why a database could not be opened.
- */
-public 
-enum OpenError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
-
-    
-    
-    /**
-     * A setting is out of range (walking speed, detour factor, circle minutes).
-     */
-    case InvalidSettings(message: String)
-    
-    /**
-     * The file could not be opened, created or migrated.
-     */
-    case Storage(message: String)
-    
-    /**
-     * The database was written by a newer CareCircle; update the app.
-     */
-    case TooNew(message: String)
-    
-    /**
-     * Anything else (a bug: please report it).
-     */
-    case Internal(message: String)
-    
-
-    
-
-    
-
-    
-    public var errorDescription: String? {
-        // The plain message (scripts/gen-bindings.sh), not a debug dump of the case: the
-        // case holds one labelled value, (message: String).
-        let payload = Mirror(reflecting: self).children.first?.value
-        return (payload as? String) ?? payload.flatMap { Mirror(reflecting: $0).children.first?.value as? String } ?? String(describing: self)
-    }
-    
-}
-
-#if compiler(>=6)
-extension OpenError: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeOpenError: FfiConverterRustBuffer {
-    typealias SwiftType = OpenError
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> OpenError {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-
-        
-
-        
-        case 1: return .InvalidSettings(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 2: return .Storage(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 3: return .TooNew(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 4: return .Internal(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: OpenError, into buf: inout [UInt8]) {
-        switch value {
-
-        
-
-        
-        case .InvalidSettings(_ /* message is ignored*/):
-            writeInt(&buf, Int32(1))
-        case .Storage(_ /* message is ignored*/):
-            writeInt(&buf, Int32(2))
-        case .TooNew(_ /* message is ignored*/):
-            writeInt(&buf, Int32(3))
-        case .Internal(_ /* message is ignored*/):
-            writeInt(&buf, Int32(4))
-
-        
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeOpenError_lift(_ buf: RustBuffer) throws -> OpenError {
-    return try FfiConverterTypeOpenError.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeOpenError_lower(_ value: OpenError) -> RustBuffer {
-    return FfiConverterTypeOpenError.lower(value)
-}
 
 
 
@@ -14011,157 +13040,6 @@ public func FfiConverterTypeOverQuota_lower(_ value: OverQuota) -> RustBuffer {
 
 
 
-/**
- * Why a change to people (seniors, family members and links, caregivers) or an
- * assessment was refused.
- */
-public 
-enum PeopleError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
-
-    
-    
-    /**
-     * A home or base position is NaN or out of range.
-     */
-    case InvalidCoordinate(message: String)
-    
-    /**
-     * A value is missing or out of range (a name, a birth date, a score); the message names it.
-     */
-    case InvalidInput(message: String)
-    
-    /**
-     * No such senior, family member or caregiver (or not one this actor may see).
-     */
-    case NotFound(message: String)
-    
-    /**
-     * This actor may not do that for this senior.
-     */
-    case Forbidden(message: String)
-    
-    /**
-     * The record already exists.
-     */
-    case Duplicate(message: String)
-    
-    /**
-     * The database failed.
-     */
-    case Storage(message: String)
-    
-    /**
-     * Anything else (a bug: please report it).
-     */
-    case Internal(message: String)
-    
-
-    
-
-    
-
-    
-    public var errorDescription: String? {
-        // The plain message (scripts/gen-bindings.sh), not a debug dump of the case: the
-        // case holds one labelled value, (message: String).
-        let payload = Mirror(reflecting: self).children.first?.value
-        return (payload as? String) ?? payload.flatMap { Mirror(reflecting: $0).children.first?.value as? String } ?? String(describing: self)
-    }
-    
-}
-
-#if compiler(>=6)
-extension PeopleError: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypePeopleError: FfiConverterRustBuffer {
-    typealias SwiftType = PeopleError
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PeopleError {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-
-        
-
-        
-        case 1: return .InvalidCoordinate(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 2: return .InvalidInput(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 3: return .NotFound(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 4: return .Forbidden(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 5: return .Duplicate(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 6: return .Storage(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 7: return .Internal(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: PeopleError, into buf: inout [UInt8]) {
-        switch value {
-
-        
-
-        
-        case .InvalidCoordinate(_ /* message is ignored*/):
-            writeInt(&buf, Int32(1))
-        case .InvalidInput(_ /* message is ignored*/):
-            writeInt(&buf, Int32(2))
-        case .NotFound(_ /* message is ignored*/):
-            writeInt(&buf, Int32(3))
-        case .Forbidden(_ /* message is ignored*/):
-            writeInt(&buf, Int32(4))
-        case .Duplicate(_ /* message is ignored*/):
-            writeInt(&buf, Int32(5))
-        case .Storage(_ /* message is ignored*/):
-            writeInt(&buf, Int32(6))
-        case .Internal(_ /* message is ignored*/):
-            writeInt(&buf, Int32(7))
-
-        
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypePeopleError_lift(_ buf: RustBuffer) throws -> PeopleError {
-    return try FfiConverterTypePeopleError.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypePeopleError_lower(_ value: PeopleError) -> RustBuffer {
-    return FfiConverterTypePeopleError.lower(value)
-}
-
-
 
 public enum PlanKind: Equatable, Hashable, CaseIterable {
     
@@ -14297,101 +13175,6 @@ public func FfiConverterTypePlanState_lower(_ value: PlanState) -> RustBuffer {
 
 
 
-/**
- * A position that cannot be used.
- */
-public 
-enum PositionError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
-
-    
-    
-    /**
-     * NaN, infinite, or latitude outside -90..90 / longitude outside -180..180.
-     */
-    case InvalidCoordinate(message: String)
-    
-    /**
-     * Anything else (a bug: please report it).
-     */
-    case Internal(message: String)
-    
-
-    
-
-    
-
-    
-    public var errorDescription: String? {
-        // The plain message (scripts/gen-bindings.sh), not a debug dump of the case: the
-        // case holds one labelled value, (message: String).
-        let payload = Mirror(reflecting: self).children.first?.value
-        return (payload as? String) ?? payload.flatMap { Mirror(reflecting: $0).children.first?.value as? String } ?? String(describing: self)
-    }
-    
-}
-
-#if compiler(>=6)
-extension PositionError: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypePositionError: FfiConverterRustBuffer {
-    typealias SwiftType = PositionError
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PositionError {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-
-        
-
-        
-        case 1: return .InvalidCoordinate(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 2: return .Internal(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: PositionError, into buf: inout [UInt8]) {
-        switch value {
-
-        
-
-        
-        case .InvalidCoordinate(_ /* message is ignored*/):
-            writeInt(&buf, Int32(1))
-        case .Internal(_ /* message is ignored*/):
-            writeInt(&buf, Int32(2))
-
-        
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypePositionError_lift(_ buf: RustBuffer) throws -> PositionError {
-    return try FfiConverterTypePositionError.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypePositionError_lower(_ value: PositionError) -> RustBuffer {
-    return FfiConverterTypePositionError.lower(value)
-}
-
-
 
 public enum RatedSubject: Equatable, Hashable, CaseIterable {
     
@@ -14462,157 +13245,6 @@ public func FfiConverterTypeRatedSubject_lower(_ value: RatedSubject) -> RustBuf
     return FfiConverterTypeRatedSubject.lower(value)
 }
 
-
-
-/**
- * Why a device-rental step was refused.
- */
-public 
-enum RentalError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
-
-    
-    
-    /**
-     * A search position is NaN or out of range.
-     */
-    case InvalidCoordinate(message: String)
-    
-    /**
-     * A value out of range, or a step the rental's state does not allow (e.g. returning a
-     * device not picked up); the message says which.
-     */
-    case InvalidInput(message: String)
-    
-    /**
-     * No such rental point stock, rental or senior.
-     */
-    case NotFound(message: String)
-    
-    /**
-     * This actor may not handle rentals for this senior.
-     */
-    case Forbidden(message: String)
-    
-    /**
-     * No such device is free at that point.
-     */
-    case Full(message: String)
-    
-    /**
-     * The database failed.
-     */
-    case Storage(message: String)
-    
-    /**
-     * Anything else (a bug: please report it).
-     */
-    case Internal(message: String)
-    
-
-    
-
-    
-
-    
-    public var errorDescription: String? {
-        // The plain message (scripts/gen-bindings.sh), not a debug dump of the case: the
-        // case holds one labelled value, (message: String).
-        let payload = Mirror(reflecting: self).children.first?.value
-        return (payload as? String) ?? payload.flatMap { Mirror(reflecting: $0).children.first?.value as? String } ?? String(describing: self)
-    }
-    
-}
-
-#if compiler(>=6)
-extension RentalError: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeRentalError: FfiConverterRustBuffer {
-    typealias SwiftType = RentalError
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RentalError {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-
-        
-
-        
-        case 1: return .InvalidCoordinate(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 2: return .InvalidInput(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 3: return .NotFound(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 4: return .Forbidden(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 5: return .Full(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 6: return .Storage(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 7: return .Internal(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: RentalError, into buf: inout [UInt8]) {
-        switch value {
-
-        
-
-        
-        case .InvalidCoordinate(_ /* message is ignored*/):
-            writeInt(&buf, Int32(1))
-        case .InvalidInput(_ /* message is ignored*/):
-            writeInt(&buf, Int32(2))
-        case .NotFound(_ /* message is ignored*/):
-            writeInt(&buf, Int32(3))
-        case .Forbidden(_ /* message is ignored*/):
-            writeInt(&buf, Int32(4))
-        case .Full(_ /* message is ignored*/):
-            writeInt(&buf, Int32(5))
-        case .Storage(_ /* message is ignored*/):
-            writeInt(&buf, Int32(6))
-        case .Internal(_ /* message is ignored*/):
-            writeInt(&buf, Int32(7))
-
-        
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeRentalError_lift(_ buf: RustBuffer) throws -> RentalError {
-    return try FfiConverterTypeRentalError.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeRentalError_lower(_ value: RentalError) -> RustBuffer {
-    return FfiConverterTypeRentalError.lower(value)
-}
 
 
 
@@ -15222,273 +13854,6 @@ public func FfiConverterTypeSubsidyState_lower(_ value: SubsidyState) -> RustBuf
     return FfiConverterTypeSubsidyState.lower(value)
 }
 
-
-
-/**
- * Why a sync did not finish. It can simply be run again: it resumes where it stopped.
- */
-public 
-enum SyncError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
-
-    
-    
-    /**
-     * The platform could not be reached (after retries), or is not a CareCircle platform.
-     */
-    case Network(message: String)
-    
-    /**
-     * The platform did not accept the login, or refused the request.
-     */
-    case Forbidden(message: String)
-    
-    /**
-     * A bad address, a database bound to another account, or a sync already running.
-     */
-    case InvalidInput(message: String)
-    
-    /**
-     * The local database failed.
-     */
-    case Storage(message: String)
-    
-    /**
-     * Anything else (a bug: please report it).
-     */
-    case Internal(message: String)
-    
-
-    
-
-    
-
-    
-    public var errorDescription: String? {
-        // The plain message (scripts/gen-bindings.sh), not a debug dump of the case: the
-        // case holds one labelled value, (message: String).
-        let payload = Mirror(reflecting: self).children.first?.value
-        return (payload as? String) ?? payload.flatMap { Mirror(reflecting: $0).children.first?.value as? String } ?? String(describing: self)
-    }
-    
-}
-
-#if compiler(>=6)
-extension SyncError: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeSyncError: FfiConverterRustBuffer {
-    typealias SwiftType = SyncError
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SyncError {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-
-        
-
-        
-        case 1: return .Network(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 2: return .Forbidden(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 3: return .InvalidInput(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 4: return .Storage(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 5: return .Internal(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: SyncError, into buf: inout [UInt8]) {
-        switch value {
-
-        
-
-        
-        case .Network(_ /* message is ignored*/):
-            writeInt(&buf, Int32(1))
-        case .Forbidden(_ /* message is ignored*/):
-            writeInt(&buf, Int32(2))
-        case .InvalidInput(_ /* message is ignored*/):
-            writeInt(&buf, Int32(3))
-        case .Storage(_ /* message is ignored*/):
-            writeInt(&buf, Int32(4))
-        case .Internal(_ /* message is ignored*/):
-            writeInt(&buf, Int32(5))
-
-        
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeSyncError_lift(_ buf: RustBuffer) throws -> SyncError {
-    return try FfiConverterTypeSyncError.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeSyncError_lower(_ value: SyncError) -> RustBuffer {
-    return FfiConverterTypeSyncError.lower(value)
-}
-
-
-/**
- * Why a time-bank operation was refused. Nothing was posted.
- */
-public 
-enum TimeBankError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
-
-    
-    
-    /**
-     * A value out of range, or not enough minutes in the account; the message says which.
-     */
-    case InvalidInput(message: String)
-    
-    /**
-     * No such account or senior.
-     */
-    case NotFound(message: String)
-    
-    /**
-     * This actor may not move these hours (or the district's rules do not allow it).
-     */
-    case Forbidden(message: String)
-    
-    /**
-     * The account would go over the balance cap.
-     */
-    case Full(message: String)
-    
-    /**
-     * The database failed.
-     */
-    case Storage(message: String)
-    
-    /**
-     * Anything else (a bug: please report it).
-     */
-    case Internal(message: String)
-    
-
-    
-
-    
-
-    
-    public var errorDescription: String? {
-        // The plain message (scripts/gen-bindings.sh), not a debug dump of the case: the
-        // case holds one labelled value, (message: String).
-        let payload = Mirror(reflecting: self).children.first?.value
-        return (payload as? String) ?? payload.flatMap { Mirror(reflecting: $0).children.first?.value as? String } ?? String(describing: self)
-    }
-    
-}
-
-#if compiler(>=6)
-extension TimeBankError: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeTimeBankError: FfiConverterRustBuffer {
-    typealias SwiftType = TimeBankError
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TimeBankError {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-
-        
-
-        
-        case 1: return .InvalidInput(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 2: return .NotFound(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 3: return .Forbidden(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 4: return .Full(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 5: return .Storage(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-        case 6: return .Internal(
-            message: try FfiConverterString.read(from: &buf)
-        )
-        
-
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: TimeBankError, into buf: inout [UInt8]) {
-        switch value {
-
-        
-
-        
-        case .InvalidInput(_ /* message is ignored*/):
-            writeInt(&buf, Int32(1))
-        case .NotFound(_ /* message is ignored*/):
-            writeInt(&buf, Int32(2))
-        case .Forbidden(_ /* message is ignored*/):
-            writeInt(&buf, Int32(3))
-        case .Full(_ /* message is ignored*/):
-            writeInt(&buf, Int32(4))
-        case .Storage(_ /* message is ignored*/):
-            writeInt(&buf, Int32(5))
-        case .Internal(_ /* message is ignored*/):
-            writeInt(&buf, Int32(6))
-
-        
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeTimeBankError_lift(_ buf: RustBuffer) throws -> TimeBankError {
-    return try FfiConverterTypeTimeBankError.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeTimeBankError_lower(_ value: TimeBankError) -> RustBuffer {
-    return FfiConverterTypeTimeBankError.lower(value)
-}
 
 
 
@@ -17189,7 +15554,7 @@ public func defaultDistrictRules() -> DistrictRules  {
  * (service code, days, start, optional minutes), one item per day.
  */
 public func parsePlanItems(text: String)throws  -> [PlanItem]  {
-    return try  FfiConverterSequenceTypePlanItem.lift(try rustCallWithError(FfiConverterTypeCareError_lift) {
+    return try  FfiConverterSequenceTypePlanItem.lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_func_parse_plan_items(
         FfiConverterString.lower(text),uniffiCallStatus
@@ -17243,10 +15608,10 @@ public func assessmentItems() -> [AssessmentItem]  {
 }
 /**
  * The total, level and dimension totals of a score sheet, without recording it.
- * Fails with `PeopleError.InvalidInput` for a wrong count or a score over its item's maximum.
+ * Fails with `CareCircleError.InvalidInput` for a wrong count or a score over its item's maximum.
  */
 public func evaluateAssessment(scores: [UInt32], conditions: Conditions)throws  -> Evaluation  {
-    return try  FfiConverterTypeEvaluation_lift(try rustCallWithError(FfiConverterTypePeopleError_lift) {
+    return try  FfiConverterTypeEvaluation_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_func_evaluate_assessment(
         FfiConverterSequenceUInt32.lower(scores),
@@ -17259,7 +15624,7 @@ public func evaluateAssessment(scores: [UInt32], conditions: Conditions)throws  
  * "operator:ZH-CS-001", "district", "system".
  */
 public func parseActor(label: String)throws  -> Actor  {
-    return try  FfiConverterTypeActor_lift(try rustCallWithError(FfiConverterTypePeopleError_lift) {
+    return try  FfiConverterTypeActor_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_func_parse_actor(
         FfiConverterString.lower(label),uniffiCallStatus
@@ -17269,10 +15634,10 @@ public func parseActor(label: String)throws  -> Actor  {
 /**
  * Converts a position given in `from` (latitude, longitude in degrees) to `to`, e.g. a
  * result's WGS-84 coordinates to GCJ-02 for an Amap marker.
- * Fails with `PositionError.InvalidCoordinate` for NaN or out-of-range values.
+ * Fails with `CareCircleError.InvalidCoordinate` for NaN or out-of-range values.
  */
 public func convertPosition(lat: Double, lon: Double, from: Crs, to: Crs)throws  -> LatLon  {
-    return try  FfiConverterTypeLatLon_lift(try rustCallWithError(FfiConverterTypePositionError_lift) {
+    return try  FfiConverterTypeLatLon_lift(try rustCallWithError(FfiConverterTypeCareCircleError_lift) {
         uniffiCallStatus in
     uniffi_carecircle_ffi_fn_func_convert_position(
         FfiConverterDouble.lower(lat),

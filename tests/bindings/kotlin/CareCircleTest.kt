@@ -12,15 +12,12 @@ import kotlinx.coroutines.async
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeout
 import org.carecircle.CareCircle
-import org.carecircle.CircleException
+import org.carecircle.CareCircleException
 import org.carecircle.Crs
 import org.carecircle.Event
 import org.carecircle.EventListener
-import org.carecircle.FacilityException
 import org.carecircle.FacilityKind
-import org.carecircle.ImportException
 import org.carecircle.NearbyQuery
-import org.carecircle.OpenException
 import org.carecircle.Service
 import org.carecircle.convertPosition
 import org.carecircle.defaultSettings
@@ -84,28 +81,28 @@ class CareCircleTest {
     @Test
     fun aBadCoordinateIsATypedErrorWithItsMessage() {
         zhenhai().use { cc ->
-            val e = assertFailsWith<FacilityException.InvalidCoordinate> {
+            val e = assertFailsWith<CareCircleException.InvalidCoordinate> {
                 cc.nearest(95.0, 121.7, Crs.GCJ02, NearbyQuery(k = 5u))
             }
             assertEquals("invalid coordinate: latitude 95 is outside -90..90", e.message)
-            val nan = assertFailsWith<CircleException.InvalidCoordinate> { cc.circle(Double.NaN, 121.7, Crs.WGS84) }
+            val nan = assertFailsWith<CareCircleException.InvalidCoordinate> { cc.circle(Double.NaN, 121.7, Crs.WGS84) }
             assertTrue(nan.message!!.contains("must be numbers"), nan.message)
-            val k = assertFailsWith<FacilityException.InvalidInput> { cc.nearest(29.96, 121.7, Crs.WGS84, NearbyQuery(k = 0u)) }
+            val k = assertFailsWith<CareCircleException.InvalidInput> { cc.nearest(29.96, 121.7, Crs.WGS84, NearbyQuery(k = 0u)) }
             assertTrue(k.message!!.startsWith("invalid k"), k.message)
-            assertFailsWith<FacilityException.NotFound> { cc.facility("ZH-NOPE") }
+            assertFailsWith<CareCircleException.NotFound> { cc.facility("ZH-NOPE") }
         }
     }
 
     @Test
     fun aBadImportFileNamesItsRowsAndChangesNothing() {
         zhenhai().use { cc ->
-            val e = assertFailsWith<ImportException.Rejected> {
+            val e = assertFailsWith<CareCircleException.ImportRejected> {
                 runBlocking { cc.importFile(dataFile("samples/bad-facilities.csv"), null) }
             }
             assertTrue(e.message!!.contains("line 3: name is missing"), e.message)
             assertTrue(e.message!!.contains("line 5: invalid coordinate: latitude 95"), e.message)
             assertEquals(130uL, cc.facilityCount())
-            assertFailsWith<ImportException.CannotRead> {
+            assertFailsWith<CareCircleException.CannotRead> {
                 runBlocking { cc.importFile(dataFile("samples/no-such-file.csv"), null) }
             }
         }
@@ -132,7 +129,7 @@ class CareCircleTest {
 
     @Test
     fun openingWithBadSettingsSaysWhich() {
-        val e = assertFailsWith<OpenException.InvalidSettings> {
+        val e = assertFailsWith<CareCircleException.InvalidInput> {
             CareCircle.openInMemory(defaultSettings().copy(walkSpeedMPerS = 0.0))
         }
         assertTrue(e.message!!.contains("walking speed"), e.message)

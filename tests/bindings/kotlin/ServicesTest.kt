@@ -21,11 +21,10 @@ import kotlinx.coroutines.launch
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.Dispatchers
 import org.carecircle.Actor
-import org.carecircle.BookingException
+import org.carecircle.CareCircleException
 import org.carecircle.BookingRequest
 import org.carecircle.BookingState
 import org.carecircle.CareCircle
-import org.carecircle.CareException
 import org.carecircle.Caregiver
 import org.carecircle.Conditions
 import org.carecircle.Crs
@@ -38,7 +37,6 @@ import org.carecircle.FamilyPermissions
 import org.carecircle.Gender
 import org.carecircle.ManualClock
 import org.carecircle.Meal
-import org.carecircle.MealException
 import org.carecircle.MealMenu
 import org.carecircle.MealMode
 import org.carecircle.NearbyQuery
@@ -51,8 +49,6 @@ import org.carecircle.Senior
 import org.carecircle.Service
 import org.carecircle.SubsidyKind
 import org.carecircle.SubsidyState
-import org.carecircle.SyncException
-import org.carecircle.TimeBankException
 import org.carecircle.assessmentItems
 import org.carecircle.defaultCanteenSettings
 import org.carecircle.defaultSettings
@@ -159,10 +155,43 @@ class ServicesTest {
             assertEquals(500.0, offers[0].distanceM, 1.0)
             assertEquals(listOf(b.id), w.cc.bookingsForSenior(daughter, "S1").map { it.id })
             // Others may not book for her.
-            val e = assertFailsWith<BookingException.Forbidden> {
+            val e = assertFailsWith<CareCircleException.Forbidden> {
                 w.cc.requestBooking(Actor.Family("F9"), BookingRequest(seniorId = "S1", service = Service.CLEANING, start = shanghai("2026-11-24T09:00")))
             }
             assertTrue(e.message!!.startsWith("not allowed"), e.message)
+        }
+    }
+
+    /** What an app shows for each kind of error is exactly the core's plain sentence: the
+     *  subclass is the error code (the same as the HTTP API's), the message no field dump. */
+    @Test
+    fun everyKindOfErrorShowsItsPlainMessage() {
+        World().use { w ->
+            val b = w.bookCleaning()
+            w.cc.acceptBooking(carer("C2"), b.id)
+            val today = w.lunchToday(capacity = 1u, seats = 1u)
+            w.cc.orderMeal(daughter, "S1", "ZH-CT-01", today, Meal.LUNCH, MealMode.DINE_IN)
+            w.cc.openTimebankAccount("F1", "胡丽", "1990-05-17")
+            val cases: List<Pair<String, () -> Any?>> = listOf(
+                "invalid coordinate: latitude 95 is outside -90..90" to { w.cc.nearest(95.0, 121.7, Crs.WGS84, NearbyQuery(k = 1u)) },
+                "booking not found: NO-SUCH" to { w.cc.booking("NO-SUCH") },
+                "already taken: booking ${b.id} was accepted by another caregiver" to { w.cc.acceptBooking(carer("C1"), b.id) },
+                "not allowed: hours can be spent from age 60" to { w.cc.spendHours(daughter, "F1", "booking B2", 10L) },
+            )
+            for ((expected, call) in cases) {
+                val e = assertFailsWith<CareCircleException> { call() }
+                assertEquals(expected, e.message)
+                assertEquals(expected, e.localizedMessage)
+            }
+            val more = listOf(
+                assertFailsWith<CareCircleException.Full> { w.cc.orderMeal(w.operator, "S2", "ZH-CT-01", today, Meal.LUNCH, MealMode.PICK_UP) },
+                assertFailsWith<CareCircleException.InvalidInput> { w.cc.nearest(29.9, 121.7, Crs.WGS84, NearbyQuery(k = 0u)) },
+                assertFailsWith<CareCircleException> { w.cc.orderMeal(daughter, "S1", "ZH-CT-01", today, Meal.LUNCH, MealMode.DINE_IN) },
+            )
+            for (e in more) {
+                val text = e.message!!
+                assertTrue(text.isNotEmpty() && !text.contains("message=") && !text.contains("Exception"), text)
+            }
         }
     }
 
@@ -173,12 +202,12 @@ class ServicesTest {
             val accepted = w.cc.acceptBooking(carer("C2"), b.id)
             assertEquals(BookingState.ACCEPTED, accepted.state)
             assertEquals("C2", accepted.caregiverId)
-            val e = assertFailsWith<BookingException.AlreadyTaken> { w.cc.acceptBooking(carer("C1"), b.id) }
+            val e = assertFailsWith<CareCircleException.AlreadyTaken> { w.cc.acceptBooking(carer("C1"), b.id) }
             assertEquals("already taken: booking ${b.id} was accepted by another caregiver", e.message)
             assertEquals(listOf(b.id), w.cc.agenda(carer("C2"), "C2").map { it.booking.id })
             val cancelled = w.cc.cancelBooking(daughter, b.id, "改期")
             assertEquals(BookingState.CANCELLED, cancelled.state)
-            val again = assertFailsWith<BookingException.InvalidTransition> { w.cc.acceptBooking(carer("C2"), b.id) }
+            val again = assertFailsWith<CareCircleException.InvalidTransition> { w.cc.acceptBooking(carer("C2"), b.id) }
             assertTrue(again.message!!.contains("cannot be accepted"), again.message)
         }
     }
@@ -189,10 +218,10 @@ class ServicesTest {
             val b = w.bookCleaning()
             w.cc.acceptBooking(carer("C1"), b.id)
             // A day early: outside the check-in window.
-            val early = assertFailsWith<BookingException.InvalidInput> { w.cc.checkIn(carer("C1"), b.id, HOME_LAT, HOME_LON, Crs.WGS84) }
+            val early = assertFailsWith<CareCircleException.InvalidInput> { w.cc.checkIn(carer("C1"), b.id, HOME_LAT, HOME_LON, Crs.WGS84) }
             assertTrue(early.message!!.contains("check-in is open from 60 minutes before"), early.message)
             w.clock.set(shanghai("2026-11-24T08:55"))
-            val bad = assertFailsWith<BookingException.InvalidCoordinate> { w.cc.checkIn(carer("C1"), b.id, 95.0, HOME_LON, Crs.WGS84) }
+            val bad = assertFailsWith<CareCircleException.InvalidCoordinate> { w.cc.checkIn(carer("C1"), b.id, 95.0, HOME_LON, Crs.WGS84) }
             assertEquals("invalid coordinate: latitude 95 is outside -90..90", bad.message)
             // 1 km north of the home: accepted, flagged, with the distance.
             val visit = w.cc.checkIn(carer("C1"), b.id, northOfHome(1000.0), HOME_LON, Crs.WGS84)
@@ -205,7 +234,7 @@ class ServicesTest {
             val pending = w.cc.monthlyStatement(daughter, "S1", 2026, 11u)
             assertEquals(1u, pending.pendingReview)
             assertEquals(0.0, pending.governmentHours)
-            assertFailsWith<BookingException.Forbidden> { w.cc.reviewVisit(daughter, b.id, Review.APPROVED) }
+            assertFailsWith<CareCircleException.Forbidden> { w.cc.reviewVisit(daughter, b.id, Review.APPROVED) }
             assertEquals(Review.APPROVED, w.cc.reviewVisit(w.operator, b.id, Review.APPROVED).review)
             val statement = w.cc.monthlyStatement(daughter, "S1", 2026, 11u)
             assertEquals(2.0, statement.governmentHours, 1e-9, "verified 125 minutes, booked 120: 2 hours drawn")
@@ -248,12 +277,12 @@ class ServicesTest {
             val order = w.cc.orderMeal(daughter, "S1", "ZH-CT-01", today, Meal.LUNCH, MealMode.DINE_IN)
             // S1 is 86 and qualifies for government-paid care: the 5-yuan subsidy.
             assertEquals(Triple(1200u, 500u, 700u), Triple(order.priceFen, order.subsidyFen, order.dueFen))
-            val full = assertFailsWith<MealException.Full> { w.cc.orderMeal(w.operator, "S2", "ZH-CT-01", today, Meal.LUNCH, MealMode.PICK_UP) }
+            val full = assertFailsWith<CareCircleException.Full> { w.cc.orderMeal(w.operator, "S2", "ZH-CT-01", today, Meal.LUNCH, MealMode.PICK_UP) }
             assertTrue(full.message!!.startsWith("full: all 1 meals"), full.message)
             w.clock.set(shanghai("${today}T09:30"))
-            val late = assertFailsWith<MealException.TooLate> { w.cc.cancelMeal(daughter, order.id) }
+            val late = assertFailsWith<CareCircleException.TooLate> { w.cc.cancelMeal(daughter, order.id) }
             assertTrue(late.message!!.contains("09:00 (Shanghai)"), late.message)
-            assertFailsWith<MealException.TooLate> { w.cc.orderMeal(Actor.Senior("S2"), "S2", "ZH-CT-01", today, Meal.LUNCH, MealMode.PICK_UP) }
+            assertFailsWith<CareCircleException.TooLate> { w.cc.orderMeal(Actor.Senior("S2"), "S2", "ZH-CT-01", today, Meal.LUNCH, MealMode.PICK_UP) }
             assertEquals(listOf(order.id), w.cc.mealOrdersForSenior(daughter, "S1").map { it.id })
         }
     }
@@ -266,13 +295,13 @@ class ServicesTest {
             val earned = w.cc.recordVolunteerService(w.operator, "F1", "S2", Service.COMPANIONSHIP, 120L)
             assertEquals(120L, earned.creditedMinutes)
             assertEquals(120L, earned.balanceMinutes)
-            assertFailsWith<TimeBankException.Forbidden> { w.cc.recordVolunteerService(daughter, "F1", "S2", Service.COMPANIONSHIP, 60L) }
+            assertFailsWith<CareCircleException.Forbidden> { w.cc.recordVolunteerService(daughter, "F1", "S2", Service.COMPANIONSHIP, 60L) }
             // The daughter gives an hour to her mother, who spends half of it; the daughter is too young to spend.
             assertEquals(60L, w.cc.transferHours(daughter, "F1", "S1", 60L).balanceMinutes)
             assertEquals(30L, w.cc.spendHours(Actor.Senior("S1"), "S1", "booking B1", 30L).balanceMinutes)
-            val young = assertFailsWith<TimeBankException.Forbidden> { w.cc.spendHours(daughter, "F1", "booking B2", 10L) }
+            val young = assertFailsWith<CareCircleException.Forbidden> { w.cc.spendHours(daughter, "F1", "booking B2", 10L) }
             assertEquals("not allowed: hours can be spent from age 60", young.message)
-            assertFailsWith<TimeBankException.InvalidInput> { w.cc.donateHours(daughter, "F1", 999L) }
+            assertFailsWith<CareCircleException.InvalidInput> { w.cc.donateHours(daughter, "F1", 999L) }
             w.cc.donateHours(daughter, "F1", 30L)
             assertEquals(60L, w.cc.grantHours(Actor.District, "S1", 30L).balanceMinutes)
             assertEquals(-120L, w.cc.hoursBalance("bank:issued"))
@@ -303,7 +332,7 @@ class ServicesTest {
             assertEquals(3, w.cc.bookingsForSenior(daughter, "S1").size)
             assertEquals(3, w.cc.planOccurrences(daughter, plan.id).size)
             assertEquals("2026-11-29", w.cc.plansForSenior(daughter, "S1").single().generatedThrough)
-            val past = assertFailsWith<CareException.InvalidInput> { w.cc.createPlan(daughter, request.copy(startsOn = "2026-11-01")) }
+            val past = assertFailsWith<CareCircleException.InvalidInput> { w.cc.createPlan(daughter, request.copy(startsOn = "2026-11-01")) }
             assertEquals("invalid starts on: a plan cannot start in the past", past.message)
         }
     }
@@ -315,9 +344,9 @@ class ServicesTest {
             w.cc.recordAssessment(Actor.District, "S1", "评估员张", "2026-11-20", assessmentItems().map { it.max }, Conditions())
             val applied = w.cc.applyForSubsidy(me, "S1", SubsidyKind.MEAL, "每天午餐")
             assertEquals(SubsidyState.SUBMITTED, applied.state)
-            val early = assertFailsWith<CareException.InvalidTransition> { w.cc.approveSubsidy(Actor.District, applied.id) }
+            val early = assertFailsWith<CareCircleException.InvalidTransition> { w.cc.approveSubsidy(Actor.District, applied.id) }
             assertEquals("subsidy application ${applied.id} is submitted: it cannot be approved", early.message)
-            assertFailsWith<CareException.Forbidden> { w.cc.recommendSubsidy(daughter, applied.id) }
+            assertFailsWith<CareCircleException.Forbidden> { w.cc.recommendSubsidy(daughter, applied.id) }
             assertEquals(SubsidyState.RECOMMENDED, w.cc.recommendSubsidy(w.operator, applied.id).state)
             w.cc.approveSubsidy(Actor.District, applied.id)
             val seen = w.cc.subsidy(me, applied.id)
@@ -340,7 +369,7 @@ class ServicesTest {
         CareCircle.openInMemory(defaultSettings()).use { phone ->
             val family = Actor.Family("ZH-F-000001")
             val options = defaultSyncOptions().copy(attempts = 3u)
-            val wrong = assertFailsWith<SyncException.Forbidden> { runBlocking { phone.syncWith(url, "family", "wrong", options) } }
+            val wrong = assertFailsWith<CareCircleException.Forbidden> { runBlocking { phone.syncWith(url, "family", "wrong", options) } }
             assertEquals("not allowed: the platform did not accept the login", wrong.message)
             val first = runBlocking { phone.syncWith(url, "family", "demo", options) }
             assertTrue(first.rows > 100u, "facilities and the family's senior: $first")
@@ -391,7 +420,7 @@ class ServicesTest {
             assertTrue(events.any { it.kind == "alert_raised" && it.subjectId == sos.id }, "the platform's event came back")
             assertTrue(events.any { it.kind == "meal_ordered" && it.subjectId == order.id })
             // A second dinner the same day: the phone applies the platform's rule itself, in plain words.
-            val e = assertFailsWith<MealException> { phone.orderMeal(family, "ZH-S-000001", "ZH-CT-01", tomorrow, Meal.DINNER, MealMode.PICK_UP) }
+            val e = assertFailsWith<CareCircleException> { phone.orderMeal(family, "ZH-S-000001", "ZH-CT-01", tomorrow, Meal.DINNER, MealMode.PICK_UP) }
             assertTrue(e.message!!.contains("already exists"), e.message)
         }
     }

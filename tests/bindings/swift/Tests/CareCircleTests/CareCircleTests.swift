@@ -64,23 +64,23 @@ final class CareCircleTests: XCTestCase {
     func testABadCoordinateIsATypedErrorWithItsMessage() async throws {
         let cc = try await zhenhai()
         XCTAssertThrowsError(try cc.nearest(lat: 95, lon: 121.7, crs: .gcj02, query: NearbyQuery(k: 5))) { error in
-            guard case let FacilityError.InvalidCoordinate(message) = error else { return XCTFail("\(error)") }
+            guard case let CareCircleError.InvalidCoordinate(message) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(message, "invalid coordinate: latitude 95 is outside -90..90")
             // What an app shows: the plain message, not a dump of the case.
             XCTAssertEqual(error.localizedDescription, message)
         }
         XCTAssertThrowsError(try cc.circle(lat: .nan, lon: 121.7, crs: .wgs84)) { error in
-            guard case let CircleError.InvalidCoordinate(message) = error else { return XCTFail("\(error)") }
+            guard case let CareCircleError.InvalidCoordinate(message) = error else { return XCTFail("\(error)") }
             XCTAssertTrue(message.contains("must be numbers"), message)
             XCTAssertEqual(error.localizedDescription, message)
         }
         XCTAssertThrowsError(try cc.nearest(lat: 29.96, lon: 121.7, crs: .wgs84, query: NearbyQuery(k: 0))) { error in
-            guard case let FacilityError.InvalidInput(message) = error else { return XCTFail("\(error)") }
+            guard case let CareCircleError.InvalidInput(message) = error else { return XCTFail("\(error)") }
             XCTAssertTrue(message.contains("k"), message)
             XCTAssertEqual(error.localizedDescription, message)
         }
         XCTAssertThrowsError(try cc.facility(id: "ZH-NOPE")) { error in
-            guard case FacilityError.NotFound = error else { return XCTFail("\(error)") }
+            guard case CareCircleError.NotFound = error else { return XCTFail("\(error)") }
         }
     }
 
@@ -89,7 +89,7 @@ final class CareCircleTests: XCTestCase {
         do {
             _ = try await cc.importFile(path: dataFile("samples/bad-facilities.csv"), crs: nil)
             XCTFail("a bad file was accepted")
-        } catch let ImportError.Rejected(message) {
+        } catch let CareCircleError.ImportRejected(message) {
             XCTAssertTrue(message.contains("line 3: name is missing"), message)
             XCTAssertTrue(message.contains("line 5: invalid coordinate: latitude 95"), message)
         }
@@ -97,7 +97,7 @@ final class CareCircleTests: XCTestCase {
         do {
             _ = try await cc.importFile(path: dataFile("samples/no-such-file.csv"), crs: nil)
             XCTFail("a missing file was accepted")
-        } catch ImportError.CannotRead {}
+        } catch CareCircleError.CannotRead {}
     }
 
     func testImportRunsOffTheCallersThreadAndCompletes() async throws {
@@ -117,7 +117,7 @@ final class CareCircleTests: XCTestCase {
         var settings = defaultSettings()
         settings.walkSpeedMPerS = 0
         XCTAssertThrowsError(try CareCircle.openInMemory(settings: settings)) { error in
-            guard case let OpenError.InvalidSettings(message) = error else { return XCTFail("\(error)") }
+            guard case let CareCircleError.InvalidInput(message) = error else { return XCTFail("\(error)") }
             XCTAssertTrue(message.contains("walking speed"), message)
         }
     }

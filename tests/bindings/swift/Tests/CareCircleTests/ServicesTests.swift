@@ -127,7 +127,7 @@ final class ServicesTests: XCTestCase {
         let e = thrown {
             try w.cc.requestBooking(actor: .family(id: "F9"), request: BookingRequest(seniorId: "S1", service: .cleaning, start: shanghai("2026-11-24T09:00")))
         }
-        guard case let BookingError.Forbidden(message)? = e else { return XCTFail("\(String(describing: e))") }
+        guard case let CareCircleError.Forbidden(message)? = e else { return XCTFail("\(String(describing: e))") }
         XCTAssertTrue(message.hasPrefix("not allowed"), message)
     }
 
@@ -140,12 +140,12 @@ final class ServicesTests: XCTestCase {
         do {
             _ = try w.cc.acceptBooking(actor: carer("C1"), bookingId: b.id)
             XCTFail("a second accept was taken")
-        } catch BookingError.AlreadyTaken(let message) {
+        } catch CareCircleError.AlreadyTaken(let message) {
             XCTAssertEqual(message, "already taken: booking \(b.id) was accepted by another caregiver")
         }
         XCTAssertEqual(try w.cc.agenda(actor: carer("C2"), caregiverId: "C2").map(\.booking.id), [b.id])
         XCTAssertEqual(try w.cc.cancelBooking(actor: daughter, bookingId: b.id, reason: "改期").state, .cancelled)
-        guard case let BookingError.InvalidTransition(message)? = thrown({ try w.cc.acceptBooking(actor: carer("C2"), bookingId: b.id) }) else {
+        guard case let CareCircleError.InvalidTransition(message)? = thrown({ try w.cc.acceptBooking(actor: carer("C2"), bookingId: b.id) }) else {
             return XCTFail("accepting a cancelled booking")
         }
         XCTAssertTrue(message.contains("cannot be accepted"), message)
@@ -156,18 +156,18 @@ final class ServicesTests: XCTestCase {
         let b = try w.bookCleaning()
         _ = try w.cc.acceptBooking(actor: carer("C1"), bookingId: b.id)
         // A day early: outside the check-in window.
-        guard case let BookingError.InvalidInput(early)? = thrown({
+        guard case let CareCircleError.InvalidInput(early)? = thrown({
             try w.cc.checkIn(actor: carer("C1"), bookingId: b.id, lat: home.lat, lon: home.lon, crs: .wgs84)
         }) else { return XCTFail("an early check-in") }
         XCTAssertTrue(early.contains("check-in is open from 60 minutes before"), early)
         let earlyError = thrown({ try w.cc.checkIn(actor: carer("C1"), bookingId: b.id, lat: home.lat, lon: home.lon, crs: .wgs84) })
         XCTAssertEqual(earlyError?.localizedDescription, early, "what an app shows is the plain message")
         let missing = thrown({ try w.cc.booking(id: "NO-SUCH") })
-        guard case let BookingError.NotFound(notFound)? = missing else { return XCTFail("an unknown booking") }
+        guard case let CareCircleError.NotFound(notFound)? = missing else { return XCTFail("an unknown booking") }
         XCTAssertEqual(missing?.localizedDescription, notFound)
-        XCTAssertFalse(notFound.contains("BookingError"), notFound)
+        XCTAssertFalse(notFound.contains("CareCircleError"), notFound)
         w.clock.set(now: shanghai("2026-11-24T08:55"))
-        guard case let BookingError.InvalidCoordinate(bad)? = thrown({
+        guard case let CareCircleError.InvalidCoordinate(bad)? = thrown({
             try w.cc.checkIn(actor: carer("C1"), bookingId: b.id, lat: 95, lon: home.lon, crs: .wgs84)
         }) else { return XCTFail("a bad coordinate") }
         XCTAssertEqual(bad, "invalid coordinate: latitude 95 is outside -90..90")
@@ -182,7 +182,7 @@ final class ServicesTests: XCTestCase {
         let pending = try w.cc.monthlyStatement(actor: daughter, seniorId: "S1", year: 2026, month: 11)
         XCTAssertEqual(pending.pendingReview, 1)
         XCTAssertEqual(pending.governmentHours, 0)
-        guard case BookingError.Forbidden? = thrown({ try w.cc.reviewVisit(actor: daughter, bookingId: b.id, review: .approved) }) else {
+        guard case CareCircleError.Forbidden? = thrown({ try w.cc.reviewVisit(actor: daughter, bookingId: b.id, review: .approved) }) else {
             return XCTFail("the daughter reviewed a visit")
         }
         XCTAssertEqual(try w.cc.reviewVisit(actor: w.operatorActor, bookingId: b.id, review: .approved).review, .approved)
@@ -214,6 +214,46 @@ final class ServicesTests: XCTestCase {
         XCTAssertEqual(heard.all.count, count, "nothing after cancel")
     }
 
+    /// What an app shows for each kind of error is exactly the core's plain sentence: the case
+    /// is the error code (the same as the HTTP API's), the description no debug dump.
+    func testEveryKindOfErrorShowsItsPlainMessage() async throws {
+        let w = try await World()
+        let b = try w.bookCleaning()
+        _ = try w.cc.acceptBooking(actor: carer("C2"), bookingId: b.id)
+        let today = try w.lunchToday(capacity: 1, seats: 1)
+        _ = try w.cc.orderMeal(actor: daughter, seniorId: "S1", facilityId: "ZH-CT-01", date: today, meal: .lunch, mode: .dineIn)
+        let cases: [(String, Error?)] = [
+            ("invalid coordinate: latitude 95 is outside -90..90",
+             thrown({ try w.cc.nearest(lat: 95, lon: 121.7, crs: .wgs84, query: NearbyQuery(kinds: [], k: 1)) })),
+            ("booking not found: NO-SUCH", thrown({ try w.cc.booking(id: "NO-SUCH") })),
+            ("already taken: booking \(b.id) was accepted by another caregiver", thrown({ try w.cc.acceptBooking(actor: carer("C1"), bookingId: b.id) })),
+            ("not allowed: hours can be spent from age 60", thrown({
+                _ = try w.cc.openTimebankAccount(id: "F1", name: "胡丽", birthDate: "1990-05-17")
+                return try w.cc.spendHours(actor: daughter, account: "F1", reference: "booking B2", minutes: 10)
+            })),
+        ]
+        for (expected, error) in cases {
+            guard let error else { return XCTFail("no error for \(expected)") }
+            XCTAssertEqual(error.localizedDescription, expected)
+            XCTAssertEqual((error as? CareCircleError)?.errorDescription, expected)
+        }
+        // The rest are known by their case; their description is still the plain sentence.
+        let more: [Error?] = [
+            thrown({ try w.cc.orderMeal(actor: w.operatorActor, seniorId: "S2", facilityId: "ZH-CT-01", date: today, meal: .lunch, mode: .pickUp) }),
+            thrown({ try w.cc.nearest(lat: 29.9, lon: 121.7, crs: .wgs84, query: NearbyQuery(kinds: [], k: 0)) }),
+            thrown({ try w.cc.orderMeal(actor: daughter, seniorId: "S1", facilityId: "ZH-CT-01", date: today, meal: .lunch, mode: .dineIn) }),
+        ]
+        for error in more {
+            guard let error = error as? CareCircleError else { return XCTFail("not a CareCircleError") }
+            let text = error.localizedDescription
+            XCTAssertFalse(text.contains("CareCircleError") || text.contains("message:") || text.isEmpty, text)
+            switch error {
+            case .Full(let m), .InvalidInput(let m), .Duplicate(let m): XCTAssertEqual(text, m)
+            default: XCTFail("unexpected case \(error)")
+            }
+        }
+    }
+
     func testAMealOrderThenFullAndTooLate() async throws {
         let w = try await World()
         let today = try w.lunchToday(capacity: 1, seats: 1)
@@ -225,17 +265,17 @@ final class ServicesTests: XCTestCase {
         do {
             _ = try w.cc.orderMeal(actor: w.operatorActor, seniorId: "S2", facilityId: "ZH-CT-01", date: today, meal: .lunch, mode: .pickUp)
             XCTFail("an order over the capacity")
-        } catch MealError.Full(let message) {
+        } catch CareCircleError.Full(let message) {
             XCTAssertTrue(message.hasPrefix("full: all 1 meals"), message)
         }
         w.clock.set(now: shanghai("\(today)T09:30"))
         do {
             _ = try w.cc.cancelMeal(actor: daughter, orderId: order.id)
             XCTFail("a cancellation after the cut-off")
-        } catch MealError.TooLate(let message) {
+        } catch CareCircleError.TooLate(let message) {
             XCTAssertTrue(message.contains("09:00 (Shanghai)"), message)
         }
-        guard case MealError.TooLate? = thrown({
+        guard case CareCircleError.TooLate? = thrown({
             try w.cc.orderMeal(actor: .senior(id: "S2"), seniorId: "S2", facilityId: "ZH-CT-01", date: today, meal: .lunch, mode: .pickUp)
         }) else { return XCTFail("an order after the cut-off") }
         XCTAssertEqual(try w.cc.mealOrdersForSenior(actor: daughter, seniorId: "S1").map(\.id), [order.id])
@@ -248,17 +288,17 @@ final class ServicesTests: XCTestCase {
         let earned = try w.cc.recordVolunteerService(actor: w.operatorActor, volunteerId: "F1", seniorId: "S2", service: .companionship, minutes: 120)
         XCTAssertEqual(earned.creditedMinutes, 120)
         XCTAssertEqual(earned.balanceMinutes, 120)
-        guard case TimeBankError.Forbidden? = thrown({
+        guard case CareCircleError.Forbidden? = thrown({
             try w.cc.recordVolunteerService(actor: daughter, volunteerId: "F1", seniorId: "S2", service: .companionship, minutes: 60)
         }) else { return XCTFail("a volunteer verified her own service") }
         // The daughter gives an hour to her mother, who spends half of it; the daughter is too young to spend.
         XCTAssertEqual(try w.cc.transferHours(actor: daughter, from: "F1", to: "S1", minutes: 60).balanceMinutes, 60)
         XCTAssertEqual(try w.cc.spendHours(actor: .senior(id: "S1"), account: "S1", reference: "booking B1", minutes: 30).balanceMinutes, 30)
-        guard case let TimeBankError.Forbidden(young)? = thrown({
+        guard case let CareCircleError.Forbidden(young)? = thrown({
             try w.cc.spendHours(actor: daughter, account: "F1", reference: "booking B2", minutes: 10)
         }) else { return XCTFail("spent below the redemption age") }
         XCTAssertEqual(young, "not allowed: hours can be spent from age 60")
-        guard case TimeBankError.InvalidInput? = thrown({ try w.cc.donateHours(actor: daughter, from: "F1", minutes: 999) }) else {
+        guard case CareCircleError.InvalidInput? = thrown({ try w.cc.donateHours(actor: daughter, from: "F1", minutes: 999) }) else {
             return XCTFail("donated more than the balance")
         }
         _ = try w.cc.donateHours(actor: daughter, from: "F1", minutes: 30)
@@ -289,7 +329,7 @@ final class ServicesTests: XCTestCase {
         XCTAssertEqual(try w.cc.planOccurrences(actor: daughter, planId: plan.id).count, 3)
         XCTAssertEqual(try w.cc.plansForSenior(actor: daughter, seniorId: "S1").map(\.generatedThrough), ["2026-11-29"])
         request.startsOn = "2026-11-01"
-        guard case let CareError.InvalidInput(past)? = thrown({ try w.cc.createPlan(actor: daughter, request: request) }) else {
+        guard case let CareCircleError.InvalidInput(past)? = thrown({ try w.cc.createPlan(actor: daughter, request: request) }) else {
             return XCTFail("a plan starting in the past")
         }
         XCTAssertEqual(past, "invalid starts on: a plan cannot start in the past")
@@ -301,11 +341,11 @@ final class ServicesTests: XCTestCase {
         _ = try w.cc.recordAssessment(actor: .district, seniorId: "S1", assessor: "评估员张", date: "2026-11-20", scores: assessmentItems().map(\.max), conditions: Conditions())
         let applied = try w.cc.applyForSubsidy(actor: me, seniorId: "S1", kind: .meal, note: "每天午餐")
         XCTAssertEqual(applied.state, .submitted)
-        guard case let CareError.InvalidTransition(early)? = thrown({ try w.cc.approveSubsidy(actor: .district, id: applied.id) }) else {
+        guard case let CareCircleError.InvalidTransition(early)? = thrown({ try w.cc.approveSubsidy(actor: .district, id: applied.id) }) else {
             return XCTFail("approved before the station recommended it")
         }
         XCTAssertEqual(early, "subsidy application \(applied.id) is submitted: it cannot be approved")
-        guard case CareError.Forbidden? = thrown({ try w.cc.recommendSubsidy(actor: daughter, id: applied.id) }) else {
+        guard case CareCircleError.Forbidden? = thrown({ try w.cc.recommendSubsidy(actor: daughter, id: applied.id) }) else {
             return XCTFail("the daughter recommended it")
         }
         XCTAssertEqual(try w.cc.recommendSubsidy(actor: w.operatorActor, id: applied.id).state, .recommended)
@@ -332,7 +372,7 @@ final class ServicesTests: XCTestCase {
         do {
             _ = try await phone.syncWith(serverUrl: url, login: "family", password: "wrong", options: options)
             XCTFail("a wrong password was accepted")
-        } catch SyncError.Forbidden(let message) {
+        } catch CareCircleError.Forbidden(let message) {
             XCTAssertEqual(message, "not allowed: the platform did not accept the login")
         }
         let first = try await phone.syncWith(serverUrl: url, login: "family", password: "demo", options: options)
@@ -389,7 +429,7 @@ final class ServicesTests: XCTestCase {
         do {
             _ = try phone.orderMeal(actor: family, seniorId: home.id, facilityId: "ZH-CT-01", date: tomorrow, meal: .dinner, mode: .pickUp)
             XCTFail("a second dinner was taken")
-        } catch let e as MealError {
+        } catch let e as CareCircleError {
             XCTAssertTrue(e.localizedDescription.contains("already exists"), e.localizedDescription)
         }
     }

@@ -2975,10 +2975,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
      * Someone who was told takes the alert (an alerted station's operator, a family member
      * who receives alerts, the district).
      */
-    @Throws(AlertException::class)override fun `acknowledgeAlert`(`actor`: Actor, `alertId`: kotlin.String): EmergencyAlert {
+    @Throws(CareCircleException::class)override fun `acknowledgeAlert`(`actor`: Actor, `alertId`: kotlin.String): EmergencyAlert {
             return FfiConverterTypeEmergencyAlert.lift(
     callWithHandle {
-    uniffiRustCallWithError(AlertException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_acknowledge_alert(
         it,
         
@@ -2991,10 +2991,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     
 
     
-    @Throws(AlertException::class)override fun `alert`(`id`: kotlin.String): EmergencyAlert {
+    @Throws(CareCircleException::class)override fun `alert`(`id`: kotlin.String): EmergencyAlert {
             return FfiConverterTypeEmergencyAlert.lift(
     callWithHandle {
-    uniffiRustCallWithError(AlertException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_alert(
         it,
         
@@ -3010,10 +3010,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
      * Passes alerts nobody acknowledged in time to the next-nearest station (finally the
      * district). Run it on a timer; returns the alerts escalated.
      */
-    @Throws(AlertException::class)override fun `escalateAlerts`(): List<EmergencyAlert> {
+    @Throws(CareCircleException::class)override fun `escalateAlerts`(): List<EmergencyAlert> {
             return FfiConverterSequenceTypeEmergencyAlert.lift(
     callWithHandle {
-    uniffiRustCallWithError(AlertException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_escalate_alerts(
         it,
         _status)
@@ -3027,10 +3027,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * Alerts not yet resolved, oldest first.
      */
-    @Throws(AlertException::class)override fun `openAlerts`(): List<EmergencyAlert> {
+    @Throws(CareCircleException::class)override fun `openAlerts`(): List<EmergencyAlert> {
             return FfiConverterSequenceTypeEmergencyAlert.lift(
     callWithHandle {
-    uniffiRustCallWithError(AlertException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_open_alerts(
         it,
         _status)
@@ -3046,10 +3046,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
      * member, the station, or a caregiver on a visit). Listeners hear `alert_raised` and an
      * `alert_notified` per family member who receives alerts.
      */
-    @Throws(AlertException::class)override fun `raiseAlert`(`actor`: Actor, `seniorId`: kotlin.String, `lat`: kotlin.Double, `lon`: kotlin.Double, `crs`: Crs): EmergencyAlert {
+    @Throws(CareCircleException::class)override fun `raiseAlert`(`actor`: Actor, `seniorId`: kotlin.String, `lat`: kotlin.Double, `lon`: kotlin.Double, `crs`: Crs): EmergencyAlert {
             return FfiConverterTypeEmergencyAlert.lift(
     callWithHandle {
-    uniffiRustCallWithError(AlertException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_raise_alert(
         it,
         
@@ -3068,10 +3068,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * The alert is dealt with; `note` says how.
      */
-    @Throws(AlertException::class)override fun `resolveAlert`(`actor`: Actor, `alertId`: kotlin.String, `note`: kotlin.String): EmergencyAlert {
+    @Throws(CareCircleException::class)override fun `resolveAlert`(`actor`: Actor, `alertId`: kotlin.String, `note`: kotlin.String): EmergencyAlert {
             return FfiConverterTypeEmergencyAlert.lift(
     callWithHandle {
-    uniffiRustCallWithError(AlertException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_resolve_alert(
         it,
         
@@ -3089,10 +3089,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
      * A caregiver accepts a visit offered to them. The first accept wins; a later one fails
      * with `AlreadyTaken`; a caregiver committed elsewhere then gets `CaregiverBusy`.
      */
-    @Throws(BookingException::class)override fun `acceptBooking`(`actor`: Actor, `bookingId`: kotlin.String): Booking {
+    @Throws(CareCircleException::class)override fun `acceptBooking`(`actor`: Actor, `bookingId`: kotlin.String): Booking {
             return FfiConverterTypeBooking.lift(
     callWithHandle {
-    uniffiRustCallWithError(BookingException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_accept_booking(
         it,
         
@@ -3109,10 +3109,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
      * A caregiver's open offers and accepted visits, soonest first: for the caregiver, their
      * station's operator, or the district.
      */
-    @Throws(BookingException::class)override fun `agenda`(`actor`: Actor, `caregiverId`: kotlin.String): List<AgendaItem> {
+    @Throws(CareCircleException::class)override fun `agenda`(`actor`: Actor, `caregiverId`: kotlin.String): List<AgendaItem> {
             return FfiConverterSequenceTypeAgendaItem.lift(
     callWithHandle {
-    uniffiRustCallWithError(BookingException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_agenda(
         it,
         
@@ -3128,10 +3128,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * A booking as stored on this device.
      */
-    @Throws(BookingException::class)override fun `booking`(`id`: kotlin.String): Booking {
+    @Throws(CareCircleException::class)override fun `booking`(`id`: kotlin.String): Booking {
             return FfiConverterTypeBooking.lift(
     callWithHandle {
-    uniffiRustCallWithError(BookingException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_booking(
         it,
         
@@ -3146,10 +3146,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * A booking with its offers and visit, if `actor` may see it (else `NotFound`).
      */
-    @Throws(BookingException::class)override fun `bookingFor`(`actor`: Actor, `id`: kotlin.String): BookingDetail {
+    @Throws(CareCircleException::class)override fun `bookingFor`(`actor`: Actor, `id`: kotlin.String): BookingDetail {
             return FfiConverterTypeBookingDetail.lift(
     callWithHandle {
-    uniffiRustCallWithError(BookingException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_booking_for(
         it,
         
@@ -3165,10 +3165,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * A senior's bookings, newest first, for those allowed to see them.
      */
-    @Throws(BookingException::class)override fun `bookingsForSenior`(`actor`: Actor, `seniorId`: kotlin.String): List<Booking> {
+    @Throws(CareCircleException::class)override fun `bookingsForSenior`(`actor`: Actor, `seniorId`: kotlin.String): List<Booking> {
             return FfiConverterSequenceTypeBooking.lift(
     callWithHandle {
-    uniffiRustCallWithError(BookingException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_bookings_for_senior(
         it,
         
@@ -3185,10 +3185,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
      * Cancels a booking not yet started, saying why: the senior's side, the senior's station,
      * the district, or the assigned caregiver.
      */
-    @Throws(BookingException::class)override fun `cancelBooking`(`actor`: Actor, `bookingId`: kotlin.String, `reason`: kotlin.String): Booking {
+    @Throws(CareCircleException::class)override fun `cancelBooking`(`actor`: Actor, `bookingId`: kotlin.String, `reason`: kotlin.String): Booking {
             return FfiConverterTypeBooking.lift(
     callWithHandle {
-    uniffiRustCallWithError(BookingException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_cancel_booking(
         it,
         
@@ -3207,10 +3207,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
      * `checkinEarlyMinutes` before the start until the booked end. Farther from home than
      * `checkinFlagM` is accepted but flagged (`visit_flagged`).
      */
-    @Throws(BookingException::class)override fun `checkIn`(`actor`: Actor, `bookingId`: kotlin.String, `lat`: kotlin.Double, `lon`: kotlin.Double, `crs`: Crs): Visit {
+    @Throws(CareCircleException::class)override fun `checkIn`(`actor`: Actor, `bookingId`: kotlin.String, `lat`: kotlin.Double, `lon`: kotlin.Double, `crs`: Crs): Visit {
             return FfiConverterTypeVisit.lift(
     callWithHandle {
-    uniffiRustCallWithError(BookingException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_check_in(
         it,
         
@@ -3229,10 +3229,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * The assigned caregiver checks out; the visit is completed.
      */
-    @Throws(BookingException::class)override fun `checkOut`(`actor`: Actor, `bookingId`: kotlin.String, `lat`: kotlin.Double, `lon`: kotlin.Double, `crs`: Crs): Visit {
+    @Throws(CareCircleException::class)override fun `checkOut`(`actor`: Actor, `bookingId`: kotlin.String, `lat`: kotlin.Double, `lon`: kotlin.Double, `crs`: Crs): Visit {
             return FfiConverterTypeVisit.lift(
     callWithHandle {
-    uniffiRustCallWithError(BookingException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_check_out(
         it,
         
@@ -3252,10 +3252,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
      * A caregiver turns an offer down; when every caregiver asked has declined, the booking
      * is `DECLINED` (and may be offered again).
      */
-    @Throws(BookingException::class)override fun `declineBooking`(`actor`: Actor, `bookingId`: kotlin.String, `reason`: kotlin.String): Booking {
+    @Throws(CareCircleException::class)override fun `declineBooking`(`actor`: Actor, `bookingId`: kotlin.String, `reason`: kotlin.String): Booking {
             return FfiConverterTypeBooking.lift(
     callWithHandle {
-    uniffiRustCallWithError(BookingException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_decline_booking(
         it,
         
@@ -3272,10 +3272,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * The rules that apply to a division code (the longest district prefix, else the default).
      */
-    @Throws(BookingException::class)override fun `districtRules`(`division`: kotlin.String): DistrictRules {
+    @Throws(CareCircleException::class)override fun `districtRules`(`division`: kotlin.String): DistrictRules {
             return FfiConverterTypeDistrictRules.lift(
     callWithHandle {
-    uniffiRustCallWithError(BookingException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_district_rules(
         it,
         
@@ -3290,10 +3290,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * The district's month (the district's administrators only).
      */
-    @Throws(BookingException::class)override fun `districtSummary`(`actor`: Actor, `year`: kotlin.Int, `month`: kotlin.UInt): DistrictSummary {
+    @Throws(CareCircleException::class)override fun `districtSummary`(`actor`: Actor, `year`: kotlin.Int, `month`: kotlin.UInt): DistrictSummary {
             return FfiConverterTypeDistrictSummary.lift(
     callWithHandle {
-    uniffiRustCallWithError(BookingException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_district_summary(
         it,
         
@@ -3310,10 +3310,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * Whether a senior qualifies for government-paid hours today (Shanghai).
      */
-    @Throws(BookingException::class)override fun `eligibility`(`seniorId`: kotlin.String): Eligibility {
+    @Throws(CareCircleException::class)override fun `eligibility`(`seniorId`: kotlin.String): Eligibility {
             return FfiConverterTypeEligibility.lift(
     callWithHandle {
-    uniffiRustCallWithError(BookingException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_eligibility(
         it,
         
@@ -3328,10 +3328,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * A senior's statement for a month (e.g. 2026, 11), for those allowed to see the visits.
      */
-    @Throws(BookingException::class)override fun `monthlyStatement`(`actor`: Actor, `seniorId`: kotlin.String, `year`: kotlin.Int, `month`: kotlin.UInt): Statement {
+    @Throws(CareCircleException::class)override fun `monthlyStatement`(`actor`: Actor, `seniorId`: kotlin.String, `year`: kotlin.Int, `month`: kotlin.UInt): Statement {
             return FfiConverterTypeStatement.lift(
     callWithHandle {
-    uniffiRustCallWithError(BookingException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_monthly_statement(
         it,
         
@@ -3350,10 +3350,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
      * Offers a requested (or all-declined) booking to the nearest qualified free caregivers
      * not yet asked (a station operator, the district, or the system). Returns the offers made.
      */
-    @Throws(BookingException::class)override fun `offerBooking`(`actor`: Actor, `bookingId`: kotlin.String): List<Offer> {
+    @Throws(CareCircleException::class)override fun `offerBooking`(`actor`: Actor, `bookingId`: kotlin.String): List<Offer> {
             return FfiConverterSequenceTypeOffer.lift(
     callWithHandle {
-    uniffiRustCallWithError(BookingException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_offer_booking(
         it,
         
@@ -3369,10 +3369,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * The offers of a booking, nearest caregiver first.
      */
-    @Throws(BookingException::class)override fun `offers`(`bookingId`: kotlin.String): List<Offer> {
+    @Throws(CareCircleException::class)override fun `offers`(`bookingId`: kotlin.String): List<Offer> {
             return FfiConverterSequenceTypeOffer.lift(
     callWithHandle {
-    uniffiRustCallWithError(BookingException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_offers(
         it,
         
@@ -3390,10 +3390,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
      * `REQUESTED` if none is). Listeners hear `booking_requested`, then `booking_offered` per
      * caregiver.
      */
-    @Throws(BookingException::class)override fun `requestBooking`(`actor`: Actor, `request`: BookingRequest): Booking {
+    @Throws(CareCircleException::class)override fun `requestBooking`(`actor`: Actor, `request`: BookingRequest): Booking {
             return FfiConverterTypeBooking.lift(
     callWithHandle {
-    uniffiRustCallWithError(BookingException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_request_booking(
         it,
         
@@ -3410,10 +3410,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
      * As `requestBooking`, with the booking's id chosen by the app (a UUID made offline, so
      * that the phone and the platform name the same booking).
      */
-    @Throws(BookingException::class)override fun `requestBookingWithId`(`actor`: Actor, `id`: kotlin.String, `request`: BookingRequest): Booking {
+    @Throws(CareCircleException::class)override fun `requestBookingWithId`(`actor`: Actor, `id`: kotlin.String, `request`: BookingRequest): Booking {
             return FfiConverterTypeBooking.lift(
     callWithHandle {
-    uniffiRustCallWithError(BookingException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_request_booking_with_id(
         it,
         
@@ -3430,10 +3430,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * The senior's station or the district approves or rejects a completed, flagged visit.
      */
-    @Throws(BookingException::class)override fun `reviewVisit`(`actor`: Actor, `bookingId`: kotlin.String, `review`: Review): Visit {
+    @Throws(CareCircleException::class)override fun `reviewVisit`(`actor`: Actor, `bookingId`: kotlin.String, `review`: Review): Visit {
             return FfiConverterTypeVisit.lift(
     callWithHandle {
-    uniffiRustCallWithError(BookingException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_review_visit(
         it,
         
@@ -3450,10 +3450,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * The bookable services with their durations and prices.
      */
-    @Throws(BookingException::class)override fun `serviceTerms`(): List<ServiceTerms> {
+    @Throws(CareCircleException::class)override fun `serviceTerms`(): List<ServiceTerms> {
             return FfiConverterSequenceTypeServiceTerms.lift(
     callWithHandle {
-    uniffiRustCallWithError(BookingException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_service_terms(
         it,
         _status)
@@ -3467,10 +3467,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * Sets the rules of a district (or, with `district` "", the default for all).
      */
-    @Throws(BookingException::class)override fun `setDistrictRules`(`rules`: DistrictRules)
+    @Throws(CareCircleException::class)override fun `setDistrictRules`(`rules`: DistrictRules)
         = 
     callWithHandle {
-    uniffiRustCallWithError(BookingException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_set_district_rules(
         it,
         
@@ -3484,10 +3484,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * Adds or changes the terms of a service (a district operator's task).
      */
-    @Throws(BookingException::class)override fun `setServiceTerms`(`terms`: ServiceTerms)
+    @Throws(CareCircleException::class)override fun `setServiceTerms`(`terms`: ServiceTerms)
         = 
     callWithHandle {
-    uniffiRustCallWithError(BookingException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_set_service_terms(
         it,
         
@@ -3502,10 +3502,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
      * Expires bookings nobody took before their start and marks accepted visits never checked
      * into as no-shows. Run it on a timer; returns the bookings changed.
      */
-    @Throws(BookingException::class)override fun `sweep`(): List<Booking> {
+    @Throws(CareCircleException::class)override fun `sweep`(): List<Booking> {
             return FfiConverterSequenceTypeBooking.lift(
     callWithHandle {
-    uniffiRustCallWithError(BookingException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_sweep(
         it,
         _status)
@@ -3519,10 +3519,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * The visit record of a booking, once checked in.
      */
-    @Throws(BookingException::class)override fun `visit`(`bookingId`: kotlin.String): Visit? {
+    @Throws(CareCircleException::class)override fun `visit`(`bookingId`: kotlin.String): Visit? {
             return FfiConverterOptionalTypeVisit.lift(
     callWithHandle {
-    uniffiRustCallWithError(BookingException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_visit(
         it,
         
@@ -3538,10 +3538,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
      * The senior or a family member allowed to book applies; the latest assessment is attached
      * (one is needed first).
      */
-    @Throws(CareException::class)override fun `applyForSubsidy`(`actor`: Actor, `seniorId`: kotlin.String, `kind`: SubsidyKind, `note`: kotlin.String): SubsidyApplication {
+    @Throws(CareCircleException::class)override fun `applyForSubsidy`(`actor`: Actor, `seniorId`: kotlin.String, `kind`: SubsidyKind, `note`: kotlin.String): SubsidyApplication {
             return FfiConverterTypeSubsidyApplication.lift(
     callWithHandle {
-    uniffiRustCallWithError(CareException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_apply_for_subsidy(
         it,
         
@@ -3559,10 +3559,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * The district approves a recommended application; the grant starts today.
      */
-    @Throws(CareException::class)override fun `approveSubsidy`(`actor`: Actor, `id`: kotlin.String): SubsidyApplication {
+    @Throws(CareCircleException::class)override fun `approveSubsidy`(`actor`: Actor, `id`: kotlin.String): SubsidyApplication {
             return FfiConverterTypeSubsidyApplication.lift(
     callWithHandle {
-    uniffiRustCallWithError(CareException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_approve_subsidy(
         it,
         
@@ -3579,10 +3579,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
      * The clinic books a home round with the contract's doctor at `start` (`minutes`
      * default 30): a medical visit, accepted for the doctor.
      */
-    @Throws(CareException::class)override fun `bookHomeRound`(`actor`: Actor, `contractId`: kotlin.String, `start`: java.time.Instant, `minutes`: kotlin.UInt?, `note`: kotlin.String): Booking {
+    @Throws(CareCircleException::class)override fun `bookHomeRound`(`actor`: Actor, `contractId`: kotlin.String, `start`: java.time.Instant, `minutes`: kotlin.UInt?, `note`: kotlin.String): Booking {
             return FfiConverterTypeBooking.lift(
     callWithHandle {
-    uniffiRustCallWithError(CareException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_book_home_round(
         it,
         
@@ -3602,10 +3602,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
      * Changes a plan's visits, regular caregiver, quota setting or end; visits generated and
      * not yet started are cancelled and generated again.
      */
-    @Throws(CareException::class)override fun `changePlan`(`actor`: Actor, `planId`: kotlin.String, `request`: PlanRequest): CarePlan {
+    @Throws(CareCircleException::class)override fun `changePlan`(`actor`: Actor, `planId`: kotlin.String, `request`: PlanRequest): CarePlan {
             return FfiConverterTypeCarePlan.lift(
     callWithHandle {
-    uniffiRustCallWithError(CareException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_change_plan(
         it,
         
@@ -3622,10 +3622,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * Complains about a visit (completed or missed) or a served meal; once per person and subject.
      */
-    @Throws(CareException::class)override fun `complain`(`actor`: Actor, `subject`: RatedSubject, `subjectId`: kotlin.String, `text`: kotlin.String): Complaint {
+    @Throws(CareCircleException::class)override fun `complain`(`actor`: Actor, `subject`: RatedSubject, `subjectId`: kotlin.String, `text`: kotlin.String): Complaint {
             return FfiConverterTypeComplaint.lift(
     callWithHandle {
-    uniffiRustCallWithError(CareException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_complain(
         it,
         
@@ -3643,10 +3643,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * A senior's contracts, newest first.
      */
-    @Throws(CareException::class)override fun `contractsForSenior`(`actor`: Actor, `seniorId`: kotlin.String): List<DoctorContract> {
+    @Throws(CareCircleException::class)override fun `contractsForSenior`(`actor`: Actor, `seniorId`: kotlin.String): List<DoctorContract> {
             return FfiConverterSequenceTypeDoctorContract.lift(
     callWithHandle {
-    uniffiRustCallWithError(CareException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_contracts_for_senior(
         it,
         
@@ -3663,10 +3663,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
      * Makes a care plan (the senior, a family member allowed to book, the station, the
      * district); its visits are generated separately with `generatePlanVisits`.
      */
-    @Throws(CareException::class)override fun `createPlan`(`actor`: Actor, `request`: PlanRequest): CarePlan {
+    @Throws(CareCircleException::class)override fun `createPlan`(`actor`: Actor, `request`: PlanRequest): CarePlan {
             return FfiConverterTypeCarePlan.lift(
     callWithHandle {
-    uniffiRustCallWithError(CareException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_create_plan(
         it,
         
@@ -3682,10 +3682,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * As `createPlan`, with the plan's id chosen by the app.
      */
-    @Throws(CareException::class)override fun `createPlanWithId`(`actor`: Actor, `id`: kotlin.String, `request`: PlanRequest): CarePlan {
+    @Throws(CareCircleException::class)override fun `createPlanWithId`(`actor`: Actor, `id`: kotlin.String, `request`: PlanRequest): CarePlan {
             return FfiConverterTypeCarePlan.lift(
     callWithHandle {
-    uniffiRustCallWithError(CareException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_create_plan_with_id(
         it,
         
@@ -3703,7 +3703,7 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
      * The district's statistics for a month against the seeds' targets (the district only).
      * Reads the whole district: runs off the caller's thread.
      */
-    @Throws(CareException::class)
+    @Throws(CareCircleException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `districtStats`(`actor`: Actor, `year`: kotlin.Int, `month`: kotlin.UInt) : DistrictStats {
         return uniffiRustCallAsync(
@@ -3722,7 +3722,7 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
         // lift function
         { FfiConverterTypeDistrictStats.lift(it) },
         // Error FFI converter
-        CareException.ErrorHandler,
+        CareCircleException.ErrorHandler,
     )
     }
 
@@ -3747,10 +3747,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * Ends a plan today, saying why; its visits not yet started are cancelled.
      */
-    @Throws(CareException::class)override fun `endPlan`(`actor`: Actor, `planId`: kotlin.String, `reason`: kotlin.String): CarePlan {
+    @Throws(CareCircleException::class)override fun `endPlan`(`actor`: Actor, `planId`: kotlin.String, `reason`: kotlin.String): CarePlan {
             return FfiConverterTypeCarePlan.lift(
     callWithHandle {
-    uniffiRustCallWithError(CareException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_end_plan(
         it,
         
@@ -3764,10 +3764,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     
 
     
-    @Throws(CareException::class)override fun `familyBedRules`(): FamilyBedRules {
+    @Throws(CareCircleException::class)override fun `familyBedRules`(): FamilyBedRules {
             return FfiConverterTypeFamilyBedRules.lift(
     callWithHandle {
-    uniffiRustCallWithError(CareException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_family_bed_rules(
         it,
         _status)
@@ -3781,10 +3781,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * The weekly job: every active plan's visits through `through`.
      */
-    @Throws(CareException::class)override fun `generateAllPlans`(`through`: kotlin.String): List<GeneratedVisits> {
+    @Throws(CareCircleException::class)override fun `generateAllPlans`(`through`: kotlin.String): List<GeneratedVisits> {
             return FfiConverterSequenceTypeGeneratedVisits.lift(
     callWithHandle {
-    uniffiRustCallWithError(CareException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_generate_all_plans(
         it,
         
@@ -3800,10 +3800,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
      * Generates a plan's visits through `through` ("2026-11-29", at most 62 days ahead), as
      * bookings offered to the regular caregiver first.
      */
-    @Throws(CareException::class)override fun `generatePlanVisits`(`actor`: Actor, `planId`: kotlin.String, `through`: kotlin.String): GeneratedVisits {
+    @Throws(CareCircleException::class)override fun `generatePlanVisits`(`actor`: Actor, `planId`: kotlin.String, `through`: kotlin.String): GeneratedVisits {
             return FfiConverterTypeGeneratedVisits.lift(
     callWithHandle {
-    uniffiRustCallWithError(CareException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_generate_plan_visits(
         it,
         
@@ -3820,10 +3820,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * A senior's health checks, newest first.
      */
-    @Throws(CareException::class)override fun `healthChecks`(`actor`: Actor, `seniorId`: kotlin.String): List<HealthCheck> {
+    @Throws(CareCircleException::class)override fun `healthChecks`(`actor`: Actor, `seniorId`: kotlin.String): List<HealthCheck> {
             return FfiConverterSequenceTypeHealthCheck.lift(
     callWithHandle {
-    uniffiRustCallWithError(CareException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_health_checks(
         it,
         
@@ -3840,10 +3840,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
      * Seniors in `actor`'s view whose annual check is due within `withinDays` or overdue,
      * most overdue first.
      */
-    @Throws(CareException::class)override fun `healthChecksDue`(`actor`: Actor, `withinDays`: kotlin.UInt): List<CheckDue> {
+    @Throws(CareCircleException::class)override fun `healthChecksDue`(`actor`: Actor, `withinDays`: kotlin.UInt): List<CheckDue> {
             return FfiConverterSequenceTypeCheckDue.lift(
     callWithHandle {
-    uniffiRustCallWithError(CareException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_health_checks_due(
         it,
         
@@ -3856,10 +3856,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     
 
     
-    @Throws(CareException::class)override fun `holidays`(): HolidayCalendar {
+    @Throws(CareCircleException::class)override fun `holidays`(): HolidayCalendar {
             return FfiConverterTypeHolidayCalendar.lift(
     callWithHandle {
-    uniffiRustCallWithError(CareException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_holidays(
         it,
         _status)
@@ -3874,10 +3874,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
      * Marks a caregiver absent from `from` to `to` (inclusive dates): the caregiver, their
      * station or the district. Their visits in that time are offered to others.
      */
-    @Throws(CareException::class)override fun `markAbsent`(`actor`: Actor, `caregiverId`: kotlin.String, `from`: kotlin.String, `to`: kotlin.String, `reason`: kotlin.String): Absence {
+    @Throws(CareCircleException::class)override fun `markAbsent`(`actor`: Actor, `caregiverId`: kotlin.String, `from`: kotlin.String, `to`: kotlin.String, `reason`: kotlin.String): Absence {
             return FfiConverterTypeAbsence.lift(
     callWithHandle {
-    uniffiRustCallWithError(CareException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_mark_absent(
         it,
         
@@ -3896,10 +3896,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * The district's ranking of organisations for a month, best first (the district only).
      */
-    @Throws(CareException::class)override fun `organisationRanking`(`actor`: Actor, `year`: kotlin.Int, `month`: kotlin.UInt): List<OrgScore> {
+    @Throws(CareCircleException::class)override fun `organisationRanking`(`actor`: Actor, `year`: kotlin.Int, `month`: kotlin.UInt): List<OrgScore> {
             return FfiConverterSequenceTypeOrgScore.lift(
     callWithHandle {
-    uniffiRustCallWithError(CareException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_organisation_ranking(
         it,
         
@@ -3916,10 +3916,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * A plan, for those who may see the senior's visits.
      */
-    @Throws(CareException::class)override fun `plan`(`actor`: Actor, `planId`: kotlin.String): CarePlan {
+    @Throws(CareCircleException::class)override fun `plan`(`actor`: Actor, `planId`: kotlin.String): CarePlan {
             return FfiConverterTypeCarePlan.lift(
     callWithHandle {
-    uniffiRustCallWithError(CareException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_plan(
         it,
         
@@ -3935,10 +3935,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * A plan's occurrences so far, with their bookings' states, in date order.
      */
-    @Throws(CareException::class)override fun `planOccurrences`(`actor`: Actor, `planId`: kotlin.String): List<PlanOccurrence> {
+    @Throws(CareCircleException::class)override fun `planOccurrences`(`actor`: Actor, `planId`: kotlin.String): List<PlanOccurrence> {
             return FfiConverterSequenceTypePlanOccurrence.lift(
     callWithHandle {
-    uniffiRustCallWithError(CareException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_plan_occurrences(
         it,
         
@@ -3951,10 +3951,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     
 
     
-    @Throws(CareException::class)override fun `plansForSenior`(`actor`: Actor, `seniorId`: kotlin.String): List<CarePlan> {
+    @Throws(CareCircleException::class)override fun `plansForSenior`(`actor`: Actor, `seniorId`: kotlin.String): List<CarePlan> {
             return FfiConverterSequenceTypeCarePlan.lift(
     callWithHandle {
-    uniffiRustCallWithError(CareException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_plans_for_senior(
         it,
         
@@ -3971,10 +3971,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
      * Rates a completed visit or a served meal, 1 to 5 stars, once (the senior, or a family
      * member who may see visits).
      */
-    @Throws(CareException::class)override fun `rate`(`actor`: Actor, `subject`: RatedSubject, `subjectId`: kotlin.String, `stars`: kotlin.UByte, `comment`: kotlin.String): Rating {
+    @Throws(CareCircleException::class)override fun `rate`(`actor`: Actor, `subject`: RatedSubject, `subjectId`: kotlin.String, `stars`: kotlin.UByte, `comment`: kotlin.String): Rating {
             return FfiConverterTypeRating.lift(
     callWithHandle {
-    uniffiRustCallWithError(CareException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_rate(
         it,
         
@@ -3993,10 +3993,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * A senior's ratings, newest first.
      */
-    @Throws(CareException::class)override fun `ratingsForSenior`(`actor`: Actor, `seniorId`: kotlin.String): List<Rating> {
+    @Throws(CareCircleException::class)override fun `ratingsForSenior`(`actor`: Actor, `seniorId`: kotlin.String): List<Rating> {
             return FfiConverterSequenceTypeRating.lift(
     callWithHandle {
-    uniffiRustCallWithError(CareException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_ratings_for_senior(
         it,
         
@@ -4012,10 +4012,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * The senior's station recommends a submitted application to the district.
      */
-    @Throws(CareException::class)override fun `recommendSubsidy`(`actor`: Actor, `id`: kotlin.String): SubsidyApplication {
+    @Throws(CareCircleException::class)override fun `recommendSubsidy`(`actor`: Actor, `id`: kotlin.String): SubsidyApplication {
             return FfiConverterTypeSubsidyApplication.lift(
     callWithHandle {
-    uniffiRustCallWithError(CareException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_recommend_subsidy(
         it,
         
@@ -4031,10 +4031,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * A clinic (its operator, or the district) records an annual health check.
      */
-    @Throws(CareException::class)override fun `recordHealthCheck`(`actor`: Actor, `clinicId`: kotlin.String, `record`: HealthCheckRecord): HealthCheck {
+    @Throws(CareCircleException::class)override fun `recordHealthCheck`(`actor`: Actor, `clinicId`: kotlin.String, `record`: HealthCheckRecord): HealthCheck {
             return FfiConverterTypeHealthCheck.lift(
     callWithHandle {
-    uniffiRustCallWithError(CareException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_record_health_check(
         it,
         
@@ -4051,10 +4051,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * As `recordHealthCheck`, for several in one transaction, all or none.
      */
-    @Throws(CareException::class)override fun `recordHealthChecks`(`actor`: Actor, `clinicId`: kotlin.String, `records`: List<HealthCheckRecord>): List<HealthCheck> {
+    @Throws(CareCircleException::class)override fun `recordHealthChecks`(`actor`: Actor, `clinicId`: kotlin.String, `records`: List<HealthCheckRecord>): List<HealthCheck> {
             return FfiConverterSequenceTypeHealthCheck.lift(
     callWithHandle {
-    uniffiRustCallWithError(CareException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_record_health_checks(
         it,
         
@@ -4071,10 +4071,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * The district refuses a recommended application, saying why.
      */
-    @Throws(CareException::class)override fun `refuseSubsidy`(`actor`: Actor, `id`: kotlin.String, `reason`: kotlin.String): SubsidyApplication {
+    @Throws(CareCircleException::class)override fun `refuseSubsidy`(`actor`: Actor, `id`: kotlin.String, `reason`: kotlin.String): SubsidyApplication {
             return FfiConverterTypeSubsidyApplication.lift(
     callWithHandle {
-    uniffiRustCallWithError(CareException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_refuse_subsidy(
         it,
         
@@ -4091,10 +4091,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * Tells each contracted senior's doctor once per due date (event `health_check_due`).
      */
-    @Throws(CareException::class)override fun `remindHealthChecks`(`withinDays`: kotlin.UInt): List<CheckDue> {
+    @Throws(CareCircleException::class)override fun `remindHealthChecks`(`withinDays`: kotlin.UInt): List<CheckDue> {
             return FfiConverterSequenceTypeCheckDue.lift(
     callWithHandle {
-    uniffiRustCallWithError(CareException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_remind_health_checks(
         it,
         
@@ -4109,10 +4109,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * The applicant's side resubmits a returned application.
      */
-    @Throws(CareException::class)override fun `resubmitSubsidy`(`actor`: Actor, `id`: kotlin.String, `note`: kotlin.String): SubsidyApplication {
+    @Throws(CareCircleException::class)override fun `resubmitSubsidy`(`actor`: Actor, `id`: kotlin.String, `note`: kotlin.String): SubsidyApplication {
             return FfiConverterTypeSubsidyApplication.lift(
     callWithHandle {
-    uniffiRustCallWithError(CareException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_resubmit_subsidy(
         it,
         
@@ -4129,10 +4129,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * The senior's station returns a submitted application for changes, saying why.
      */
-    @Throws(CareException::class)override fun `returnSubsidy`(`actor`: Actor, `id`: kotlin.String, `reason`: kotlin.String): SubsidyApplication {
+    @Throws(CareCircleException::class)override fun `returnSubsidy`(`actor`: Actor, `id`: kotlin.String, `reason`: kotlin.String): SubsidyApplication {
             return FfiConverterTypeSubsidyApplication.lift(
     callWithHandle {
-    uniffiRustCallWithError(CareException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_return_subsidy(
         it,
         
@@ -4149,10 +4149,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * Replaces the family-care-bed rules (the district).
      */
-    @Throws(CareException::class)override fun `setFamilyBedRules`(`actor`: Actor, `rules`: FamilyBedRules)
+    @Throws(CareCircleException::class)override fun `setFamilyBedRules`(`actor`: Actor, `rules`: FamilyBedRules)
         = 
     callWithHandle {
-    uniffiRustCallWithError(CareException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_set_family_bed_rules(
         it,
         
@@ -4167,10 +4167,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * Replaces the holiday calendar (the district).
      */
-    @Throws(CareException::class)override fun `setHolidays`(`actor`: Actor, `calendar`: HolidayCalendar)
+    @Throws(CareCircleException::class)override fun `setHolidays`(`actor`: Actor, `calendar`: HolidayCalendar)
         = 
     callWithHandle {
-    uniffiRustCallWithError(CareException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_set_holidays(
         it,
         
@@ -4185,10 +4185,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * Replaces what an approval grants (the district).
      */
-    @Throws(CareException::class)override fun `setSubsidyTerms`(`actor`: Actor, `terms`: SubsidyTerms)
+    @Throws(CareCircleException::class)override fun `setSubsidyTerms`(`actor`: Actor, `terms`: SubsidyTerms)
         = 
     callWithHandle {
-    uniffiRustCallWithError(CareException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_set_subsidy_terms(
         it,
         
@@ -4204,10 +4204,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
      * Signs a family-doctor contract: the senior's side, the senior's station, the doctor's
      * clinic, or the district. Refused if it overlaps another of the senior's contracts.
      */
-    @Throws(CareException::class)override fun `signContract`(`actor`: Actor, `request`: ContractRequest): DoctorContract {
+    @Throws(CareCircleException::class)override fun `signContract`(`actor`: Actor, `request`: ContractRequest): DoctorContract {
             return FfiConverterTypeDoctorContract.lift(
     callWithHandle {
-    uniffiRustCallWithError(CareException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_sign_contract(
         it,
         
@@ -4220,10 +4220,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     
 
     
-    @Throws(CareException::class)override fun `signContractWithId`(`actor`: Actor, `id`: kotlin.String, `request`: ContractRequest): DoctorContract {
+    @Throws(CareCircleException::class)override fun `signContractWithId`(`actor`: Actor, `id`: kotlin.String, `request`: ContractRequest): DoctorContract {
             return FfiConverterTypeDoctorContract.lift(
     callWithHandle {
-    uniffiRustCallWithError(CareException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_sign_contract_with_id(
         it,
         
@@ -4240,10 +4240,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * Signs several contracts in one transaction, all or none (a clinic bringing its own).
      */
-    @Throws(CareException::class)override fun `signContracts`(`actor`: Actor, `contracts`: List<ContractToSign>): List<DoctorContract> {
+    @Throws(CareCircleException::class)override fun `signContracts`(`actor`: Actor, `contracts`: List<ContractToSign>): List<DoctorContract> {
             return FfiConverterSequenceTypeDoctorContract.lift(
     callWithHandle {
-    uniffiRustCallWithError(CareException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_sign_contracts(
         it,
         
@@ -4256,10 +4256,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     
 
     
-    @Throws(CareException::class)override fun `subsidiesForSenior`(`actor`: Actor, `seniorId`: kotlin.String): List<SubsidyApplication> {
+    @Throws(CareCircleException::class)override fun `subsidiesForSenior`(`actor`: Actor, `seniorId`: kotlin.String): List<SubsidyApplication> {
             return FfiConverterSequenceTypeSubsidyApplication.lift(
     callWithHandle {
-    uniffiRustCallWithError(CareException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_subsidies_for_senior(
         it,
         
@@ -4272,10 +4272,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     
 
     
-    @Throws(CareException::class)override fun `subsidy`(`actor`: Actor, `id`: kotlin.String): SubsidyApplication {
+    @Throws(CareCircleException::class)override fun `subsidy`(`actor`: Actor, `id`: kotlin.String): SubsidyApplication {
             return FfiConverterTypeSubsidyApplication.lift(
     callWithHandle {
-    uniffiRustCallWithError(CareException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_subsidy(
         it,
         
@@ -4291,10 +4291,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * Every step of an application, oldest first.
      */
-    @Throws(CareException::class)override fun `subsidyHistory`(`actor`: Actor, `id`: kotlin.String): List<SubsidyStep> {
+    @Throws(CareCircleException::class)override fun `subsidyHistory`(`actor`: Actor, `id`: kotlin.String): List<SubsidyStep> {
             return FfiConverterSequenceTypeSubsidyStep.lift(
     callWithHandle {
-    uniffiRustCallWithError(CareException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_subsidy_history(
         it,
         
@@ -4310,10 +4310,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * What waits for `actor`: a station's submitted applications, the district's recommended ones.
      */
-    @Throws(CareException::class)override fun `subsidyQueue`(`actor`: Actor): List<SubsidyApplication> {
+    @Throws(CareCircleException::class)override fun `subsidyQueue`(`actor`: Actor): List<SubsidyApplication> {
             return FfiConverterSequenceTypeSubsidyApplication.lift(
     callWithHandle {
-    uniffiRustCallWithError(CareException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_subsidy_queue(
         it,
         
@@ -4325,10 +4325,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     
 
     
-    @Throws(CareException::class)override fun `subsidyTerms`(): SubsidyTerms {
+    @Throws(CareCircleException::class)override fun `subsidyTerms`(): SubsidyTerms {
             return FfiConverterTypeSubsidyTerms.lift(
     callWithHandle {
-    uniffiRustCallWithError(CareException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_subsidy_terms(
         it,
         _status)
@@ -4342,10 +4342,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * Ends a contract early; `lastDay` is the last day it runs.
      */
-    @Throws(CareException::class)override fun `terminateContract`(`actor`: Actor, `contractId`: kotlin.String, `lastDay`: kotlin.String): DoctorContract {
+    @Throws(CareCircleException::class)override fun `terminateContract`(`actor`: Actor, `contractId`: kotlin.String, `lastDay`: kotlin.String): DoctorContract {
             return FfiConverterTypeDoctorContract.lift(
     callWithHandle {
-    uniffiRustCallWithError(CareException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_terminate_contract(
         it,
         
@@ -4362,10 +4362,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * The applicant's side withdraws a submitted or returned application.
      */
-    @Throws(CareException::class)override fun `withdrawSubsidy`(`actor`: Actor, `id`: kotlin.String): SubsidyApplication {
+    @Throws(CareCircleException::class)override fun `withdrawSubsidy`(`actor`: Actor, `id`: kotlin.String): SubsidyApplication {
             return FfiConverterTypeSubsidyApplication.lift(
     callWithHandle {
-    uniffiRustCallWithError(CareException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_withdraw_subsidy(
         it,
         
@@ -4430,10 +4430,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
      * Which kinds and services lie within the service circle of the home at `lat`, `lon`
      * given in the coordinate system `crs`, with the nearest of each.
      */
-    @Throws(CircleException::class)override fun `circle`(`lat`: kotlin.Double, `lon`: kotlin.Double, `crs`: Crs): CircleReport {
+    @Throws(CareCircleException::class)override fun `circle`(`lat`: kotlin.Double, `lon`: kotlin.Double, `crs`: Crs): CircleReport {
             return FfiConverterTypeCircleReport.lift(
     callWithHandle {
-    uniffiRustCallWithError(CircleException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_circle(
         it,
         
@@ -4452,7 +4452,7 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
      * and service and per division, and the homes lacking one of the `required` kinds
      * (see `defaultRequiredKinds`). Runs off the caller's thread.
      */
-    @Throws(CircleException::class)
+    @Throws(CareCircleException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `coverage`(`homes`: List<Home>, `crs`: Crs, `required`: List<FacilityKind>) : CoverageReport {
         return uniffiRustCallAsync(
@@ -4471,7 +4471,7 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
         // lift function
         { FfiConverterTypeCoverageReport.lift(it) },
         // Error FFI converter
-        CircleException.ErrorHandler,
+        CareCircleException.ErrorHandler,
     )
     }
 
@@ -4480,10 +4480,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
      * Events of this database's log after `afterSeq` (0 for the start), oldest first, at most
      * `limit`: what a listener missed while the app was closed.
      */
-    @Throws(EventException::class)override fun `eventsSince`(`afterSeq`: kotlin.Long, `limit`: kotlin.UInt): List<Event> {
+    @Throws(CareCircleException::class)override fun `eventsSince`(`afterSeq`: kotlin.Long, `limit`: kotlin.UInt): List<Event> {
             return FfiConverterSequenceTypeEvent.lift(
     callWithHandle {
-    uniffiRustCallWithError(EventException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_events_since(
         it,
         
@@ -4518,10 +4518,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * Marks a facility deleted (a tombstone that sync passes on).
      */
-    @Throws(FacilityException::class)override fun `deleteFacility`(`id`: kotlin.String)
+    @Throws(CareCircleException::class)override fun `deleteFacility`(`id`: kotlin.String)
         = 
     callWithHandle {
-    uniffiRustCallWithError(FacilityException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_delete_facility(
         it,
         
@@ -4535,10 +4535,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * One facility by id (a deleted one comes back with `deleted` set).
      */
-    @Throws(FacilityException::class)override fun `facility`(`id`: kotlin.String): Facility {
+    @Throws(CareCircleException::class)override fun `facility`(`id`: kotlin.String): Facility {
             return FfiConverterTypeFacility.lift(
     callWithHandle {
-    uniffiRustCallWithError(FacilityException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_facility(
         it,
         
@@ -4571,10 +4571,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
      * given in the coordinate system `crs` (GCJ-02 from Amap, BD-09 from Baidu, WGS-84 from
      * GPS), nearest first. Results carry WGS-84 coordinates.
      */
-    @Throws(FacilityException::class)override fun `nearest`(`lat`: kotlin.Double, `lon`: kotlin.Double, `crs`: Crs, `query`: NearbyQuery): List<Nearby> {
+    @Throws(CareCircleException::class)override fun `nearest`(`lat`: kotlin.Double, `lon`: kotlin.Double, `crs`: Crs, `query`: NearbyQuery): List<Nearby> {
             return FfiConverterSequenceTypeNearby.lift(
     callWithHandle {
-    uniffiRustCallWithError(FacilityException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_nearest(
         it,
         
@@ -4594,10 +4594,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
      * catalogue); their positions are given in `crs`. One with `deleted` set becomes a
      * tombstone that searches no longer find.
      */
-    @Throws(FacilityException::class)override fun `putFacilities`(`facilities`: List<Facility>, `crs`: Crs): ImportReport {
+    @Throws(CareCircleException::class)override fun `putFacilities`(`facilities`: List<Facility>, `crs`: Crs): ImportReport {
             return FfiConverterTypeImportReport.lift(
     callWithHandle {
-    uniffiRustCallWithError(FacilityException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_put_facilities(
         it,
         
@@ -4614,10 +4614,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
      * Every facility matching `query` within `query.radiusM` metres of the position `lat`,
      * `lon` given in `crs`, nearest first. Results carry WGS-84 coordinates.
      */
-    @Throws(FacilityException::class)override fun `within`(`lat`: kotlin.Double, `lon`: kotlin.Double, `crs`: Crs, `query`: NearbyQuery): List<Nearby> {
+    @Throws(CareCircleException::class)override fun `within`(`lat`: kotlin.Double, `lon`: kotlin.Double, `crs`: Crs, `query`: NearbyQuery): List<Nearby> {
             return FfiConverterSequenceTypeNearby.lift(
     callWithHandle {
-    uniffiRustCallWithError(FacilityException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_within(
         it,
         
@@ -4638,7 +4638,7 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
      * means the one the file declares (`coordinate_system`), else WGS-84. If both name one,
      * they must agree. Re-importing an id updates that facility.
      */
-    @Throws(ImportException::class)
+    @Throws(CareCircleException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `importFile`(`path`: kotlin.String, `crs`: Crs?) : ImportReport {
         return uniffiRustCallAsync(
@@ -4656,7 +4656,7 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
         // lift function
         { FfiConverterTypeImportReport.lift(it) },
         // Error FFI converter
-        ImportException.ErrorHandler,
+        CareCircleException.ErrorHandler,
     )
     }
 
@@ -4664,7 +4664,7 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * As `importFile`, for text the app already holds (e.g. downloaded).
      */
-    @Throws(ImportException::class)
+    @Throws(CareCircleException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `importText`(`text`: kotlin.String, `format`: ImportFormat, `crs`: Crs?) : ImportReport {
         return uniffiRustCallAsync(
@@ -4683,7 +4683,7 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
         // lift function
         { FfiConverterTypeImportReport.lift(it) },
         // Error FFI converter
-        ImportException.ErrorHandler,
+        CareCircleException.ErrorHandler,
     )
     }
 
@@ -4691,10 +4691,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * Cancels an order before its cut-off (`TooLate` after).
      */
-    @Throws(MealException::class)override fun `cancelMeal`(`actor`: Actor, `orderId`: kotlin.String): MealOrder {
+    @Throws(CareCircleException::class)override fun `cancelMeal`(`actor`: Actor, `orderId`: kotlin.String): MealOrder {
             return FfiConverterTypeMealOrder.lift(
     callWithHandle {
-    uniffiRustCallWithError(MealException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_cancel_meal(
         it,
         
@@ -4707,10 +4707,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     
 
     
-    @Throws(MealException::class)override fun `canteen`(`facilityId`: kotlin.String): CanteenSettings {
+    @Throws(CareCircleException::class)override fun `canteen`(`facilityId`: kotlin.String): CanteenSettings {
             return FfiConverterTypeCanteenSettings.lift(
     callWithHandle {
-    uniffiRustCallWithError(MealException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_canteen(
         it,
         
@@ -4725,10 +4725,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * A canteen's standing orders for a day, for its kitchen.
      */
-    @Throws(MealException::class)override fun `canteenOrders`(`facilityId`: kotlin.String, `date`: kotlin.String): List<MealOrder> {
+    @Throws(CareCircleException::class)override fun `canteenOrders`(`facilityId`: kotlin.String, `date`: kotlin.String): List<MealOrder> {
             return FfiConverterSequenceTypeMealOrder.lift(
     callWithHandle {
-    uniffiRustCallWithError(MealException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_canteen_orders(
         it,
         
@@ -4744,10 +4744,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * A senior's meal orders, newest first, for those allowed to see them.
      */
-    @Throws(MealException::class)override fun `mealOrdersForSenior`(`actor`: Actor, `seniorId`: kotlin.String): List<MealOrder> {
+    @Throws(CareCircleException::class)override fun `mealOrdersForSenior`(`actor`: Actor, `seniorId`: kotlin.String): List<MealOrder> {
             return FfiConverterSequenceTypeMealOrder.lift(
     callWithHandle {
-    uniffiRustCallWithError(MealException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_meal_orders_for_senior(
         it,
         
@@ -4760,10 +4760,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     
 
     
-    @Throws(MealException::class)override fun `mealSubsidy`(): MealSubsidy {
+    @Throws(CareCircleException::class)override fun `mealSubsidy`(): MealSubsidy {
             return FfiConverterTypeMealSubsidy.lift(
     callWithHandle {
-    uniffiRustCallWithError(MealException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_meal_subsidy(
         it,
         _status)
@@ -4777,10 +4777,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * A canteen's menus for a day ("2026-11-24"), with what is left and when orders close.
      */
-    @Throws(MealException::class)override fun `menus`(`facilityId`: kotlin.String, `date`: kotlin.String): List<MenuAvailability> {
+    @Throws(CareCircleException::class)override fun `menus`(`facilityId`: kotlin.String, `date`: kotlin.String): List<MenuAvailability> {
             return FfiConverterSequenceTypeMenuAvailability.lift(
     callWithHandle {
-    uniffiRustCallWithError(MealException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_menus(
         it,
         
@@ -4798,10 +4798,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
      * senior's station). Fails with `Full` when the meals or seats are taken, `TooLate`
      * after the cut-off.
      */
-    @Throws(MealException::class)override fun `orderMeal`(`actor`: Actor, `seniorId`: kotlin.String, `facilityId`: kotlin.String, `date`: kotlin.String, `meal`: Meal, `mode`: MealMode): MealOrder {
+    @Throws(CareCircleException::class)override fun `orderMeal`(`actor`: Actor, `seniorId`: kotlin.String, `facilityId`: kotlin.String, `date`: kotlin.String, `meal`: Meal, `mode`: MealMode): MealOrder {
             return FfiConverterTypeMealOrder.lift(
     callWithHandle {
-    uniffiRustCallWithError(MealException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_order_meal(
         it,
         
@@ -4821,10 +4821,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * Sets up a canteen (or a facility that serves meals): delivery radius and cut-offs.
      */
-    @Throws(MealException::class)override fun `setCanteen`(`canteen`: CanteenSettings)
+    @Throws(CareCircleException::class)override fun `setCanteen`(`canteen`: CanteenSettings)
         = 
     callWithHandle {
-    uniffiRustCallWithError(MealException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_set_canteen(
         it,
         
@@ -4835,10 +4835,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     
 
     
-    @Throws(MealException::class)override fun `setMealSubsidy`(`subsidy`: MealSubsidy)
+    @Throws(CareCircleException::class)override fun `setMealSubsidy`(`subsidy`: MealSubsidy)
         = 
     callWithHandle {
-    uniffiRustCallWithError(MealException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_set_meal_subsidy(
         it,
         
@@ -4852,10 +4852,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * Publishes or changes a menu; capacity and seats cannot drop below what is ordered.
      */
-    @Throws(MealException::class)override fun `setMenu`(`menu`: MealMenu)
+    @Throws(CareCircleException::class)override fun `setMenu`(`menu`: MealMenu)
         = 
     callWithHandle {
-    uniffiRustCallWithError(MealException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_set_menu(
         it,
         
@@ -4866,10 +4866,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     
 
     
-    @Throws(PeopleException::class)override fun `caregiver`(`id`: kotlin.String): Caregiver {
+    @Throws(CareCircleException::class)override fun `caregiver`(`id`: kotlin.String): Caregiver {
             return FfiConverterTypeCaregiver.lift(
     callWithHandle {
-    uniffiRustCallWithError(PeopleException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_caregiver(
         it,
         
@@ -4898,10 +4898,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
      * Up to `k` caregivers whose service area reaches the position (given in `crs`) and who
      * offer `service`, nearest first.
      */
-    @Throws(PeopleException::class)override fun `caregiversNear`(`lat`: kotlin.Double, `lon`: kotlin.Double, `crs`: Crs, `service`: Service, `k`: kotlin.UInt): List<Caregiver> {
+    @Throws(CareCircleException::class)override fun `caregiversNear`(`lat`: kotlin.Double, `lon`: kotlin.Double, `crs`: Crs, `service`: Service, `k`: kotlin.UInt): List<Caregiver> {
             return FfiConverterSequenceTypeCaregiver.lift(
     callWithHandle {
-    uniffiRustCallWithError(PeopleException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_caregivers_near(
         it,
         
@@ -4920,10 +4920,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * A senior's family members and what each may do.
      */
-    @Throws(PeopleException::class)override fun `familyLinks`(`seniorId`: kotlin.String): List<FamilyLink> {
+    @Throws(CareCircleException::class)override fun `familyLinks`(`seniorId`: kotlin.String): List<FamilyLink> {
             return FfiConverterSequenceTypeFamilyLink.lift(
     callWithHandle {
-    uniffiRustCallWithError(PeopleException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_family_links(
         it,
         
@@ -4938,10 +4938,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * A senior's latest assessment, if any.
      */
-    @Throws(PeopleException::class)override fun `latestAssessment`(`seniorId`: kotlin.String): Assessment? {
+    @Throws(CareCircleException::class)override fun `latestAssessment`(`seniorId`: kotlin.String): Assessment? {
             return FfiConverterOptionalTypeAssessment.lift(
     callWithHandle {
-    uniffiRustCallWithError(PeopleException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_latest_assessment(
         it,
         
@@ -4957,10 +4957,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
      * Links a family member to a senior, or changes what the senior lets them do: the senior,
      * the senior's station or the district (a family member cannot grant themself anything).
      */
-    @Throws(PeopleException::class)override fun `linkFamily`(`actor`: Actor, `link`: FamilyLink)
+    @Throws(CareCircleException::class)override fun `linkFamily`(`actor`: Actor, `link`: FamilyLink)
         = 
     callWithHandle {
-    uniffiRustCallWithError(PeopleException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_link_family(
         it,
         
@@ -4975,10 +4975,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * Adds or updates caregivers in one transaction; their bases are given in `crs`.
      */
-    @Throws(PeopleException::class)override fun `putCaregivers`(`caregivers`: List<Caregiver>, `crs`: Crs)
+    @Throws(CareCircleException::class)override fun `putCaregivers`(`caregivers`: List<Caregiver>, `crs`: Crs)
         = 
     callWithHandle {
-    uniffiRustCallWithError(PeopleException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_put_caregivers(
         it,
         
@@ -4994,10 +4994,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
      * Adds or updates a family member: the member themself, a senior or station adding a new
      * member (or one linked to a senior they act for), or the district.
      */
-    @Throws(PeopleException::class)override fun `putFamilyMember`(`actor`: Actor, `member`: FamilyMember)
+    @Throws(CareCircleException::class)override fun `putFamilyMember`(`actor`: Actor, `member`: FamilyMember)
         = 
     callWithHandle {
-    uniffiRustCallWithError(PeopleException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_put_family_member(
         it,
         
@@ -5013,10 +5013,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
      * Adds or updates seniors in one transaction; their homes are given in `crs`. A bad
      * record refuses the whole batch, naming the problem.
      */
-    @Throws(PeopleException::class)override fun `putSeniors`(`seniors`: List<Senior>, `crs`: Crs)
+    @Throws(CareCircleException::class)override fun `putSeniors`(`seniors`: List<Senior>, `crs`: Crs)
         = 
     callWithHandle {
-    uniffiRustCallWithError(PeopleException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_put_seniors(
         it,
         
@@ -5033,10 +5033,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
      * ("2026-11-20", not in the future); the latest by date is the one eligibility reads.
      * The district or the senior's station records it; on a phone it travels to the platform.
      */
-    @Throws(PeopleException::class)override fun `recordAssessment`(`actor`: Actor, `seniorId`: kotlin.String, `assessor`: kotlin.String, `date`: kotlin.String, `scores`: List<kotlin.UInt>, `conditions`: Conditions): Assessment {
+    @Throws(CareCircleException::class)override fun `recordAssessment`(`actor`: Actor, `seniorId`: kotlin.String, `assessor`: kotlin.String, `date`: kotlin.String, `scores`: List<kotlin.UInt>, `conditions`: Conditions): Assessment {
             return FfiConverterTypeAssessment.lift(
     callWithHandle {
-    uniffiRustCallWithError(PeopleException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_record_assessment(
         it,
         
@@ -5056,10 +5056,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * A senior's record (as stored on this device).
      */
-    @Throws(PeopleException::class)override fun `senior`(`id`: kotlin.String): Senior {
+    @Throws(CareCircleException::class)override fun `senior`(`id`: kotlin.String): Senior {
             return FfiConverterTypeSenior.lift(
     callWithHandle {
-    uniffiRustCallWithError(PeopleException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_senior(
         it,
         
@@ -5075,10 +5075,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
      * A senior's record if `actor` may see it (else `NotFound`); caregivers see the seniors
      * of visits offered to them.
      */
-    @Throws(PeopleException::class)override fun `seniorFor`(`actor`: Actor, `id`: kotlin.String): Senior {
+    @Throws(CareCircleException::class)override fun `seniorFor`(`actor`: Actor, `id`: kotlin.String): Senior {
             return FfiConverterTypeSenior.lift(
     callWithHandle {
-    uniffiRustCallWithError(PeopleException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_senior_for(
         it,
         
@@ -5094,10 +5094,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * Every senior on this device, by id.
      */
-    @Throws(PeopleException::class)override fun `seniors`(): List<Senior> {
+    @Throws(CareCircleException::class)override fun `seniors`(): List<Senior> {
             return FfiConverterSequenceTypeSenior.lift(
     callWithHandle {
-    uniffiRustCallWithError(PeopleException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_seniors(
         it,
         _status)
@@ -5111,10 +5111,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * A reservation not yet picked up is cancelled.
      */
-    @Throws(RentalException::class)override fun `cancelRental`(`actor`: Actor, `rentalId`: kotlin.String): Rental {
+    @Throws(CareCircleException::class)override fun `cancelRental`(`actor`: Actor, `rentalId`: kotlin.String): Rental {
             return FfiConverterTypeRental.lift(
     callWithHandle {
-    uniffiRustCallWithError(RentalException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_cancel_rental(
         it,
         
@@ -5130,10 +5130,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * A rental point's devices with what is free now.
      */
-    @Throws(RentalException::class)override fun `deviceStock`(`facilityId`: kotlin.String): List<StockLevel> {
+    @Throws(CareCircleException::class)override fun `deviceStock`(`facilityId`: kotlin.String): List<StockLevel> {
             return FfiConverterSequenceTypeStockLevel.lift(
     callWithHandle {
-    uniffiRustCallWithError(RentalException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_device_stock(
         it,
         
@@ -5149,10 +5149,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
      * The `k` nearest rental points with at least one `device` free now, from the position
      * `lat`, `lon` in `crs`, nearest first.
      */
-    @Throws(RentalException::class)override fun `nearestWithDevice`(`lat`: kotlin.Double, `lon`: kotlin.Double, `crs`: Crs, `device`: Device, `k`: kotlin.UInt): List<Nearby> {
+    @Throws(CareCircleException::class)override fun `nearestWithDevice`(`lat`: kotlin.Double, `lon`: kotlin.Double, `crs`: Crs, `device`: Device, `k`: kotlin.UInt): List<Nearby> {
             return FfiConverterSequenceTypeNearby.lift(
     callWithHandle {
-    uniffiRustCallWithError(RentalException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_nearest_with_device(
         it,
         
@@ -5171,10 +5171,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * The senior's side collects the device (the deposit is paid then).
      */
-    @Throws(RentalException::class)override fun `pickUpDevice`(`actor`: Actor, `rentalId`: kotlin.String): Rental {
+    @Throws(CareCircleException::class)override fun `pickUpDevice`(`actor`: Actor, `rentalId`: kotlin.String): Rental {
             return FfiConverterTypeRental.lift(
     callWithHandle {
-    uniffiRustCallWithError(RentalException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_pick_up_device(
         it,
         
@@ -5187,10 +5187,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     
 
     
-    @Throws(RentalException::class)override fun `rental`(`id`: kotlin.String): Rental {
+    @Throws(CareCircleException::class)override fun `rental`(`id`: kotlin.String): Rental {
             return FfiConverterTypeRental.lift(
     callWithHandle {
-    uniffiRustCallWithError(RentalException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_rental(
         it,
         
@@ -5205,10 +5205,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * A senior's rentals, newest first, for those allowed to see them.
      */
-    @Throws(RentalException::class)override fun `rentalsForSenior`(`actor`: Actor, `seniorId`: kotlin.String): List<Rental> {
+    @Throws(CareCircleException::class)override fun `rentalsForSenior`(`actor`: Actor, `seniorId`: kotlin.String): List<Rental> {
             return FfiConverterSequenceTypeRental.lift(
     callWithHandle {
-    uniffiRustCallWithError(RentalException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_rentals_for_senior(
         it,
         
@@ -5224,10 +5224,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * Reserves a device for a senior (the senior's side, or the station); `Full` when none is free.
      */
-    @Throws(RentalException::class)override fun `reserveDevice`(`actor`: Actor, `seniorId`: kotlin.String, `facilityId`: kotlin.String, `device`: Device): Rental {
+    @Throws(CareCircleException::class)override fun `reserveDevice`(`actor`: Actor, `seniorId`: kotlin.String, `facilityId`: kotlin.String, `device`: Device): Rental {
             return FfiConverterTypeRental.lift(
     callWithHandle {
-    uniffiRustCallWithError(RentalException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_reserve_device(
         it,
         
@@ -5245,10 +5245,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * The device comes back; the fee is settled against the deposit.
      */
-    @Throws(RentalException::class)override fun `returnDevice`(`actor`: Actor, `rentalId`: kotlin.String): Rental {
+    @Throws(CareCircleException::class)override fun `returnDevice`(`actor`: Actor, `rentalId`: kotlin.String): Rental {
             return FfiConverterTypeRental.lift(
     callWithHandle {
-    uniffiRustCallWithError(RentalException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_return_device(
         it,
         
@@ -5265,10 +5265,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
      * Sets a rental point's count, deposit and daily fee for a device; the count cannot drop
      * below the devices reserved or out.
      */
-    @Throws(RentalException::class)override fun `setDeviceStock`(`stock`: DeviceStock)
+    @Throws(CareCircleException::class)override fun `setDeviceStock`(`stock`: DeviceStock)
         = 
     callWithHandle {
-    uniffiRustCallWithError(RentalException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_set_device_stock(
         it,
         
@@ -5282,10 +5282,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * Drops a refused entry once the app has shown it.
      */
-    @Throws(SyncException::class)override fun `dismissOutboxEntry`(`key`: kotlin.String)
+    @Throws(CareCircleException::class)override fun `dismissOutboxEntry`(`key`: kotlin.String)
         = 
     callWithHandle {
-    uniffiRustCallWithError(SyncException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_dismiss_outbox_entry(
         it,
         
@@ -5302,7 +5302,7 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
      * of a new offer or an SOS within a second). Reconnects by itself; runs until the caller
      * cancels it (the Kotlin coroutine or the Swift task) or the login is refused.
      */
-    @Throws(SyncException::class)
+    @Throws(CareCircleException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `listen`(`serverUrl`: kotlin.String, `login`: kotlin.String, `password`: kotlin.String) {
         return uniffiRustCallAsync(
@@ -5322,7 +5322,7 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
         { },
         
         // Error FFI converter
-        SyncException.ErrorHandler,
+        CareCircleException.ErrorHandler,
     )
     }
 
@@ -5330,10 +5330,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * Changes not yet confirmed by the platform, oldest first, and the refused ones.
      */
-    @Throws(SyncException::class)override fun `outbox`(): List<OutboxEntry> {
+    @Throws(CareCircleException::class)override fun `outbox`(): List<OutboxEntry> {
             return FfiConverterSequenceTypeOutboxEntry.lift(
     callWithHandle {
-    uniffiRustCallWithError(SyncException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_outbox(
         it,
         _status)
@@ -5349,7 +5349,7 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
      * then pulls everything in the account's scope changed since the last sync. Kotlin
      * `suspend`, Swift `async`; cancelling it is safe.
      */
-    @Throws(SyncException::class)
+    @Throws(CareCircleException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `sync`(`serverUrl`: kotlin.String, `login`: kotlin.String, `password`: kotlin.String) : SyncReport {
         return uniffiRustCallAsync(
@@ -5368,7 +5368,7 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
         // lift function
         { FfiConverterTypeSyncReport.lift(it) },
         // Error FFI converter
-        SyncException.ErrorHandler,
+        CareCircleException.ErrorHandler,
     )
     }
 
@@ -5376,10 +5376,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * The platform and account this database syncs with; null/nil before the first sync.
      */
-    @Throws(SyncException::class)override fun `syncBinding`(): SyncBinding? {
+    @Throws(CareCircleException::class)override fun `syncBinding`(): SyncBinding? {
             return FfiConverterOptionalTypeSyncBinding.lift(
     callWithHandle {
-    uniffiRustCallWithError(SyncException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_sync_binding(
         it,
         _status)
@@ -5393,7 +5393,7 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * As `sync`, with the caller's retry and batch settings.
      */
-    @Throws(SyncException::class)
+    @Throws(CareCircleException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `syncWith`(`serverUrl`: kotlin.String, `login`: kotlin.String, `password`: kotlin.String, `options`: SyncOptions) : SyncReport {
         return uniffiRustCallAsync(
@@ -5413,7 +5413,7 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
         // lift function
         { FfiConverterTypeSyncReport.lift(it) },
         // Error FFI converter
-        SyncException.ErrorHandler,
+        CareCircleException.ErrorHandler,
     )
     }
 
@@ -5422,10 +5422,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
      * The platform's events of this account's scope, pulled by sync, after `afterSeq` (the
      * platform's numbering), oldest first.
      */
-    @Throws(SyncException::class)override fun `syncedEvents`(`afterSeq`: kotlin.Long, `limit`: kotlin.UInt): List<Event> {
+    @Throws(CareCircleException::class)override fun `syncedEvents`(`afterSeq`: kotlin.Long, `limit`: kotlin.UInt): List<Event> {
             return FfiConverterSequenceTypeEvent.lift(
     callWithHandle {
-    uniffiRustCallWithError(SyncException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_synced_events(
         it,
         
@@ -5442,10 +5442,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
      * The ledger's self-check: the problems found (every transaction must sum to zero, no
      * personal balance be negative or over the cap). Empty when all is well.
      */
-    @Throws(TimeBankException::class)override fun `auditLedger`(): List<kotlin.String> {
+    @Throws(CareCircleException::class)override fun `auditLedger`(): List<kotlin.String> {
             return FfiConverterSequenceString.lift(
     callWithHandle {
-    uniffiRustCallWithError(TimeBankException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_audit_ledger(
         it,
         _status)
@@ -5459,10 +5459,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * A holder donates hours to the hardship pool.
      */
-    @Throws(TimeBankException::class)override fun `donateHours`(`actor`: Actor, `from`: kotlin.String, `minutes`: kotlin.Long): TimeBankAccount {
+    @Throws(CareCircleException::class)override fun `donateHours`(`actor`: Actor, `from`: kotlin.String, `minutes`: kotlin.Long): TimeBankAccount {
             return FfiConverterTypeTimeBankAccount.lift(
     callWithHandle {
-    uniffiRustCallWithError(TimeBankException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_donate_hours(
         it,
         
@@ -5479,10 +5479,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * The district grants donated hours to a senior in hardship.
      */
-    @Throws(TimeBankException::class)override fun `grantHours`(`actor`: Actor, `seniorId`: kotlin.String, `minutes`: kotlin.Long): TimeBankAccount {
+    @Throws(CareCircleException::class)override fun `grantHours`(`actor`: Actor, `seniorId`: kotlin.String, `minutes`: kotlin.Long): TimeBankAccount {
             return FfiConverterTypeTimeBankAccount.lift(
     callWithHandle {
-    uniffiRustCallWithError(TimeBankException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_grant_hours(
         it,
         
@@ -5499,10 +5499,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * The balance of any account, the bank's own included, in minutes.
      */
-    @Throws(TimeBankException::class)override fun `hoursBalance`(`account`: kotlin.String): kotlin.Long {
+    @Throws(CareCircleException::class)override fun `hoursBalance`(`account`: kotlin.String): kotlin.Long {
             return FfiConverterLong.lift(
     callWithHandle {
-    uniffiRustCallWithError(TimeBankException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_hours_balance(
         it,
         
@@ -5517,10 +5517,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * An account's entries, oldest first.
      */
-    @Throws(TimeBankException::class)override fun `ledger`(`account`: kotlin.String): List<LedgerEntry> {
+    @Throws(CareCircleException::class)override fun `ledger`(`account`: kotlin.String): List<LedgerEntry> {
             return FfiConverterSequenceTypeLedgerEntry.lift(
     callWithHandle {
-    uniffiRustCallWithError(TimeBankException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_ledger(
         it,
         
@@ -5535,10 +5535,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * Opens an account for a volunteer or a senior (idempotent; a known birth date is kept).
      */
-    @Throws(TimeBankException::class)override fun `openTimebankAccount`(`id`: kotlin.String, `name`: kotlin.String, `birthDate`: kotlin.String?): TimeBankAccount {
+    @Throws(CareCircleException::class)override fun `openTimebankAccount`(`id`: kotlin.String, `name`: kotlin.String, `birthDate`: kotlin.String?): TimeBankAccount {
             return FfiConverterTypeTimeBankAccount.lift(
     callWithHandle {
-    uniffiRustCallWithError(TimeBankException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_open_timebank_account(
         it,
         
@@ -5556,10 +5556,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
      * A station operator (of the senior's station) or the district verifies a volunteer's
      * service to a senior; the volunteer earns `minutes × earnRatio`, up to the cap.
      */
-    @Throws(TimeBankException::class)override fun `recordVolunteerService`(`actor`: Actor, `volunteerId`: kotlin.String, `seniorId`: kotlin.String, `service`: Service, `minutes`: kotlin.Long): Earned {
+    @Throws(CareCircleException::class)override fun `recordVolunteerService`(`actor`: Actor, `volunteerId`: kotlin.String, `seniorId`: kotlin.String, `service`: Service, `minutes`: kotlin.Long): Earned {
             return FfiConverterTypeEarned.lift(
     callWithHandle {
-    uniffiRustCallWithError(TimeBankException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_record_volunteer_service(
         it,
         
@@ -5575,10 +5575,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     
 
     
-    @Throws(TimeBankException::class)override fun `setTimebankRules`(`rules`: TimeBankRules)
+    @Throws(CareCircleException::class)override fun `setTimebankRules`(`rules`: TimeBankRules)
         = 
     callWithHandle {
-    uniffiRustCallWithError(TimeBankException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_set_timebank_rules(
         it,
         
@@ -5593,10 +5593,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
      * A holder spends hours on a service (`reference`: a booking id or a station's service
      * record); only from the redemption age.
      */
-    @Throws(TimeBankException::class)override fun `spendHours`(`actor`: Actor, `account`: kotlin.String, `reference`: kotlin.String, `minutes`: kotlin.Long): TimeBankAccount {
+    @Throws(CareCircleException::class)override fun `spendHours`(`actor`: Actor, `account`: kotlin.String, `reference`: kotlin.String, `minutes`: kotlin.Long): TimeBankAccount {
             return FfiConverterTypeTimeBankAccount.lift(
     callWithHandle {
-    uniffiRustCallWithError(TimeBankException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_spend_hours(
         it,
         
@@ -5611,10 +5611,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     
 
     
-    @Throws(TimeBankException::class)override fun `timebankAccount`(`id`: kotlin.String): TimeBankAccount {
+    @Throws(CareCircleException::class)override fun `timebankAccount`(`id`: kotlin.String): TimeBankAccount {
             return FfiConverterTypeTimeBankAccount.lift(
     callWithHandle {
-    uniffiRustCallWithError(TimeBankException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_timebank_account(
         it,
         
@@ -5626,10 +5626,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     
 
     
-    @Throws(TimeBankException::class)override fun `timebankRules`(): TimeBankRules {
+    @Throws(CareCircleException::class)override fun `timebankRules`(): TimeBankRules {
             return FfiConverterTypeTimeBankRules.lift(
     callWithHandle {
-    uniffiRustCallWithError(TimeBankException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_timebank_rules(
         it,
         _status)
@@ -5643,10 +5643,10 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * A holder gives hours to a family member (either direction of a family link).
      */
-    @Throws(TimeBankException::class)override fun `transferHours`(`actor`: Actor, `from`: kotlin.String, `to`: kotlin.String, `minutes`: kotlin.Long): TimeBankAccount {
+    @Throws(CareCircleException::class)override fun `transferHours`(`actor`: Actor, `from`: kotlin.String, `to`: kotlin.String, `minutes`: kotlin.Long): TimeBankAccount {
             return FfiConverterTypeTimeBankAccount.lift(
     callWithHandle {
-    uniffiRustCallWithError(TimeBankException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_method_carecircle_transfer_hours(
         it,
         
@@ -5671,9 +5671,9 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * Opens (creating if needed) the SQLite database at `path` and loads the indexes.
      */
-    @Throws(OpenException::class) fun `open`(`path`: kotlin.String, `settings`: Settings): CareCircle {
+    @Throws(CareCircleException::class) fun `open`(`path`: kotlin.String, `settings`: Settings): CareCircle {
             return FfiConverterTypeCareCircle.lift(
-    uniffiRustCallWithError(OpenException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_constructor_carecircle_open(
     
         
@@ -5688,9 +5688,9 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * A database that lives in memory only (for previews and tests).
      */
-    @Throws(OpenException::class) fun `openInMemory`(`settings`: Settings): CareCircle {
+    @Throws(CareCircleException::class) fun `openInMemory`(`settings`: Settings): CareCircle {
             return FfiConverterTypeCareCircle.lift(
-    uniffiRustCallWithError(OpenException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_constructor_carecircle_open_in_memory(
     
         
@@ -5704,9 +5704,9 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
     /**
      * As `openInMemory`, on a clock of the caller's (**for tests and demos**).
      */
-    @Throws(OpenException::class) fun `openInMemoryWithClock`(`settings`: Settings, `clock`: ManualClock): CareCircle {
+    @Throws(CareCircleException::class) fun `openInMemoryWithClock`(`settings`: Settings, `clock`: ManualClock): CareCircle {
             return FfiConverterTypeCareCircle.lift(
-    uniffiRustCallWithError(OpenException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_constructor_carecircle_open_in_memory_with_clock(
     
         
@@ -5722,9 +5722,9 @@ open class CareCircle: Disposable, AutoCloseable, CareCircleInterface
      * As `open`, on a clock of the caller's: **for tests and demos**, to act at a chosen time
      * (a check-in window, a meal cut-off, an alert escalation). Apps use `open`.
      */
-    @Throws(OpenException::class) fun `openWithClock`(`path`: kotlin.String, `settings`: Settings, `clock`: ManualClock): CareCircle {
+    @Throws(CareCircleException::class) fun `openWithClock`(`path`: kotlin.String, `settings`: Settings, `clock`: ManualClock): CareCircle {
             return FfiConverterTypeCareCircle.lift(
-    uniffiRustCallWithError(OpenException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_constructor_carecircle_open_with_clock(
     
         
@@ -12529,254 +12529,6 @@ public object FfiConverterTypeActor : FfiConverterRustBuffer<Actor>{
 
 
 
-
-
-/**
- * Why an emergency alert step was refused.
- */
-sealed class AlertException(message: String): kotlin.Exception(message) {
-        
-    /**
-     * The SOS position is NaN or out of range.
-     */
-        class InvalidCoordinate(message: String) : AlertException(message)
-        
-    /**
-     * A value out of range, or the alert is already acknowledged or resolved.
-     */
-        class InvalidInput(message: String) : AlertException(message)
-        
-    /**
-     * No such alert or senior.
-     */
-        class NotFound(message: String) : AlertException(message)
-        
-    /**
-     * This actor may not raise or answer this alert.
-     */
-        class Forbidden(message: String) : AlertException(message)
-        
-    /**
-     * The database failed.
-     */
-        class Storage(message: String) : AlertException(message)
-        
-    /**
-     * Anything else (a bug: please report it).
-     */
-        class Internal(message: String) : AlertException(message)
-        
-
-    companion object ErrorHandler : UniffiRustCallStatusErrorHandler<AlertException> {
-        override fun lift(error_buf: RustBuffer.ByValue): AlertException = FfiConverterTypeAlertError.lift(error_buf)
-    }
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeAlertError : FfiConverterRustBuffer<AlertException> {
-    override fun read(buf: ByteBuffer): AlertException {
-        
-            return when(buf.getInt()) {
-            1 -> AlertException.InvalidCoordinate(FfiConverterString.read(buf))
-            2 -> AlertException.InvalidInput(FfiConverterString.read(buf))
-            3 -> AlertException.NotFound(FfiConverterString.read(buf))
-            4 -> AlertException.Forbidden(FfiConverterString.read(buf))
-            5 -> AlertException.Storage(FfiConverterString.read(buf))
-            6 -> AlertException.Internal(FfiConverterString.read(buf))
-            else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
-        }
-        
-    }
-
-    override fun allocationSize(value: AlertException): ULong {
-        return 4UL
-    }
-
-    override fun write(value: AlertException, buf: ByteBuffer) {
-        when(value) {
-            is AlertException.InvalidCoordinate -> {
-                buf.putInt(1)
-                Unit
-            }
-            is AlertException.InvalidInput -> {
-                buf.putInt(2)
-                Unit
-            }
-            is AlertException.NotFound -> {
-                buf.putInt(3)
-                Unit
-            }
-            is AlertException.Forbidden -> {
-                buf.putInt(4)
-                Unit
-            }
-            is AlertException.Storage -> {
-                buf.putInt(5)
-                Unit
-            }
-            is AlertException.Internal -> {
-                buf.putInt(6)
-                Unit
-            }
-        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
-    }
-
-}
-
-
-
-
-
-/**
- * Why a booking, a visit (check-in, check-out, review) or a statement was refused.
- */
-sealed class BookingException(message: String): kotlin.Exception(message) {
-        
-    /**
-     * A check-in or check-out position is NaN or out of range.
-     */
-        class InvalidCoordinate(message: String) : BookingException(message)
-        
-    /**
-     * A value out of range (a start in the past, a duration, a check-in outside its window);
-     * the message names it.
-     */
-        class InvalidInput(message: String) : BookingException(message)
-        
-    /**
-     * No such booking, senior or visit (or not one this actor may see).
-     */
-        class NotFound(message: String) : BookingException(message)
-        
-    /**
-     * This actor may not do that (not allowed to book, not the assigned caregiver, ...).
-     */
-        class Forbidden(message: String) : BookingException(message)
-        
-    /**
-     * The booking's state does not allow that step, e.g. "booking B1 is completed: it cannot
-     * be cancelled".
-     */
-        class InvalidTransition(message: String) : BookingException(message)
-        
-    /**
-     * Another caregiver accepted the visit first.
-     */
-        class AlreadyTaken(message: String) : BookingException(message)
-        
-    /**
-     * The caregiver already has a visit at that time.
-     */
-        class CaregiverBusy(message: String) : BookingException(message)
-        
-    /**
-     * No qualified caregiver is free for the visit (when offering it again).
-     */
-        class NoCaregiverAvailable(message: String) : BookingException(message)
-        
-    /**
-     * A booking with that id already exists.
-     */
-        class Duplicate(message: String) : BookingException(message)
-        
-    /**
-     * The database failed.
-     */
-        class Storage(message: String) : BookingException(message)
-        
-    /**
-     * Anything else (a bug: please report it).
-     */
-        class Internal(message: String) : BookingException(message)
-        
-
-    companion object ErrorHandler : UniffiRustCallStatusErrorHandler<BookingException> {
-        override fun lift(error_buf: RustBuffer.ByValue): BookingException = FfiConverterTypeBookingError.lift(error_buf)
-    }
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeBookingError : FfiConverterRustBuffer<BookingException> {
-    override fun read(buf: ByteBuffer): BookingException {
-        
-            return when(buf.getInt()) {
-            1 -> BookingException.InvalidCoordinate(FfiConverterString.read(buf))
-            2 -> BookingException.InvalidInput(FfiConverterString.read(buf))
-            3 -> BookingException.NotFound(FfiConverterString.read(buf))
-            4 -> BookingException.Forbidden(FfiConverterString.read(buf))
-            5 -> BookingException.InvalidTransition(FfiConverterString.read(buf))
-            6 -> BookingException.AlreadyTaken(FfiConverterString.read(buf))
-            7 -> BookingException.CaregiverBusy(FfiConverterString.read(buf))
-            8 -> BookingException.NoCaregiverAvailable(FfiConverterString.read(buf))
-            9 -> BookingException.Duplicate(FfiConverterString.read(buf))
-            10 -> BookingException.Storage(FfiConverterString.read(buf))
-            11 -> BookingException.Internal(FfiConverterString.read(buf))
-            else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
-        }
-        
-    }
-
-    override fun allocationSize(value: BookingException): ULong {
-        return 4UL
-    }
-
-    override fun write(value: BookingException, buf: ByteBuffer) {
-        when(value) {
-            is BookingException.InvalidCoordinate -> {
-                buf.putInt(1)
-                Unit
-            }
-            is BookingException.InvalidInput -> {
-                buf.putInt(2)
-                Unit
-            }
-            is BookingException.NotFound -> {
-                buf.putInt(3)
-                Unit
-            }
-            is BookingException.Forbidden -> {
-                buf.putInt(4)
-                Unit
-            }
-            is BookingException.InvalidTransition -> {
-                buf.putInt(5)
-                Unit
-            }
-            is BookingException.AlreadyTaken -> {
-                buf.putInt(6)
-                Unit
-            }
-            is BookingException.CaregiverBusy -> {
-                buf.putInt(7)
-                Unit
-            }
-            is BookingException.NoCaregiverAvailable -> {
-                buf.putInt(8)
-                Unit
-            }
-            is BookingException.Duplicate -> {
-                buf.putInt(9)
-                Unit
-            }
-            is BookingException.Storage -> {
-                buf.putInt(10)
-                Unit
-            }
-            is BookingException.Internal -> {
-                buf.putInt(11)
-                Unit
-            }
-        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
-    }
-
-}
-
-
-
 /**
  * Where a booking is in its life:
  * requested → offered → accepted → checked in → completed; or cancelled, declined (offered
@@ -12937,192 +12689,224 @@ public object FfiConverterTypeCapabilityLevel: FfiConverterRustBuffer<Capability
 
 
 /**
- * Why a care plan, family-doctor contract, health check, subsidy application, rating or
- * district statistic was refused.
+ * Why a call failed. The case says what kind of failure, the message says it in plain words.
  */
-sealed class CareException(message: String): kotlin.Exception(message) {
+sealed class CareCircleException(message: String): kotlin.Exception(message) {
         
     /**
-     * A value out of range (a date, an item, a reason left empty); the message names it.
+     * A value is missing or out of range (a name, a date, a setting, k, a radius); the message
+     * names it.
      */
-        class InvalidInput(message: String) : CareException(message)
-        
-    /**
-     * No such plan, contract, application, visit or senior (or not one this actor may see).
-     */
-        class NotFound(message: String) : CareException(message)
-        
-    /**
-     * This actor may not take that step.
-     */
-        class Forbidden(message: String) : CareException(message)
-        
-    /**
-     * The plan's, contract's or application's state does not allow that step, e.g.
-     * "subsidy application A1 is submitted: it cannot be approved".
-     */
-        class InvalidTransition(message: String) : CareException(message)
-        
-    /**
-     * It exists already (an active plan of that kind, a rating, an open application).
-     */
-        class Duplicate(message: String) : CareException(message)
-        
-    /**
-     * The doctor of a home round already has a visit at that time.
-     */
-        class CaregiverBusy(message: String) : CareException(message)
-        
-    /**
-     * The database failed.
-     */
-        class Storage(message: String) : CareException(message)
-        
-    /**
-     * Anything else (a bug: please report it).
-     */
-        class Internal(message: String) : CareException(message)
-        
-
-    companion object ErrorHandler : UniffiRustCallStatusErrorHandler<CareException> {
-        override fun lift(error_buf: RustBuffer.ByValue): CareException = FfiConverterTypeCareError.lift(error_buf)
-    }
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeCareError : FfiConverterRustBuffer<CareException> {
-    override fun read(buf: ByteBuffer): CareException {
-        
-            return when(buf.getInt()) {
-            1 -> CareException.InvalidInput(FfiConverterString.read(buf))
-            2 -> CareException.NotFound(FfiConverterString.read(buf))
-            3 -> CareException.Forbidden(FfiConverterString.read(buf))
-            4 -> CareException.InvalidTransition(FfiConverterString.read(buf))
-            5 -> CareException.Duplicate(FfiConverterString.read(buf))
-            6 -> CareException.CaregiverBusy(FfiConverterString.read(buf))
-            7 -> CareException.Storage(FfiConverterString.read(buf))
-            8 -> CareException.Internal(FfiConverterString.read(buf))
-            else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
-        }
-        
-    }
-
-    override fun allocationSize(value: CareException): ULong {
-        return 4UL
-    }
-
-    override fun write(value: CareException, buf: ByteBuffer) {
-        when(value) {
-            is CareException.InvalidInput -> {
-                buf.putInt(1)
-                Unit
-            }
-            is CareException.NotFound -> {
-                buf.putInt(2)
-                Unit
-            }
-            is CareException.Forbidden -> {
-                buf.putInt(3)
-                Unit
-            }
-            is CareException.InvalidTransition -> {
-                buf.putInt(4)
-                Unit
-            }
-            is CareException.Duplicate -> {
-                buf.putInt(5)
-                Unit
-            }
-            is CareException.CaregiverBusy -> {
-                buf.putInt(6)
-                Unit
-            }
-            is CareException.Storage -> {
-                buf.putInt(7)
-                Unit
-            }
-            is CareException.Internal -> {
-                buf.putInt(8)
-                Unit
-            }
-        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
-    }
-
-}
-
-
-
-
-
-/**
- * Why a service-circle or coverage question failed.
- */
-sealed class CircleException(message: String): kotlin.Exception(message) {
+        class InvalidInput(message: String) : CareCircleException(message)
         
     /**
      * NaN, infinite, or latitude outside -90..90 / longitude outside -180..180.
      */
-        class InvalidCoordinate(message: String) : CircleException(message)
+        class InvalidCoordinate(message: String) : CareCircleException(message)
         
     /**
-     * A value out of range; the message names it.
+     * An import file has bad rows, each named, e.g. "line 3: name is missing". Nothing was changed.
      */
-        class InvalidInput(message: String) : CircleException(message)
+        class ImportRejected(message: String) : CareCircleException(message)
         
     /**
-     * The database failed.
+     * No such record (or not one this actor may see).
      */
-        class Storage(message: String) : CircleException(message)
+        class NotFound(message: String) : CareCircleException(message)
+        
+    /**
+     * This actor may not do that.
+     */
+        class Forbidden(message: String) : CareCircleException(message)
+        
+    /**
+     * The record's state does not allow that step, e.g. "booking B1 is completed: it cannot be
+     * cancelled".
+     */
+        class InvalidTransition(message: String) : CareCircleException(message)
+        
+    /**
+     * Another caregiver accepted the visit first.
+     */
+        class AlreadyTaken(message: String) : CareCircleException(message)
+        
+    /**
+     * The caregiver (or doctor) already has a visit at that time.
+     */
+        class CaregiverBusy(message: String) : CareCircleException(message)
+        
+    /**
+     * No qualified caregiver is free for the visit.
+     */
+        class NoCaregiverAvailable(message: String) : CareCircleException(message)
+        
+    /**
+     * It exists already (a booking id, an order for that meal, an active plan, a rating).
+     */
+        class Duplicate(message: String) : CareCircleException(message)
+        
+    /**
+     * No meal, seat, device or balance room is left.
+     */
+        class Full(message: String) : CareCircleException(message)
+        
+    /**
+     * Past the cut-off (Shanghai time).
+     */
+        class TooLate(message: String) : CareCircleException(message)
+        
+    /**
+     * No walking path joins the two points.
+     */
+        class NoPath(message: String) : CareCircleException(message)
+        
+    /**
+     * The platform could not be reached (after retries), or is not a CareCircle platform.
+     */
+        class Unavailable(message: String) : CareCircleException(message)
+        
+    /**
+     * The database stayed too busy; nothing was changed and the call can be made again.
+     */
+        class Busy(message: String) : CareCircleException(message)
+        
+    /**
+     * A file could not be read (missing, unreadable).
+     */
+        class CannotRead(message: String) : CareCircleException(message)
+        
+    /**
+     * The database was written by a newer CareCircle: update the app.
+     */
+        class TooNew(message: String) : CareCircleException(message)
+        
+    /**
+     * The local database failed.
+     */
+        class Storage(message: String) : CareCircleException(message)
         
     /**
      * Anything else (a bug: please report it).
      */
-        class Internal(message: String) : CircleException(message)
+        class Internal(message: String) : CareCircleException(message)
         
 
-    companion object ErrorHandler : UniffiRustCallStatusErrorHandler<CircleException> {
-        override fun lift(error_buf: RustBuffer.ByValue): CircleException = FfiConverterTypeCircleError.lift(error_buf)
+    companion object ErrorHandler : UniffiRustCallStatusErrorHandler<CareCircleException> {
+        override fun lift(error_buf: RustBuffer.ByValue): CareCircleException = FfiConverterTypeCareCircleError.lift(error_buf)
     }
 }
 
 /**
  * @suppress
  */
-public object FfiConverterTypeCircleError : FfiConverterRustBuffer<CircleException> {
-    override fun read(buf: ByteBuffer): CircleException {
+public object FfiConverterTypeCareCircleError : FfiConverterRustBuffer<CareCircleException> {
+    override fun read(buf: ByteBuffer): CareCircleException {
         
             return when(buf.getInt()) {
-            1 -> CircleException.InvalidCoordinate(FfiConverterString.read(buf))
-            2 -> CircleException.InvalidInput(FfiConverterString.read(buf))
-            3 -> CircleException.Storage(FfiConverterString.read(buf))
-            4 -> CircleException.Internal(FfiConverterString.read(buf))
+            1 -> CareCircleException.InvalidInput(FfiConverterString.read(buf))
+            2 -> CareCircleException.InvalidCoordinate(FfiConverterString.read(buf))
+            3 -> CareCircleException.ImportRejected(FfiConverterString.read(buf))
+            4 -> CareCircleException.NotFound(FfiConverterString.read(buf))
+            5 -> CareCircleException.Forbidden(FfiConverterString.read(buf))
+            6 -> CareCircleException.InvalidTransition(FfiConverterString.read(buf))
+            7 -> CareCircleException.AlreadyTaken(FfiConverterString.read(buf))
+            8 -> CareCircleException.CaregiverBusy(FfiConverterString.read(buf))
+            9 -> CareCircleException.NoCaregiverAvailable(FfiConverterString.read(buf))
+            10 -> CareCircleException.Duplicate(FfiConverterString.read(buf))
+            11 -> CareCircleException.Full(FfiConverterString.read(buf))
+            12 -> CareCircleException.TooLate(FfiConverterString.read(buf))
+            13 -> CareCircleException.NoPath(FfiConverterString.read(buf))
+            14 -> CareCircleException.Unavailable(FfiConverterString.read(buf))
+            15 -> CareCircleException.Busy(FfiConverterString.read(buf))
+            16 -> CareCircleException.CannotRead(FfiConverterString.read(buf))
+            17 -> CareCircleException.TooNew(FfiConverterString.read(buf))
+            18 -> CareCircleException.Storage(FfiConverterString.read(buf))
+            19 -> CareCircleException.Internal(FfiConverterString.read(buf))
             else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
         }
         
     }
 
-    override fun allocationSize(value: CircleException): ULong {
+    override fun allocationSize(value: CareCircleException): ULong {
         return 4UL
     }
 
-    override fun write(value: CircleException, buf: ByteBuffer) {
+    override fun write(value: CareCircleException, buf: ByteBuffer) {
         when(value) {
-            is CircleException.InvalidCoordinate -> {
+            is CareCircleException.InvalidInput -> {
                 buf.putInt(1)
                 Unit
             }
-            is CircleException.InvalidInput -> {
+            is CareCircleException.InvalidCoordinate -> {
                 buf.putInt(2)
                 Unit
             }
-            is CircleException.Storage -> {
+            is CareCircleException.ImportRejected -> {
                 buf.putInt(3)
                 Unit
             }
-            is CircleException.Internal -> {
+            is CareCircleException.NotFound -> {
                 buf.putInt(4)
+                Unit
+            }
+            is CareCircleException.Forbidden -> {
+                buf.putInt(5)
+                Unit
+            }
+            is CareCircleException.InvalidTransition -> {
+                buf.putInt(6)
+                Unit
+            }
+            is CareCircleException.AlreadyTaken -> {
+                buf.putInt(7)
+                Unit
+            }
+            is CareCircleException.CaregiverBusy -> {
+                buf.putInt(8)
+                Unit
+            }
+            is CareCircleException.NoCaregiverAvailable -> {
+                buf.putInt(9)
+                Unit
+            }
+            is CareCircleException.Duplicate -> {
+                buf.putInt(10)
+                Unit
+            }
+            is CareCircleException.Full -> {
+                buf.putInt(11)
+                Unit
+            }
+            is CareCircleException.TooLate -> {
+                buf.putInt(12)
+                Unit
+            }
+            is CareCircleException.NoPath -> {
+                buf.putInt(13)
+                Unit
+            }
+            is CareCircleException.Unavailable -> {
+                buf.putInt(14)
+                Unit
+            }
+            is CareCircleException.Busy -> {
+                buf.putInt(15)
+                Unit
+            }
+            is CareCircleException.CannotRead -> {
+                buf.putInt(16)
+                Unit
+            }
+            is CareCircleException.TooNew -> {
+                buf.putInt(17)
+                Unit
+            }
+            is CareCircleException.Storage -> {
+                buf.putInt(18)
+                Unit
+            }
+            is CareCircleException.Internal -> {
+                buf.putInt(19)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
@@ -13407,162 +13191,6 @@ public object FfiConverterTypeDimension: FfiConverterRustBuffer<Dimension> {
 
 
 
-
-
-/**
- * Why reading the event log failed.
- */
-sealed class EventException(message: String): kotlin.Exception(message) {
-        
-    /**
-     * A value out of range.
-     */
-        class InvalidInput(message: String) : EventException(message)
-        
-    /**
-     * The database failed.
-     */
-        class Storage(message: String) : EventException(message)
-        
-    /**
-     * Anything else (a bug: please report it).
-     */
-        class Internal(message: String) : EventException(message)
-        
-
-    companion object ErrorHandler : UniffiRustCallStatusErrorHandler<EventException> {
-        override fun lift(error_buf: RustBuffer.ByValue): EventException = FfiConverterTypeEventError.lift(error_buf)
-    }
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeEventError : FfiConverterRustBuffer<EventException> {
-    override fun read(buf: ByteBuffer): EventException {
-        
-            return when(buf.getInt()) {
-            1 -> EventException.InvalidInput(FfiConverterString.read(buf))
-            2 -> EventException.Storage(FfiConverterString.read(buf))
-            3 -> EventException.Internal(FfiConverterString.read(buf))
-            else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
-        }
-        
-    }
-
-    override fun allocationSize(value: EventException): ULong {
-        return 4UL
-    }
-
-    override fun write(value: EventException, buf: ByteBuffer) {
-        when(value) {
-            is EventException.InvalidInput -> {
-                buf.putInt(1)
-                Unit
-            }
-            is EventException.Storage -> {
-                buf.putInt(2)
-                Unit
-            }
-            is EventException.Internal -> {
-                buf.putInt(3)
-                Unit
-            }
-        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
-    }
-
-}
-
-
-
-
-
-/**
- * Why a facility search or look-up failed.
- */
-sealed class FacilityException(message: String): kotlin.Exception(message) {
-        
-    /**
-     * NaN, infinite, or latitude outside -90..90 / longitude outside -180..180.
-     */
-        class InvalidCoordinate(message: String) : FacilityException(message)
-        
-    /**
-     * A query value out of range (k, radius, instant); the message names it.
-     */
-        class InvalidInput(message: String) : FacilityException(message)
-        
-    /**
-     * No facility has that id.
-     */
-        class NotFound(message: String) : FacilityException(message)
-        
-    /**
-     * The database failed.
-     */
-        class Storage(message: String) : FacilityException(message)
-        
-    /**
-     * Anything else (a bug: please report it).
-     */
-        class Internal(message: String) : FacilityException(message)
-        
-
-    companion object ErrorHandler : UniffiRustCallStatusErrorHandler<FacilityException> {
-        override fun lift(error_buf: RustBuffer.ByValue): FacilityException = FfiConverterTypeFacilityError.lift(error_buf)
-    }
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeFacilityError : FfiConverterRustBuffer<FacilityException> {
-    override fun read(buf: ByteBuffer): FacilityException {
-        
-            return when(buf.getInt()) {
-            1 -> FacilityException.InvalidCoordinate(FfiConverterString.read(buf))
-            2 -> FacilityException.InvalidInput(FfiConverterString.read(buf))
-            3 -> FacilityException.NotFound(FfiConverterString.read(buf))
-            4 -> FacilityException.Storage(FfiConverterString.read(buf))
-            5 -> FacilityException.Internal(FfiConverterString.read(buf))
-            else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
-        }
-        
-    }
-
-    override fun allocationSize(value: FacilityException): ULong {
-        return 4UL
-    }
-
-    override fun write(value: FacilityException, buf: ByteBuffer) {
-        when(value) {
-            is FacilityException.InvalidCoordinate -> {
-                buf.putInt(1)
-                Unit
-            }
-            is FacilityException.InvalidInput -> {
-                buf.putInt(2)
-                Unit
-            }
-            is FacilityException.NotFound -> {
-                buf.putInt(3)
-                Unit
-            }
-            is FacilityException.Storage -> {
-                buf.putInt(4)
-                Unit
-            }
-            is FacilityException.Internal -> {
-                buf.putInt(5)
-                Unit
-            }
-        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
-    }
-
-}
-
-
-
 /**
  * Kinds of facility in the county-township-village network.
  */
@@ -13686,94 +13314,6 @@ public object FfiConverterTypeGender: FfiConverterRustBuffer<Gender> {
 
 
 
-
-
-/**
- * Why an import was refused. Nothing was changed in the database.
- */
-sealed class ImportException(message: String): kotlin.Exception(message) {
-        
-    /**
-     * The file has bad rows; the message names each one, e.g. "line 3: name is missing".
-     */
-        class Rejected(message: String) : ImportException(message)
-        
-    /**
-     * The file could not be read (missing, unreadable).
-     */
-        class CannotRead(message: String) : ImportException(message)
-        
-    /**
-     * A wrong argument: file type, or a coordinate system that disagrees with the file's.
-     */
-        class InvalidInput(message: String) : ImportException(message)
-        
-    /**
-     * The database failed.
-     */
-        class Storage(message: String) : ImportException(message)
-        
-    /**
-     * Anything else (a bug: please report it).
-     */
-        class Internal(message: String) : ImportException(message)
-        
-
-    companion object ErrorHandler : UniffiRustCallStatusErrorHandler<ImportException> {
-        override fun lift(error_buf: RustBuffer.ByValue): ImportException = FfiConverterTypeImportError.lift(error_buf)
-    }
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeImportError : FfiConverterRustBuffer<ImportException> {
-    override fun read(buf: ByteBuffer): ImportException {
-        
-            return when(buf.getInt()) {
-            1 -> ImportException.Rejected(FfiConverterString.read(buf))
-            2 -> ImportException.CannotRead(FfiConverterString.read(buf))
-            3 -> ImportException.InvalidInput(FfiConverterString.read(buf))
-            4 -> ImportException.Storage(FfiConverterString.read(buf))
-            5 -> ImportException.Internal(FfiConverterString.read(buf))
-            else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
-        }
-        
-    }
-
-    override fun allocationSize(value: ImportException): ULong {
-        return 4UL
-    }
-
-    override fun write(value: ImportException, buf: ByteBuffer) {
-        when(value) {
-            is ImportException.Rejected -> {
-                buf.putInt(1)
-                Unit
-            }
-            is ImportException.CannotRead -> {
-                buf.putInt(2)
-                Unit
-            }
-            is ImportException.InvalidInput -> {
-                buf.putInt(3)
-                Unit
-            }
-            is ImportException.Storage -> {
-                buf.putInt(4)
-                Unit
-            }
-            is ImportException.Internal -> {
-                buf.putInt(5)
-                Unit
-            }
-        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
-    }
-
-}
-
-
-
 /**
  * The format of imported text.
  */
@@ -13856,124 +13396,6 @@ public object FfiConverterTypeMeal: FfiConverterRustBuffer<Meal> {
 
 
 
-
-
-/**
- * Why a canteen, menu or meal order change was refused.
- */
-sealed class MealException(message: String): kotlin.Exception(message) {
-        
-    /**
-     * A value out of range (a date, a cut-off, a delivery address too far); the message names it.
-     */
-        class InvalidInput(message: String) : MealException(message)
-        
-    /**
-     * No such canteen, menu, order or senior.
-     */
-        class NotFound(message: String) : MealException(message)
-        
-    /**
-     * This actor may not order or cancel meals for this senior.
-     */
-        class Forbidden(message: String) : MealException(message)
-        
-    /**
-     * Every meal or every dine-in seat of that menu is taken.
-     */
-        class Full(message: String) : MealException(message)
-        
-    /**
-     * Past the meal's order cut-off (Shanghai time): it can no longer be ordered or cancelled.
-     */
-        class TooLate(message: String) : MealException(message)
-        
-    /**
-     * The senior already has an order for that meal.
-     */
-        class Duplicate(message: String) : MealException(message)
-        
-    /**
-     * The database failed.
-     */
-        class Storage(message: String) : MealException(message)
-        
-    /**
-     * Anything else (a bug: please report it).
-     */
-        class Internal(message: String) : MealException(message)
-        
-
-    companion object ErrorHandler : UniffiRustCallStatusErrorHandler<MealException> {
-        override fun lift(error_buf: RustBuffer.ByValue): MealException = FfiConverterTypeMealError.lift(error_buf)
-    }
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeMealError : FfiConverterRustBuffer<MealException> {
-    override fun read(buf: ByteBuffer): MealException {
-        
-            return when(buf.getInt()) {
-            1 -> MealException.InvalidInput(FfiConverterString.read(buf))
-            2 -> MealException.NotFound(FfiConverterString.read(buf))
-            3 -> MealException.Forbidden(FfiConverterString.read(buf))
-            4 -> MealException.Full(FfiConverterString.read(buf))
-            5 -> MealException.TooLate(FfiConverterString.read(buf))
-            6 -> MealException.Duplicate(FfiConverterString.read(buf))
-            7 -> MealException.Storage(FfiConverterString.read(buf))
-            8 -> MealException.Internal(FfiConverterString.read(buf))
-            else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
-        }
-        
-    }
-
-    override fun allocationSize(value: MealException): ULong {
-        return 4UL
-    }
-
-    override fun write(value: MealException, buf: ByteBuffer) {
-        when(value) {
-            is MealException.InvalidInput -> {
-                buf.putInt(1)
-                Unit
-            }
-            is MealException.NotFound -> {
-                buf.putInt(2)
-                Unit
-            }
-            is MealException.Forbidden -> {
-                buf.putInt(3)
-                Unit
-            }
-            is MealException.Full -> {
-                buf.putInt(4)
-                Unit
-            }
-            is MealException.TooLate -> {
-                buf.putInt(5)
-                Unit
-            }
-            is MealException.Duplicate -> {
-                buf.putInt(6)
-                Unit
-            }
-            is MealException.Storage -> {
-                buf.putInt(7)
-                Unit
-            }
-            is MealException.Internal -> {
-                buf.putInt(8)
-                Unit
-            }
-        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
-    }
-
-}
-
-
-
 /**
  * How the senior gets the meal.
  */
@@ -14017,84 +13439,6 @@ public object FfiConverterTypeMealMode: FfiConverterRustBuffer<MealMode> {
 }
 
 
-
-
-
-
-
-/**
- * Why a database could not be opened.
- */
-sealed class OpenException(message: String): kotlin.Exception(message) {
-        
-    /**
-     * A setting is out of range (walking speed, detour factor, circle minutes).
-     */
-        class InvalidSettings(message: String) : OpenException(message)
-        
-    /**
-     * The file could not be opened, created or migrated.
-     */
-        class Storage(message: String) : OpenException(message)
-        
-    /**
-     * The database was written by a newer CareCircle; update the app.
-     */
-        class TooNew(message: String) : OpenException(message)
-        
-    /**
-     * Anything else (a bug: please report it).
-     */
-        class Internal(message: String) : OpenException(message)
-        
-
-    companion object ErrorHandler : UniffiRustCallStatusErrorHandler<OpenException> {
-        override fun lift(error_buf: RustBuffer.ByValue): OpenException = FfiConverterTypeOpenError.lift(error_buf)
-    }
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeOpenError : FfiConverterRustBuffer<OpenException> {
-    override fun read(buf: ByteBuffer): OpenException {
-        
-            return when(buf.getInt()) {
-            1 -> OpenException.InvalidSettings(FfiConverterString.read(buf))
-            2 -> OpenException.Storage(FfiConverterString.read(buf))
-            3 -> OpenException.TooNew(FfiConverterString.read(buf))
-            4 -> OpenException.Internal(FfiConverterString.read(buf))
-            else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
-        }
-        
-    }
-
-    override fun allocationSize(value: OpenException): ULong {
-        return 4UL
-    }
-
-    override fun write(value: OpenException, buf: ByteBuffer) {
-        when(value) {
-            is OpenException.InvalidSettings -> {
-                buf.putInt(1)
-                Unit
-            }
-            is OpenException.Storage -> {
-                buf.putInt(2)
-                Unit
-            }
-            is OpenException.TooNew -> {
-                buf.putInt(3)
-                Unit
-            }
-            is OpenException.Internal -> {
-                buf.putInt(4)
-                Unit
-            }
-        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
-    }
-
-}
 
 
 
@@ -14239,115 +13583,6 @@ public object FfiConverterTypeOverQuota: FfiConverterRustBuffer<OverQuota> {
 
 
 
-
-/**
- * Why a change to people (seniors, family members and links, caregivers) or an
- * assessment was refused.
- */
-sealed class PeopleException(message: String): kotlin.Exception(message) {
-        
-    /**
-     * A home or base position is NaN or out of range.
-     */
-        class InvalidCoordinate(message: String) : PeopleException(message)
-        
-    /**
-     * A value is missing or out of range (a name, a birth date, a score); the message names it.
-     */
-        class InvalidInput(message: String) : PeopleException(message)
-        
-    /**
-     * No such senior, family member or caregiver (or not one this actor may see).
-     */
-        class NotFound(message: String) : PeopleException(message)
-        
-    /**
-     * This actor may not do that for this senior.
-     */
-        class Forbidden(message: String) : PeopleException(message)
-        
-    /**
-     * The record already exists.
-     */
-        class Duplicate(message: String) : PeopleException(message)
-        
-    /**
-     * The database failed.
-     */
-        class Storage(message: String) : PeopleException(message)
-        
-    /**
-     * Anything else (a bug: please report it).
-     */
-        class Internal(message: String) : PeopleException(message)
-        
-
-    companion object ErrorHandler : UniffiRustCallStatusErrorHandler<PeopleException> {
-        override fun lift(error_buf: RustBuffer.ByValue): PeopleException = FfiConverterTypePeopleError.lift(error_buf)
-    }
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypePeopleError : FfiConverterRustBuffer<PeopleException> {
-    override fun read(buf: ByteBuffer): PeopleException {
-        
-            return when(buf.getInt()) {
-            1 -> PeopleException.InvalidCoordinate(FfiConverterString.read(buf))
-            2 -> PeopleException.InvalidInput(FfiConverterString.read(buf))
-            3 -> PeopleException.NotFound(FfiConverterString.read(buf))
-            4 -> PeopleException.Forbidden(FfiConverterString.read(buf))
-            5 -> PeopleException.Duplicate(FfiConverterString.read(buf))
-            6 -> PeopleException.Storage(FfiConverterString.read(buf))
-            7 -> PeopleException.Internal(FfiConverterString.read(buf))
-            else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
-        }
-        
-    }
-
-    override fun allocationSize(value: PeopleException): ULong {
-        return 4UL
-    }
-
-    override fun write(value: PeopleException, buf: ByteBuffer) {
-        when(value) {
-            is PeopleException.InvalidCoordinate -> {
-                buf.putInt(1)
-                Unit
-            }
-            is PeopleException.InvalidInput -> {
-                buf.putInt(2)
-                Unit
-            }
-            is PeopleException.NotFound -> {
-                buf.putInt(3)
-                Unit
-            }
-            is PeopleException.Forbidden -> {
-                buf.putInt(4)
-                Unit
-            }
-            is PeopleException.Duplicate -> {
-                buf.putInt(5)
-                Unit
-            }
-            is PeopleException.Storage -> {
-                buf.putInt(6)
-                Unit
-            }
-            is PeopleException.Internal -> {
-                buf.putInt(7)
-                Unit
-            }
-        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
-    }
-
-}
-
-
-
-
 enum class PlanKind {
     
     REGULAR,
@@ -14423,64 +13658,6 @@ public object FfiConverterTypePlanState: FfiConverterRustBuffer<PlanState> {
 
 
 
-
-/**
- * A position that cannot be used.
- */
-sealed class PositionException(message: String): kotlin.Exception(message) {
-        
-    /**
-     * NaN, infinite, or latitude outside -90..90 / longitude outside -180..180.
-     */
-        class InvalidCoordinate(message: String) : PositionException(message)
-        
-    /**
-     * Anything else (a bug: please report it).
-     */
-        class Internal(message: String) : PositionException(message)
-        
-
-    companion object ErrorHandler : UniffiRustCallStatusErrorHandler<PositionException> {
-        override fun lift(error_buf: RustBuffer.ByValue): PositionException = FfiConverterTypePositionError.lift(error_buf)
-    }
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypePositionError : FfiConverterRustBuffer<PositionException> {
-    override fun read(buf: ByteBuffer): PositionException {
-        
-            return when(buf.getInt()) {
-            1 -> PositionException.InvalidCoordinate(FfiConverterString.read(buf))
-            2 -> PositionException.Internal(FfiConverterString.read(buf))
-            else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
-        }
-        
-    }
-
-    override fun allocationSize(value: PositionException): ULong {
-        return 4UL
-    }
-
-    override fun write(value: PositionException, buf: ByteBuffer) {
-        when(value) {
-            is PositionException.InvalidCoordinate -> {
-                buf.putInt(1)
-                Unit
-            }
-            is PositionException.Internal -> {
-                buf.putInt(2)
-                Unit
-            }
-        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
-    }
-
-}
-
-
-
-
 enum class RatedSubject {
     
     /**
@@ -14519,115 +13696,6 @@ public object FfiConverterTypeRatedSubject: FfiConverterRustBuffer<RatedSubject>
 }
 
 
-
-
-
-
-
-/**
- * Why a device-rental step was refused.
- */
-sealed class RentalException(message: String): kotlin.Exception(message) {
-        
-    /**
-     * A search position is NaN or out of range.
-     */
-        class InvalidCoordinate(message: String) : RentalException(message)
-        
-    /**
-     * A value out of range, or a step the rental's state does not allow (e.g. returning a
-     * device not picked up); the message says which.
-     */
-        class InvalidInput(message: String) : RentalException(message)
-        
-    /**
-     * No such rental point stock, rental or senior.
-     */
-        class NotFound(message: String) : RentalException(message)
-        
-    /**
-     * This actor may not handle rentals for this senior.
-     */
-        class Forbidden(message: String) : RentalException(message)
-        
-    /**
-     * No such device is free at that point.
-     */
-        class Full(message: String) : RentalException(message)
-        
-    /**
-     * The database failed.
-     */
-        class Storage(message: String) : RentalException(message)
-        
-    /**
-     * Anything else (a bug: please report it).
-     */
-        class Internal(message: String) : RentalException(message)
-        
-
-    companion object ErrorHandler : UniffiRustCallStatusErrorHandler<RentalException> {
-        override fun lift(error_buf: RustBuffer.ByValue): RentalException = FfiConverterTypeRentalError.lift(error_buf)
-    }
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeRentalError : FfiConverterRustBuffer<RentalException> {
-    override fun read(buf: ByteBuffer): RentalException {
-        
-            return when(buf.getInt()) {
-            1 -> RentalException.InvalidCoordinate(FfiConverterString.read(buf))
-            2 -> RentalException.InvalidInput(FfiConverterString.read(buf))
-            3 -> RentalException.NotFound(FfiConverterString.read(buf))
-            4 -> RentalException.Forbidden(FfiConverterString.read(buf))
-            5 -> RentalException.Full(FfiConverterString.read(buf))
-            6 -> RentalException.Storage(FfiConverterString.read(buf))
-            7 -> RentalException.Internal(FfiConverterString.read(buf))
-            else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
-        }
-        
-    }
-
-    override fun allocationSize(value: RentalException): ULong {
-        return 4UL
-    }
-
-    override fun write(value: RentalException, buf: ByteBuffer) {
-        when(value) {
-            is RentalException.InvalidCoordinate -> {
-                buf.putInt(1)
-                Unit
-            }
-            is RentalException.InvalidInput -> {
-                buf.putInt(2)
-                Unit
-            }
-            is RentalException.NotFound -> {
-                buf.putInt(3)
-                Unit
-            }
-            is RentalException.Forbidden -> {
-                buf.putInt(4)
-                Unit
-            }
-            is RentalException.Full -> {
-                buf.putInt(5)
-                Unit
-            }
-            is RentalException.Storage -> {
-                buf.putInt(6)
-                Unit
-            }
-            is RentalException.Internal -> {
-                buf.putInt(7)
-                Unit
-            }
-        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
-    }
-
-}
 
 
 
@@ -14939,192 +14007,6 @@ public object FfiConverterTypeSubsidyState: FfiConverterRustBuffer<SubsidyState>
 }
 
 
-
-
-
-
-
-/**
- * Why a sync did not finish. It can simply be run again: it resumes where it stopped.
- */
-sealed class SyncException(message: String): kotlin.Exception(message) {
-        
-    /**
-     * The platform could not be reached (after retries), or is not a CareCircle platform.
-     */
-        class Network(message: String) : SyncException(message)
-        
-    /**
-     * The platform did not accept the login, or refused the request.
-     */
-        class Forbidden(message: String) : SyncException(message)
-        
-    /**
-     * A bad address, a database bound to another account, or a sync already running.
-     */
-        class InvalidInput(message: String) : SyncException(message)
-        
-    /**
-     * The local database failed.
-     */
-        class Storage(message: String) : SyncException(message)
-        
-    /**
-     * Anything else (a bug: please report it).
-     */
-        class Internal(message: String) : SyncException(message)
-        
-
-    companion object ErrorHandler : UniffiRustCallStatusErrorHandler<SyncException> {
-        override fun lift(error_buf: RustBuffer.ByValue): SyncException = FfiConverterTypeSyncError.lift(error_buf)
-    }
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeSyncError : FfiConverterRustBuffer<SyncException> {
-    override fun read(buf: ByteBuffer): SyncException {
-        
-            return when(buf.getInt()) {
-            1 -> SyncException.Network(FfiConverterString.read(buf))
-            2 -> SyncException.Forbidden(FfiConverterString.read(buf))
-            3 -> SyncException.InvalidInput(FfiConverterString.read(buf))
-            4 -> SyncException.Storage(FfiConverterString.read(buf))
-            5 -> SyncException.Internal(FfiConverterString.read(buf))
-            else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
-        }
-        
-    }
-
-    override fun allocationSize(value: SyncException): ULong {
-        return 4UL
-    }
-
-    override fun write(value: SyncException, buf: ByteBuffer) {
-        when(value) {
-            is SyncException.Network -> {
-                buf.putInt(1)
-                Unit
-            }
-            is SyncException.Forbidden -> {
-                buf.putInt(2)
-                Unit
-            }
-            is SyncException.InvalidInput -> {
-                buf.putInt(3)
-                Unit
-            }
-            is SyncException.Storage -> {
-                buf.putInt(4)
-                Unit
-            }
-            is SyncException.Internal -> {
-                buf.putInt(5)
-                Unit
-            }
-        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
-    }
-
-}
-
-
-
-
-
-/**
- * Why a time-bank operation was refused. Nothing was posted.
- */
-sealed class TimeBankException(message: String): kotlin.Exception(message) {
-        
-    /**
-     * A value out of range, or not enough minutes in the account; the message says which.
-     */
-        class InvalidInput(message: String) : TimeBankException(message)
-        
-    /**
-     * No such account or senior.
-     */
-        class NotFound(message: String) : TimeBankException(message)
-        
-    /**
-     * This actor may not move these hours (or the district's rules do not allow it).
-     */
-        class Forbidden(message: String) : TimeBankException(message)
-        
-    /**
-     * The account would go over the balance cap.
-     */
-        class Full(message: String) : TimeBankException(message)
-        
-    /**
-     * The database failed.
-     */
-        class Storage(message: String) : TimeBankException(message)
-        
-    /**
-     * Anything else (a bug: please report it).
-     */
-        class Internal(message: String) : TimeBankException(message)
-        
-
-    companion object ErrorHandler : UniffiRustCallStatusErrorHandler<TimeBankException> {
-        override fun lift(error_buf: RustBuffer.ByValue): TimeBankException = FfiConverterTypeTimeBankError.lift(error_buf)
-    }
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeTimeBankError : FfiConverterRustBuffer<TimeBankException> {
-    override fun read(buf: ByteBuffer): TimeBankException {
-        
-            return when(buf.getInt()) {
-            1 -> TimeBankException.InvalidInput(FfiConverterString.read(buf))
-            2 -> TimeBankException.NotFound(FfiConverterString.read(buf))
-            3 -> TimeBankException.Forbidden(FfiConverterString.read(buf))
-            4 -> TimeBankException.Full(FfiConverterString.read(buf))
-            5 -> TimeBankException.Storage(FfiConverterString.read(buf))
-            6 -> TimeBankException.Internal(FfiConverterString.read(buf))
-            else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
-        }
-        
-    }
-
-    override fun allocationSize(value: TimeBankException): ULong {
-        return 4UL
-    }
-
-    override fun write(value: TimeBankException, buf: ByteBuffer) {
-        when(value) {
-            is TimeBankException.InvalidInput -> {
-                buf.putInt(1)
-                Unit
-            }
-            is TimeBankException.NotFound -> {
-                buf.putInt(2)
-                Unit
-            }
-            is TimeBankException.Forbidden -> {
-                buf.putInt(3)
-                Unit
-            }
-            is TimeBankException.Full -> {
-                buf.putInt(4)
-                Unit
-            }
-            is TimeBankException.Storage -> {
-                buf.putInt(5)
-                Unit
-            }
-            is TimeBankException.Internal -> {
-                buf.putInt(6)
-                Unit
-            }
-        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
-    }
-
-}
 
 
 
@@ -16988,9 +15870,9 @@ public object FfiConverterSequenceTypeService: FfiConverterRustBuffer<List<Servi
          * Reads plan items from the short form "cleaning mon,thu 09:00 120; bathing sat 10:00"
          * (service code, days, start, optional minutes), one item per day.
          */
-    @Throws(CareException::class) fun `parsePlanItems`(`text`: kotlin.String): List<PlanItem> {
+    @Throws(CareCircleException::class) fun `parsePlanItems`(`text`: kotlin.String): List<PlanItem> {
             return FfiConverterSequenceTypePlanItem.lift(
-    uniffiRustCallWithError(CareException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_func_parse_plan_items(
     
         
@@ -17059,11 +15941,11 @@ public object FfiConverterSequenceTypeService: FfiConverterRustBuffer<List<Servi
 
         /**
          * The total, level and dimension totals of a score sheet, without recording it.
-         * Fails with `PeopleError.InvalidInput` for a wrong count or a score over its item's maximum.
+         * Fails with `CareCircleError.InvalidInput` for a wrong count or a score over its item's maximum.
          */
-    @Throws(PeopleException::class) fun `evaluateAssessment`(`scores`: List<kotlin.UInt>, `conditions`: Conditions): Evaluation {
+    @Throws(CareCircleException::class) fun `evaluateAssessment`(`scores`: List<kotlin.UInt>, `conditions`: Conditions): Evaluation {
             return FfiConverterTypeEvaluation.lift(
-    uniffiRustCallWithError(PeopleException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_func_evaluate_assessment(
     
         
@@ -17078,9 +15960,9 @@ public object FfiConverterSequenceTypeService: FfiConverterRustBuffer<List<Servi
          * Reads an actor from its label: "senior:S1", "family:F1", "caregiver:C1",
          * "operator:ZH-CS-001", "district", "system".
          */
-    @Throws(PeopleException::class) fun `parseActor`(`label`: kotlin.String): Actor {
+    @Throws(CareCircleException::class) fun `parseActor`(`label`: kotlin.String): Actor {
             return FfiConverterTypeActor.lift(
-    uniffiRustCallWithError(PeopleException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_func_parse_actor(
     
         
@@ -17093,11 +15975,11 @@ public object FfiConverterSequenceTypeService: FfiConverterRustBuffer<List<Servi
         /**
          * Converts a position given in `from` (latitude, longitude in degrees) to `to`, e.g. a
          * result's WGS-84 coordinates to GCJ-02 for an Amap marker.
-         * Fails with `PositionError.InvalidCoordinate` for NaN or out-of-range values.
+         * Fails with `CareCircleError.InvalidCoordinate` for NaN or out-of-range values.
          */
-    @Throws(PositionException::class) fun `convertPosition`(`lat`: kotlin.Double, `lon`: kotlin.Double, `from`: Crs, `to`: Crs): LatLon {
+    @Throws(CareCircleException::class) fun `convertPosition`(`lat`: kotlin.Double, `lon`: kotlin.Double, `from`: Crs, `to`: Crs): LatLon {
             return FfiConverterTypeLatLon.lift(
-    uniffiRustCallWithError(PositionException) { _status ->
+    uniffiRustCallWithError(CareCircleException) { _status ->
     UniffiLib.uniffi_carecircle_ffi_fn_func_convert_position(
     
         
