@@ -19,7 +19,7 @@ scripts/gen-bindings.sh
 OUT="$ROOT/target/bindings-tests/kotlin"
 rm -rf "$OUT" && mkdir -p "$OUT"
 CP="$KOTLIN_STDLIB_JAR:$KOTLINX_COROUTINES_JAR:$KOTLIN_TEST_JAR:$KOTLIN_TEST_JUNIT_JAR:$JNA_JAR:$JUNIT_JAR:$HAMCREST_JAR"
-SOURCES=(android/src/main/kotlin/org/carecircle/carecircle_ffi.kt tests/bindings/kotlin/CareCircleTest.kt tests/bindings/kotlin/ServicesTest.kt
+SOURCES=(android/src/main/kotlin/org/carecircle/carecircle_ffi.kt android/src/main/kotlin/org/carecircle/Events.kt tests/bindings/kotlin/CareCircleTest.kt tests/bindings/kotlin/ServicesTest.kt
     tests/bindings/kotlin/PlainRunner.kt)
 
 log "kotlinc ${SOURCES[*]} (about 30 s)"

@@ -20,6 +20,12 @@ import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.async
+import kotlinx.coroutines.cancelAndJoin
+import kotlinx.coroutines.flow.take
+import kotlinx.coroutines.flow.toList
+import kotlinx.coroutines.withTimeout
+import org.carecircle.events
 import org.carecircle.Actor
 import org.carecircle.CareCircleException
 import org.carecircle.BookingRequest
@@ -239,6 +245,30 @@ class ServicesTest {
             val statement = w.cc.monthlyStatement(daughter, "S1", 2026, 11u)
             assertEquals(2.0, statement.governmentHours, 1e-9, "verified 125 minutes, booked 120: 2 hours drawn")
             assertEquals("drawn", statement.lines.single().status)
+        }
+    }
+
+    @Test
+    fun eventsAreAFlowThatEndsWithItsCollector() {
+        World().use { w ->
+            runBlocking {
+                // Unconfined: collection, and so the subscription, starts before async returns.
+                val firstThree = async(Dispatchers.Unconfined) { w.cc.events().take(3).toList() }
+                val b = w.bookCleaning()
+                val got = withTimeout(5_000) { firstThree.await() }
+                assertEquals(listOf("booking_requested", "booking_offered", "booking_offered"), got.map { it.kind })
+                assertTrue(got.all { it.subjectId == b.id })
+                // A collector in its own job hears until the job is cancelled, and nothing after.
+                val heard = LinkedBlockingQueue<Event>()
+                val job = launch(Dispatchers.Unconfined) { w.cc.events().collect { heard.add(it) } }
+                w.cc.acceptBooking(carer("C1"), b.id)
+                val accepted = generateSequence { heard.poll(5, TimeUnit.SECONDS) ?: error("no booking_accepted event") }.first { it.kind == "booking_accepted" }
+                assertEquals("C1", accepted.partyId)
+                job.cancelAndJoin()
+                heard.clear()
+                w.cc.cancelBooking(daughter, b.id, "改期")
+                assertEquals(null, heard.poll(300, TimeUnit.MILLISECONDS), "nothing after the collector's job ended")
+            }
         }
     }
 

@@ -254,6 +254,33 @@ final class ServicesTests: XCTestCase {
         }
     }
 
+    func testEventsAreAnAsyncSequenceThatEndsWithItsTask() async throws {
+        let w = try await World()
+        let cc = w.cc
+        // The subscription starts when events() returns, before the booking is made.
+        let stream = cc.events()
+        let b = try w.bookCleaning()
+        var got: [Event] = []
+        for await e in stream {
+            got.append(e)
+            if got.count == 3 { break }
+        }
+        XCTAssertEqual(got.map(\.kind), ["booking_requested", "booking_offered", "booking_offered"])
+        XCTAssertTrue(got.allSatisfy { $0.subjectId == b.id })
+        // A task iterating the events hears until it is cancelled, and then its loop ends.
+        let listening = Task { () -> [String] in
+            var kinds: [String] = []
+            for await e in cc.events() { kinds.append(e.kind) }
+            return kinds
+        }
+        try await Task.sleep(nanoseconds: 50_000_000)
+        _ = try cc.acceptBooking(actor: carer("C1"), bookingId: b.id)
+        try await Task.sleep(nanoseconds: 300_000_000)
+        listening.cancel()
+        let kinds = await listening.value
+        XCTAssertTrue(kinds.contains("booking_accepted"), "\(kinds)")
+    }
+
     func testAMealOrderThenFullAndTooLate() async throws {
         let w = try await World()
         let today = try w.lunchToday(capacity: 1, seats: 1)
