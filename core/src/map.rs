@@ -18,7 +18,7 @@ use crate::person::Actor;
 use crate::position::Position;
 use crate::route::TravelTimes;
 use chrono::{DateTime, NaiveDate, Utc};
-use geo::{ConvexHull, MultiPoint, Point};
+use geo::{Centroid, ConvexHull, Contains, LineString, MultiPoint, Point, Polygon};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
@@ -202,6 +202,42 @@ impl Grid {
     fn corners(&self, (i, j): (i64, i64)) -> [[f64; 2]; 4] {
         let (s, w) = (i as f64 * self.dlat, j as f64 * self.dlon);
         [[s, w], [s + self.dlat, w], [s, w + self.dlon], [s + self.dlat, w + self.dlon]]
+    }
+}
+
+impl MapDivision {
+    /// Its outline as drawn: the imported boundary, else the hull of its home cells.
+    fn outline(&self) -> &[[f64; 2]] {
+        if self.boundary.is_empty() { &self.hull } else { &self.boundary }
+    }
+}
+
+impl OneMap {
+    /// The village or community of this map that `p` lies in (inside its outline, as drawn);
+    /// where outlines overlap, the one whose centre is nearest. None outside every outline.
+    pub fn village_at(&self, p: Position) -> Option<&MapDivision> {
+        let point = Point::new(p.lon, p.lat);
+        self.divisions
+            .iter()
+            .filter(|d| d.outline().len() >= 3)
+            .filter_map(|d| {
+                let polygon = Polygon::new(LineString::from(d.outline().iter().map(|[lat, lon]| (*lon, *lat)).collect::<Vec<_>>()), vec![]);
+                if !polygon.contains(&point) {
+                    return None;
+                }
+                let centre = polygon.centroid()?;
+                Some((Position::new(centre.y(), centre.x()).ok()?.distance_m(p), d))
+            })
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, d)| d)
+    }
+}
+
+impl CareCircle {
+    /// The village or community of the caller's one map that `p` lies in (what a click on the
+    /// map shows): see [`OneMap::village_at`].
+    pub fn village_at(&self, actor: &Actor, p: Position) -> Result<Option<MapDivision>> {
+        Ok(self.one_map(actor)?.village_at(p).cloned())
     }
 }
 

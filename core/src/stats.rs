@@ -30,11 +30,49 @@ use chrono::{Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// How a figure stands against its target: met; short of it by at most a fifth; or far from it.
+/// The one rule the page, the CLI and the apps colour figures by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Band {
+    Met,
+    Short,
+    #[default]
+    Far,
+}
+
+impl Band {
+    /// `value` against the lower end of its target.
+    pub fn of(value: f64, target: f64) -> Band {
+        if value >= target {
+            Band::Met
+        } else if value >= target * 0.8 {
+            Band::Short
+        } else {
+            Band::Far
+        }
+    }
+}
+
+/// The bands of a division's figures that have a target (see [`Targets`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Bands {
+    /// Against Shaoxing's lower contract target (88%).
+    pub contract_rate: Band,
+    /// Against Shaoxing's lower health-management target (71%).
+    pub check_rate_65: Band,
+    /// Against meal help in every community.
+    pub meal_coverage: Band,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ServiceShare {
     pub service: Service,
     pub covered: u32,
     pub share: f64,
+    /// Against the circle everywhere (100%).
+    #[serde(default)]
+    pub band: Band,
 }
 
 /// One township, village or the whole district.
@@ -57,6 +95,8 @@ pub struct DivisionStats {
     pub communities: u32,
     pub communities_with_meals: u32,
     pub meal_coverage: f64,
+    #[serde(default)]
+    pub bands: Bands,
 }
 
 /// The seeds' targets, to print beside the figures.
@@ -134,21 +174,33 @@ impl Tally {
 
     fn finish(&self, division: String) -> DivisionStats {
         let share = |n: u32, of: u32| if of == 0 { 0.0 } else { f64::from(n) / f64::from(of) };
+        let t = Targets::default();
+        let (contract_rate, check_rate_65, meal_coverage) =
+            (share(self.contracted, self.seniors), share(self.checked_65, self.seniors_65), share(self.communities_with_meals, self.communities));
         DivisionStats {
             division,
             seniors: self.seniors,
             contracted: self.contracted,
-            contract_rate: share(self.contracted, self.seniors),
+            contract_rate,
             seniors_65: self.seniors_65,
             checked_65: self.checked_65,
-            check_rate_65: share(self.checked_65, self.seniors_65),
+            check_rate_65,
             eligible: self.eligible,
             served: self.served,
             served_rate: share(self.served, self.eligible),
-            circle: Service::ALL.iter().zip(self.circle).map(|(s, n)| ServiceShare { service: *s, covered: n, share: share(n, self.seniors) }).collect(),
+            circle: Service::ALL
+                .iter()
+                .zip(self.circle)
+                .map(|(s, n)| ServiceShare { service: *s, covered: n, share: share(n, self.seniors), band: Band::of(share(n, self.seniors), t.circle) })
+                .collect(),
             communities: self.communities,
             communities_with_meals: self.communities_with_meals,
-            meal_coverage: share(self.communities_with_meals, self.communities),
+            meal_coverage,
+            bands: Bands {
+                contract_rate: Band::of(contract_rate, t.contract_rate_shaoxing_low),
+                check_rate_65: Band::of(check_rate_65, t.health_management_65_shaoxing_low),
+                meal_coverage: Band::of(meal_coverage, t.meal_coverage),
+            },
         }
     }
 }
@@ -234,5 +286,21 @@ impl CareCircle {
             townships: townships.into_iter().map(|(code, t)| t.finish(code)).collect(),
             villages: village_stats,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_figure_is_met_short_by_a_fifth_or_far() {
+        assert_eq!(Band::of(0.90, 0.88), Band::Met);
+        assert_eq!(Band::of(0.88, 0.88), Band::Met);
+        assert_eq!(Band::of(0.71, 0.88), Band::Short, "0.704 is four fifths of 0.88");
+        assert_eq!(Band::of(0.70, 0.88), Band::Far);
+        assert_eq!(Band::of(0.8, 1.0), Band::Short);
+        assert_eq!(Band::of(0.79, 1.0), Band::Far);
+        assert_eq!(serde_json::to_value(Band::Short).unwrap(), "short");
     }
 }

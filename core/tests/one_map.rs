@@ -116,6 +116,13 @@ fn an_operator_sees_their_station_s_seniors_alerts_and_visits_and_every_facility
     assert!(b.south < common::HOME.0 && common::HOME.0 < b.north && b.west < common::HOME.1 && common::HOME.1 < b.east);
     assert!(b.east < common::HOME.1 + 0.01, "framed on the station's seniors, not S3");
 
+    // A click at the senior's home is in her village (its hull of home cells holds her cell's
+    // centre); a click far out at sea is in none. The rule is the core's, the page only asks.
+    let home = Position::new(common::HOME.0, common::HOME.1).unwrap();
+    let clicked = w.cc.village_at(&Actor::Operator("ZH-CS-001".into()), home).unwrap();
+    assert_eq!(clicked.map(|v| v.code), Some("330211001001".to_string()));
+    assert_eq!(station.village_at(Position::new(30.5, 122.5).unwrap()), None);
+
     let other = w.cc.one_map(&Actor::Operator("ZH-CS-002".into())).unwrap();
     assert_eq!((other.cells.len(), other.visits.len(), other.alerts.len()), (1, 0, 1));
     assert_eq!(other.divisions[0].name, "330211001002", "a code without a name in the table keeps its code");

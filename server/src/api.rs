@@ -123,6 +123,7 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/district/summary", get(summary))
         .route("/v1/stats", get(stats))
         .route("/v1/map", get(one_map))
+        .route("/v1/map/village", get(village_at))
         .route("/v1/audit", get(audit))
         .route("/v1/admin/jobs", get(admin_jobs))
         .route("/v1/walk", get(walk))
@@ -561,6 +562,22 @@ async fn stats(State(st): State<AppState>, caller: Caller, Params(q): Params<Opt
 async fn one_map(State(st): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
     let map = st.blocking(move |cc| cc.one_map(&caller.actor)).await?;
     Ok(Json(map).into_response())
+}
+
+#[derive(Deserialize)]
+struct PointQuery {
+    lat: f64,
+    lon: f64,
+    #[serde(default)]
+    crs: Option<Crs>,
+}
+
+/// The village of the caller's one map that a point lies in (the page asks it for a click), or
+/// null: the core's rule, not the page's.
+async fn village_at(State(st): State<AppState>, caller: Caller, Params(q): Params<PointQuery>) -> Result<Response, ApiError> {
+    let at = Position::from_crs(q.lat, q.lon, q.crs.unwrap_or_default())?;
+    let village = st.blocking(move |cc| cc.village_at(&caller.actor, at)).await?;
+    Ok(Json(village).into_response())
 }
 
 #[derive(Deserialize)]

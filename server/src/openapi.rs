@@ -157,6 +157,7 @@ pub fn document() -> Value {
                                            "crs": {"enum": ["wgs84", "gcj02"], "description": "the tiles' coordinate system (Tianditu: wgs84; Amap, Tencent: gcj02)"},
                                            "attribution": {"type": "string", "maxLength": 200}, "max_zoom": {"type": "integer", "minimum": 1, "maximum": 22}}},
                 "BaseMapView": {"type": "object", "properties": {"base_map": {"$ref": "#/components/schemas/BaseMap"}, "hosts": {"type": "array", "items": {"type": "string"}, "description": "what the map page's Content-Security-Policy allows images from, besides the platform"}}},
+                "MapDivision": {"type": ["object", "null"], "description": "carecircle_core::map::MapDivision: a village or community with its code, name, township, seniors and outline; null where no village of the caller's map is"},
                 "OneMap": {"type": "object", "description": "carecircle_core::map::OneMap: facilities, divisions with outlines, home cells (never homes), holes of the 15-minute circle per service, open SOS alerts, today's visits and caregivers' routes through home cells, for the caller's area"}
             }
         },
@@ -280,6 +281,10 @@ pub fn document() -> Value {
             "/v1/stats": {"get": with_params(op("Statistics against the seeds' targets, over the caller's area (operators and administrators)", true, None, "200 Stats", &[400, 403, 422]),
                 json!([{"name": "month", "in": "query", "required": false, "schema": {"type": "string", "pattern": "^\\d{4}-\\d{2}$"}}]))},
             "/v1/map": {"get": op("The one map of elderly care, over the caller's area (operators and administrators)", true, None, "200 OneMap", &[403])},
+            "/v1/map/village": {"get": with_params(op("The village of the caller's one map that a point lies in, or null (operators and administrators)", true, None, "200 MapDivision", &[400, 403, 422]), json!([
+                {"name": "lat", "in": "query", "required": true, "schema": {"type": "number"}},
+                {"name": "lon", "in": "query", "required": true, "schema": {"type": "number"}},
+                {"name": "crs", "in": "query", "schema": {"enum": ["wgs84", "gcj02", "bd09"]}}]))},
             "/v1/admin/jobs": {"get": op("The platform's timed jobs (SOS escalation, booking sweep, plan generation, health-check reminders): every interval, last and next run, outcome or error, the instance running one now (district administrators)", true, None, "200 Jobs", &[403])},
             "/v1/audit": {"get": with_params(op("Who read or changed seniors' health and location records (district administrators)", true, None, "200 Audit", &[400, 403]), json!([
                 {"name": "senior_id", "in": "query", "schema": {"type": "string"}},

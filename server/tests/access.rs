@@ -44,7 +44,7 @@ fn allowed(op: &str) -> &'static [&'static str] {
         // Day routes of station ST1: its operator and the district.
         "GET /v1/stations/{id}/route" | "POST /v1/stations/{id}/route/plan" | "GET /v1/route-plans/{id}" | "POST /v1/route-plans/{id}/confirm" => &["operator", "district"],
         // Each within their area: the operator's station, the whole district.
-        "GET /v1/map" | "GET /v1/stats" | "GET /v1/isochrone" => &["operator", "operator2", "district"],
+        "GET /v1/map" | "GET /v1/map/village" | "GET /v1/stats" | "GET /v1/isochrone" => &["operator", "operator2", "district"],
         // Walking is public, like facilities; so are menus and stock, and everyone's own alert board.
         "GET /v1/walk" | "GET /v1/canteens/{id}/menus" | "GET /v1/rental-points/{id}/stock" | "GET /v1/alerts" => ALL,
         // An SOS for S1: herself, any linked family member (F2 only receives alerts, and may raise one), her station, the district.
@@ -186,6 +186,7 @@ impl World {
             "/v1/facilities/{id}" => ("/v1/facilities/ST1".into(), None),
             "/v1/walk" => (format!("{path}?from_lat={}&from_lon={}&to_lat={}&to_lon={}", HOME.0, HOME.1, HOME.0 + 0.005, HOME.1 + 0.004), None),
             "/v1/isochrone" => (format!("{path}?lat={}&lon={}&minutes=10", HOME.0, HOME.1), None),
+            "/v1/map/village" => (format!("{path}?lat={}&lon={}", HOME.0, HOME.1), None),
             "/v1/seniors/{id}" => {
                 // Caregivers see a senior only while they hold a live offer of hers.
                 booking = Some(self.booking(false).await);

@@ -116,6 +116,18 @@ async fn the_demo_platform_serves_the_demo_district() {
     assert!(seniors(&own) > 0 && seniors(&own) < 50_000, "{}", seniors(&own));
     let (_, own_stats) = api.call("GET", "/v1/stats", Some(&operator), None).await;
     assert_eq!(own_stats["district"]["seniors"].as_u64().unwrap(), seniors(&own), "the map and the figures cover the same seniors");
+    // A click on the map asks the platform which village it is in: the mean of a village's
+    // outline points lies in a village; the sea lies in none; a bad latitude is refused.
+    let first = &whole["divisions"].as_array().unwrap().iter().find(|d| d["boundary"].as_array().is_some_and(|b| b.len() >= 3) || d["hull"].as_array().unwrap().len() >= 3).unwrap();
+    let outline = if first["boundary"].as_array().unwrap().len() >= 3 { &first["boundary"] } else { &first["hull"] };
+    let pts: Vec<(f64, f64)> = outline.as_array().unwrap().iter().map(|p| (p[0].as_f64().unwrap(), p[1].as_f64().unwrap())).collect();
+    let (lat, lon) = (pts.iter().map(|p| p.0).sum::<f64>() / pts.len() as f64, pts.iter().map(|p| p.1).sum::<f64>() / pts.len() as f64);
+    let (status, clicked) = api.call("GET", &format!("/v1/map/village?lat={lat}&lon={lon}"), Some(&admin), None).await;
+    assert_eq!(status, 200, "{clicked}");
+    assert!(clicked["code"].is_string(), "the mean of a village's outline is inside some village: {clicked}");
+    let (status, sea) = api.call("GET", "/v1/map/village?lat=30.5&lon=122.9", Some(&admin), None).await;
+    assert_eq!((status, sea), (200, serde_json::Value::Null));
+    assert_eq!(api.call("GET", "/v1/map/village?lat=95&lon=121.7", Some(&admin), None).await.0, 422);
     let (status, refused) = api.call("GET", "/v1/map", Some(&family), None).await;
     assert_eq!(status, 403, "{refused}");
     assert_eq!(refused["error"], "forbidden", "{refused}");

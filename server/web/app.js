@@ -716,17 +716,15 @@ function kpi(parent, stat, name, value, shown, target, level) {
   parent.appendChild(box);
 }
 
-function level(x, low) { return x >= low ? 'met' : x >= low * 0.8 ? 'short' : 'far'; }
-
 function figures(parent, d, t) {
   const k = html('div', { class: 'kpis' });
   kpi(k, 'seniors', '老人 Seniors', d.seniors, d.seniors.toLocaleString('zh-CN'), `65+: ${d.seniors_65.toLocaleString('zh-CN')}`);
   kpi(k, 'contract_rate', '家庭医生签约 Family-doctor contracts', d.contract_rate, pct(d.contract_rate),
-    `目标 target 镇海 ${pct(t.contract_rate_zhenhai)} · 绍兴 ${pct(t.contract_rate_shaoxing_low)}–${pct(t.contract_rate_shaoxing_high)}`, level(d.contract_rate, t.contract_rate_shaoxing_low));
+    `目标 target 镇海 ${pct(t.contract_rate_zhenhai)} · 绍兴 ${pct(t.contract_rate_shaoxing_low)}–${pct(t.contract_rate_shaoxing_high)}`, d.bands.contract_rate);
   kpi(k, 'check_rate_65', '65岁以上健康管理 Health checks 65+', d.check_rate_65, pct(d.check_rate_65),
-    `目标 target ${pct(t.health_management_65_shaoxing_low)}–${pct(t.health_management_65_shaoxing_high)}`, level(d.check_rate_65, t.health_management_65_shaoxing_low));
+    `目标 target ${pct(t.health_management_65_shaoxing_low)}–${pct(t.health_management_65_shaoxing_high)}`, d.bands.check_rate_65);
   kpi(k, 'meal_coverage', '助餐覆盖村社 Meal help', d.meal_coverage, pct(d.meal_coverage),
-    `${d.communities_with_meals}/${d.communities} 村社 · 目标 ${pct(t.meal_coverage)}`, level(d.meal_coverage, t.meal_coverage));
+    `${d.communities_with_meals}/${d.communities} 村社 · 目标 ${pct(t.meal_coverage)}`, d.bands.meal_coverage);
   kpi(k, 'served_rate', '政府购买服务 Gov.-paid hours used', d.served_rate, pct(d.served_rate), `${d.served}/${d.eligible} 符合条件 eligible`);
   kpi(k, 'contracted', '签约人数 Contracted', d.contracted, d.contracted.toLocaleString('zh-CN'), `体检 checked 65+: ${d.checked_65.toLocaleString('zh-CN')}`);
   parent.appendChild(k);
@@ -736,7 +734,7 @@ function figures(parent, d, t) {
   bars.appendChild(html('div'));
   for (const c of d.circle) {
     bars.appendChild(html('div', {}, (SERVICES[c.service] || c.service).split(' ')[0]));
-    const bar = html('div', { class: 'bar' + (c.share < 0.8 ? ' low' : '') });
+    const bar = html('div', { class: 'bar' + (c.band === 'far' ? ' low' : '') });
     const fill = html('div');
     fill.style.width = (c.share * 100).toFixed(1) + '%';
     bar.appendChild(fill);
@@ -774,38 +772,31 @@ function drawTownships() {
 
 // ----- a clicked point: its village and the nearest facilities -----
 
-function inside(lat, lon, hull) {
-  let hit = false;
-  for (let i = 0, j = hull.length - 1; i < hull.length; j = i++) {
-    const [yi, xi] = hull[i], [yj, xj] = hull[j];
-    if ((yi > lat) !== (yj > lat) && lon < ((xj - xi) * (lat - yi)) / (yj - yi) + xi) hit = !hit;
-  }
-  return hit;
-}
-
-function villageAt(lat, lon) {
-  // Hulls may overlap: take the one whose centre is nearest.
-  let best = null, bestD = Infinity;
-  for (const v of map.divisions) {
-    const outline = outlineOf(v);
-    if (!inside(lat, lon, outline)) continue;
-    const c = centroid(outline), d = (c[0] - lat) ** 2 + ((c[1] - lon) * Math.cos(lat * Math.PI / 180)) ** 2;
-    if (d < bestD) { best = v; bestD = d; }
-  }
-  return best;
-}
-
 function inspect(px, py, facility) {
   const { lat, lon } = toLatLon(px, py);
-  const v = villageAt(lat, lon);
-  probe = { lat, lon, division: v ? v.code : null, results: [] };
+  const p = { lat, lon, division: null, results: [] };
+  probe = p;
   document.querySelectorAll('.village.selected').forEach((n) => n.classList.remove('selected'));
-  if (v) document.querySelector(`.village[data-division="${v.code}"]`).classList.add('selected');
-  showVillage(v ? v.code : null);
   showFacility(facility);
   findNearest();
   drawIsochrone();
   drawProbe();
+  showVillageAt(p);
+}
+
+// Which village the point is in is the core's rule (GET /v1/map/village), not the page's.
+async function showVillageAt(p) {
+  let v = null;
+  try {
+    v = await api(`/v1/map/village?lat=${p.lat.toFixed(6)}&lon=${p.lon.toFixed(6)}`);
+  } catch (e) {
+    v = null;
+  }
+  if (probe !== p) return;
+  p.division = v ? v.code : null;
+  const node = v && document.querySelector(`.village[data-division="${v.code}"]`);
+  if (node) node.classList.add('selected');
+  showVillage(p.division);
 }
 
 // The area within the circle's walk of the clicked point, along the walking network.
@@ -845,7 +836,7 @@ function showVillage(code) {
   const chips = html('div', { class: 'chips' });
   for (const f of here) chips.appendChild(html('span', { class: 'chip' }, `${(KINDS[f.kind] || {}).zh || f.kind} ${f.name.replace(/^.*?(街道|镇)/, '')}`));
   const s = stats && stats.villages.find((x) => x.division === code);
-  const svc = $('hole-service').value, holes = map.holes.find((h) => h.service === svc);
+  const svc = $('hole-service').value;
   if (s) {
     figures(box, s, stats.targets);
     const missing = s.circle.filter((c) => c.share < 1).map((c) => `${(SERVICES[c.service] || c.service).split(' ')[0]} ${pct(1 - c.share)}`);
@@ -858,10 +849,10 @@ function showVillage(code) {
     box.appendChild(html('div', { 'data-stat': 'seniors', 'data-value': String(v.seniors) }, `老人 Seniors: ${v.seniors}`));
   }
   if (here.length) box.appendChild(chips);
-  if (holes) {
-    // Holes are per cell; count this village's seniors in them roughly by its outline.
-    const n = holes.cells.map((i) => map.cells[i]).filter((c) => inside(c.lat, c.lon, outlineOf(v))).length;
-    if (n) box.appendChild(html('div', { class: 'muted' }, `${SERVICES[svc]}: ${n} 个缺口格 hole cells in this outline`));
+  // The village's seniors beyond the circle for the chosen service: the core's count (stats).
+  const shown = s && s.circle.find((c) => c.service === svc);
+  if (shown && shown.covered < s.seniors) {
+    box.appendChild(html('div', { class: 'muted' }, `${SERVICES[svc]}: ${s.seniors - shown.covered} 位老人在圈外 seniors beyond the circle`));
   }
 }
 
